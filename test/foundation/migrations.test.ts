@@ -18,7 +18,8 @@ test('migrations create tenants, swarms and endpoints, and a second run applies 
     )
     .finally(() => client.end());
   const names = tables.rows.map((row) => row.table_name);
-  for (const expected of ['tenants', 'swarms', 'swarm_endpoints']) assert.ok(names.includes(expected), expected);
+  for (const expected of ['tenants', 'swarms', 'swarm_endpoints'])
+    assert.ok(names.includes(expected), expected);
 });
 
 test('concurrent migrations of one empty database do not collide', async (t) => {

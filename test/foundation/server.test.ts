@@ -15,12 +15,19 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
-async function waitFor(url: string, status: number, deadlineMs: number, child: ChildProcess): Promise<Response> {
+async function waitFor(
+  url: string,
+  status: number,
+  deadlineMs: number,
+  child: ChildProcess,
+): Promise<Response> {
   const deadline = Date.now() + deadlineMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
@@ -53,7 +60,11 @@ test('npm start with DATABASE_URL unset boots on the embedded PostgreSQL, migrat
     LOG_LEVEL: 'info',
   };
   delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env, stdio: 'pipe' });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: 'pipe',
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -62,9 +73,11 @@ test('npm start with DATABASE_URL unset boots on the embedded PostgreSQL, migrat
     if (child.exitCode === null) child.kill('SIGKILL');
   });
 
-  const ready = await waitFor(`http://127.0.0.1:${port}/readyz`, 200, 90_000, child).catch((error: unknown) => {
-    throw new Error(`${String(error)}\n--- server output ---\n${output}`);
-  });
+  const ready = await waitFor(`http://127.0.0.1:${port}/readyz`, 200, 90_000, child).catch(
+    (error: unknown) => {
+      throw new Error(`${String(error)}\n--- server output ---\n${output}`);
+    },
+  );
   assert.equal(((await ready.json()) as { status: string }).status, 'ready');
   assert.match(output, /embedded PostgreSQL/);
 
@@ -83,7 +96,9 @@ test('npm start with DATABASE_URL unset boots on the embedded PostgreSQL, migrat
   assert.match(output, /shutting down/);
   // The embedded PostgreSQL stopped with the gateway.
   await assert.rejects(async () => {
-    const probe = new pg.default.Client({ connectionString: `postgres://swarmgate@127.0.0.1:${pgPort}/swarmgate` });
+    const probe = new pg.default.Client({
+      connectionString: `postgres://swarmgate@127.0.0.1:${pgPort}/swarmgate`,
+    });
     await probe.connect();
   });
 });
