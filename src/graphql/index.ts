@@ -1,30 +1,45 @@
-// Mercurius setup: the SDL, the resolvers and the error formatter that puts our code in extensions.code.
-import type { FastifyInstance } from 'fastify';
-import fp from 'fastify-plugin';
-import mercurius, { type IResolvers } from 'mercurius';
-import { VERSION } from '../version.ts';
+// Mercurius setup: the SDL, resolvers, per-request context, authentication and error formatting.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import mercurius from 'mercurius';
+import type { GraphqlContext } from './context.ts';
+import { formatExecution } from './errors.ts';
+import { resolvers } from './resolvers/index.ts';
 import { loadSchemaSource } from './schema.ts';
+import { principalOf, requireAuth } from '../plugins/app/auth.ts';
+import { createSwarmReads } from '../queries/swarm-reads.ts';
 
 export interface GraphqlPluginOptions {
   graphiql: boolean;
+  dockerTimeoutMs: number;
 }
 
-function buildResolvers(): IResolvers {
-  return {
-    Query: {
-      version: () => VERSION,
+/** Encapsulated on purpose: the authentication hook below applies to the GraphQL routes only. */
+export default async function graphqlPlugin(
+  app: FastifyInstance,
+  options: GraphqlPluginOptions,
+): Promise<void> {
+  // Every GraphQL request needs a token; the GraphiQL page itself is static and sends the token with its queries.
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.routeOptions.url?.startsWith('/graphiql')) return;
+    await requireAuth(request, reply);
+  });
+
+  const registryDeps = { registry: app.registry, dockerTimeoutMs: options.dockerTimeoutMs };
+  await app.register(mercurius, {
+    schema: loadSchemaSource(),
+    // The generated Resolvers type is stricter than mercurius's own IResolvers; the shapes are the same.
+    resolvers: resolvers as unknown as mercurius.IResolvers,
+    graphiql: options.graphiql,
+    path: '/graphql',
+    context: (request: FastifyRequest): GraphqlContext => {
+      const principal = principalOf(request);
+      return {
+        principal,
+        reads: createSwarmReads({ registry: app.registry, swarmClients: app.swarmClients }, principal),
+        registry: app.registry,
+        registryDeps,
+      };
     },
-  };
+    errorFormatter: (execution, context) => formatExecution(execution, context.reply?.log ?? app.log),
+  });
 }
-
-export default fp<GraphqlPluginOptions>(
-  async (app: FastifyInstance, options) => {
-    await app.register(mercurius, {
-      schema: loadSchemaSource(),
-      resolvers: buildResolvers(),
-      graphiql: options.graphiql,
-      path: '/graphql',
-    });
-  },
-  { name: 'graphql' },
-);

@@ -1,6 +1,9 @@
 // Decorates the instance with `redis`, an ioredis client that fails fast while Redis is away.
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
+import { withTimeout } from '../../util/timeout.ts';
+
+const FIRST_CONNECT_WAIT_MS = 2000;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,14 +34,17 @@ export default fp<RedisPluginOptions>(
     redis.on('ready', () => {
       lastError = '';
     });
-    // The gateway starts while Redis is down; /readyz reports it until it returns.
-    redis.connect().catch(() => undefined);
     app.decorate('redis', redis);
     app.addHook('onClose', (_instance, closed) => {
       redis.disconnect();
       closed();
     });
-    done();
+    // The gateway starts while Redis is down (/readyz reports it until it returns), but waits briefly for a
+    // first connection so that a healthy start is ready at once.
+    withTimeout(redis.connect(), FIRST_CONNECT_WAIT_MS, 'Redis').then(
+      () => done(),
+      () => done(),
+    );
   },
   { name: 'redis' },
 );

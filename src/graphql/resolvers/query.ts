@@ -1,0 +1,27 @@
+// Query root: version, me, tenants, swarms, swarm.
+import { requirePlatformAdmin } from '../../auth/authorize.ts';
+import { VERSION } from '../../version.ts';
+import type { QueryResolvers, Role } from '../generated/types.ts';
+
+const toGraphqlRole = (role: string) => role.toUpperCase().replace('-', '_') as Role;
+
+export const Query: QueryResolvers = {
+  version: () => VERSION,
+  me: (_root, _args, { principal }) => ({
+    sub: principal.sub,
+    tenant: principal.tenant,
+    roles: principal.roles.map(toGraphqlRole),
+    actors: [...principal.actors],
+  }),
+  tenants: async (_root, _args, { principal, registry }) => {
+    requirePlatformAdmin(principal, 'list tenants');
+    const tenants = await registry.listTenants();
+    return tenants.map((tenant) => ({
+      slug: tenant.slug,
+      name: tenant.name,
+      createdAt: tenant.createdAt.toISOString(),
+    }));
+  },
+  swarms: (_root, { tenant }, { reads }) => reads.listSwarms(tenant),
+  swarm: (_root, { id }, { reads }) => reads.getSwarm(id),
+};

@@ -1,0 +1,36 @@
+// Swarm fields: registration data, status, docker info, quorum, nodes, services, tasks, join tokens.
+import { requireRole } from '../../auth/authorize.ts';
+import {
+  getNode,
+  getService,
+  listNodes,
+  listServices,
+  listTasks,
+  swarmStatus,
+} from '../../queries/swarm-queries.ts';
+import { labelsOf, quorumOf, toSwarmInfoView } from '../../queries/views.ts';
+import type { SwarmResolvers } from '../generated/types.ts';
+
+export const Swarm: SwarmResolvers = {
+  labels: (swarm) => labelsOf(swarm.labels),
+  endpoints: (swarm) => swarm.endpointUrls,
+  createdAt: (swarm) => swarm.createdAt.toISOString(),
+  updatedAt: (swarm) => swarm.updatedAt.toISOString(),
+  status: (swarm, _args, { reads }) => swarmStatus(reads, swarm),
+  info: async (swarm, _args, { reads }) => toSwarmInfoView((await reads.info(swarm)).Swarm),
+  quorum: async (swarm, _args, { reads }) => quorumOf(await reads.nodes(swarm)),
+  nodes: (swarm, { filter, first, after }, { reads }) => listNodes(reads, swarm, filter, first, after),
+  node: (swarm, { ref }, { reads }) => getNode(reads, swarm, ref),
+  services: (swarm, { filter, first, after }, { reads }) => listServices(reads, swarm, filter, first, after),
+  service: (swarm, { ref }, { reads }) => getService(reads, swarm, ref),
+  tasks: (swarm, { filter, first, after }, { reads }) => listTasks(reads, swarm, filter, first, after),
+  joinTokens: async (swarm, _args, { principal, reads }) => {
+    requireRole(principal, 'admin', 'read join tokens');
+    const [inspected, nodes] = await Promise.all([reads.inspect(swarm), reads.nodes(swarm)]);
+    return {
+      worker: inspected.JoinTokens?.Worker ?? '',
+      manager: inspected.JoinTokens?.Manager ?? '',
+      managerAddresses: nodes.flatMap((node) => (node.ManagerStatus?.Addr ? [node.ManagerStatus.Addr] : [])),
+    };
+  },
+};

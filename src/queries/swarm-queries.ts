@@ -1,0 +1,174 @@
+// The read queries both doors share: swarm status, filtered and paginated node, service and task lists.
+import type { DockerInfo } from '../docker/types.ts';
+import { badInput } from '../errors.ts';
+import type { SwarmRecord } from '../registry/repository.ts';
+import { paginate, type Page } from './pagination.ts';
+import type { SwarmReads } from './swarm-reads.ts';
+import {
+  toNodeView,
+  toServiceView,
+  toTaskView,
+  type NodeView,
+  type ServiceView,
+  type TaskView,
+} from './views.ts';
+
+export interface SwarmStatusView {
+  state: 'OK' | 'DEGRADED' | 'UNREACHABLE';
+  message: string | null;
+  errorCode: 'SWARM_UNREACHABLE' | null;
+  endpoints: { url: string; up: boolean; error: string | null }[];
+  checkedAt: string;
+}
+
+/** Asks every endpoint: up means it answers as a manager of the registered cluster. */
+export async function swarmStatus(reads: SwarmReads, swarm: SwarmRecord): Promise<SwarmStatusView> {
+  const client = await reads.clientFor(swarm);
+  const answers = await client.probeAll('system.info', (docker) => docker.info() as Promise<DockerInfo>);
+  const endpoints = answers.map((answer) => {
+    if (!answer.value) return { url: answer.url, up: false, error: answer.error ?? 'no answer' };
+    const info = answer.value.Swarm;
+    if (!info.ControlAvailable) {
+      return {
+        url: answer.url,
+        up: false,
+        error: `not a swarm manager (state ${info.LocalNodeState || 'inactive'})`,
+      };
+    }
+    if (swarm.clusterId && info.Cluster?.ID !== swarm.clusterId) {
+      return { url: answer.url, up: false, error: 'answers for another cluster than the one registered' };
+    }
+    return { url: answer.url, up: true, error: null };
+  });
+  const down = endpoints.filter((endpoint) => !endpoint.up);
+  const state = down.length === 0 ? 'OK' : down.length === endpoints.length ? 'UNREACHABLE' : 'DEGRADED';
+  return {
+    state,
+    message:
+      state === 'OK'
+        ? null
+        : `${state === 'UNREACHABLE' ? `swarm "${swarm.name}" is unreachable: ` : ''}` +
+          down.map((endpoint) => `${endpoint.url} is down (${endpoint.error})`).join('; '),
+    errorCode: state === 'UNREACHABLE' ? 'SWARM_UNREACHABLE' : null,
+    endpoints,
+    checkedAt: new Date().toISOString(),
+  };
+}
+
+const labelMatches = (labels: { key: string; value: string }[], filter: string) => {
+  const [key, ...rest] = filter.split('=');
+  const value = rest.length > 0 ? rest.join('=') : undefined;
+  return labels.some((label) => label.key === key && (value === undefined || label.value === value));
+};
+
+export interface NodeFilter {
+  role?: NodeView['role'] | null;
+  availability?: NodeView['availability'] | null;
+  state?: NodeView['state'] | null;
+  label?: string | null;
+}
+
+export async function nodeViews(
+  reads: SwarmReads,
+  swarm: SwarmRecord,
+  filter: NodeFilter = {},
+): Promise<NodeView[]> {
+  const nodes = (await reads.nodes(swarm)).map((node) => toNodeView(swarm.id, node));
+  return nodes
+    .filter((node) => !filter.role || node.role === filter.role)
+    .filter((node) => !filter.availability || node.availability === filter.availability)
+    .filter((node) => !filter.state || node.state === filter.state)
+    .filter((node) => !filter.label || labelMatches(node.labels, filter.label))
+    .sort((a, b) => a.hostname.localeCompare(b.hostname) || a.id.localeCompare(b.id));
+}
+
+export async function listNodes(
+  reads: SwarmReads,
+  swarm: SwarmRecord,
+  filter: NodeFilter | null | undefined,
+  first?: number | null,
+  after?: string | null,
+): Promise<Page<NodeView>> {
+  return paginate(await nodeViews(reads, swarm, filter ?? {}), (node) => node.id, first ?? undefined, after);
+}
+
+export async function getNode(reads: SwarmReads, swarm: SwarmRecord, ref: string): Promise<NodeView> {
+  return toNodeView(swarm.id, await reads.node(swarm, ref));
+}
+
+export interface ServiceFilter {
+  name?: string | null;
+  mode?: ServiceView['mode'] | null;
+  label?: string | null;
+}
+
+async function serviceViewsOf(reads: SwarmReads, swarm: SwarmRecord): Promise<ServiceView[]> {
+  const [services, tasks] = await Promise.all([reads.services(swarm), reads.tasks(swarm)]);
+  const byService = new Map<string, typeof tasks>();
+  for (const task of tasks) byService.set(task.ServiceID, [...(byService.get(task.ServiceID) ?? []), task]);
+  return services.map((service) => toServiceView(swarm.id, service, byService.get(service.ID) ?? []));
+}
+
+export async function listServices(
+  reads: SwarmReads,
+  swarm: SwarmRecord,
+  filter: ServiceFilter | null | undefined,
+  first?: number | null,
+  after?: string | null,
+): Promise<Page<ServiceView>> {
+  const services = (await serviceViewsOf(reads, swarm))
+    .filter((service) => !filter?.name || service.name.includes(filter.name))
+    .filter((service) => !filter?.mode || service.mode === filter.mode)
+    .filter((service) => !filter?.label || labelMatches(service.labels, filter.label))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return paginate(services, (service) => service.id, first ?? undefined, after);
+}
+
+export async function getService(reads: SwarmReads, swarm: SwarmRecord, ref: string): Promise<ServiceView> {
+  const service = await reads.service(swarm, ref);
+  const tasks = (await reads.tasks(swarm)).filter((task) => task.ServiceID === service.ID);
+  return toServiceView(swarm.id, service, tasks);
+}
+
+export interface TaskFilter {
+  service?: string | null;
+  node?: string | null;
+  desiredState?: string | null;
+}
+
+export async function taskViews(
+  reads: SwarmReads,
+  swarm: SwarmRecord,
+  filter: TaskFilter = {},
+): Promise<TaskView[]> {
+  const [tasks, serviceId, nodeId] = await Promise.all([
+    reads.tasks(swarm),
+    filter.service ? reads.service(swarm, filter.service).then((service) => service.ID) : undefined,
+    filter.node ? reads.node(swarm, filter.node).then((node) => node.ID) : undefined,
+  ]);
+  const desired = filter.desiredState?.toLowerCase();
+  if (desired !== undefined && !/^[a-z_]+$/.test(desired))
+    throw badInput('desiredState must be a task state name');
+  return tasks
+    .filter((task) => serviceId === undefined || task.ServiceID === serviceId)
+    .filter((task) => nodeId === undefined || task.NodeID === nodeId)
+    .filter((task) => desired === undefined || task.DesiredState === desired)
+    .map((task) => toTaskView(swarm.id, task))
+    .sort(
+      (a, b) =>
+        a.serviceId.localeCompare(b.serviceId) ||
+        (a.slot ?? 0) - (b.slot ?? 0) ||
+        b.createdAt.localeCompare(a.createdAt) ||
+        a.id.localeCompare(b.id),
+    );
+}
+
+export async function listTasks(
+  reads: SwarmReads,
+  swarm: SwarmRecord,
+  filter: TaskFilter | null | undefined,
+  first?: number | null,
+  after?: string | null,
+): Promise<Page<TaskView>> {
+  return paginate(await taskViews(reads, swarm, filter ?? {}), (task) => task.id, first ?? undefined, after);
+}

@@ -1,0 +1,218 @@
+// Tenants and registered swarms in PostgreSQL; engine credentials are sealed before they are stored.
+import type pg from 'pg';
+import type { EngineEndpoint } from '../docker/endpoint.ts';
+import { conflict } from '../errors.ts';
+import type { Sealer } from '../util/seal.ts';
+
+export interface TenantRecord {
+  id: string;
+  slug: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface SwarmRecord {
+  id: string;
+  tenantId: string;
+  tenant: string;
+  name: string;
+  clusterId: string | null;
+  labels: Record<string, string>;
+  /** Endpoint URLs in failover order; credentials stay sealed until endpointsOf() opens them. */
+  endpointUrls: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface SwarmRow {
+  id: string;
+  tenant_id: string;
+  tenant: string;
+  name: string;
+  cluster_id: string | null;
+  labels: Record<string, string>;
+  endpoint_urls: string[] | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const SWARM_SELECT = `
+  SELECT s.id, s.tenant_id, t.slug AS tenant, s.name, s.cluster_id, s.labels, s.created_at, s.updated_at,
+         (SELECT array_agg(e.url ORDER BY e.position) FROM swarm_endpoints e WHERE e.swarm_id = s.id) AS endpoint_urls
+    FROM swarms s JOIN tenants t ON t.id = s.tenant_id`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toSwarm(row: SwarmRow): SwarmRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    tenant: row.tenant,
+    name: row.name,
+    clusterId: row.cluster_id,
+    labels: row.labels,
+    endpointUrls: row.endpoint_urls ?? [],
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Unique violations become CONFLICT with a message naming what already exists. */
+function mapUniqueViolation(error: unknown, name: string): never {
+  const pgError = error as { code?: string; constraint?: string };
+  if (pgError.code === '23505') {
+    if (pgError.constraint === 'swarms_cluster_id_key') {
+      throw conflict(`this cluster is already registered (as another swarm); unregister it first`);
+    }
+    if (pgError.constraint === 'swarms_tenant_id_name_key') {
+      throw conflict(`a swarm named "${name}" is already registered in this tenant`);
+    }
+    throw conflict(
+      `swarm "${name}" conflicts with an existing registration (${pgError.constraint ?? 'unique'})`,
+    );
+  }
+  throw error;
+}
+
+export interface NewSwarm {
+  tenantId: string;
+  name: string;
+  clusterId: string;
+  labels: Record<string, string>;
+  endpoints: EngineEndpoint[];
+}
+
+export interface SwarmChanges {
+  name?: string | undefined;
+  labels?: Record<string, string> | undefined;
+  endpoints?: EngineEndpoint[] | undefined;
+}
+
+export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
+  const sealContext = (swarmId: string, url: string) => `swarm-endpoint:${swarmId}:${url}`;
+
+  async function writeEndpoints(client: pg.PoolClient, swarmId: string, endpoints: EngineEndpoint[]) {
+    await client.query('DELETE FROM swarm_endpoints WHERE swarm_id = $1', [swarmId]);
+    for (const [position, endpoint] of endpoints.entries()) {
+      const credentials = endpoint.tls
+        ? sealer.seal(JSON.stringify(endpoint.tls), sealContext(swarmId, endpoint.url))
+        : null;
+      await client.query(
+        'INSERT INTO swarm_endpoints (swarm_id, position, url, credentials) VALUES ($1, $2, $3, $4)',
+        [swarmId, position, endpoint.url, credentials],
+      );
+    }
+  }
+
+  async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  return {
+    async ensureTenant(slug: string, name = slug): Promise<TenantRecord> {
+      const result = await pool.query<{ id: string; slug: string; name: string; created_at: Date }>(
+        `INSERT INTO tenants (slug, name) VALUES ($1, $2)
+           ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug
+         RETURNING id, slug, name, created_at`,
+        [slug, name],
+      );
+      const row = result.rows[0]!;
+      return { id: row.id, slug: row.slug, name: row.name, createdAt: row.created_at };
+    },
+
+    async listTenants(): Promise<TenantRecord[]> {
+      const result = await pool.query<{ id: string; slug: string; name: string; created_at: Date }>(
+        'SELECT id, slug, name, created_at FROM tenants ORDER BY slug',
+      );
+      return result.rows.map((row) => ({
+        id: row.id,
+        slug: row.slug,
+        name: row.name,
+        createdAt: row.created_at,
+      }));
+    },
+
+    /** Swarms of one tenant, or of every tenant when `tenant` is null (platform-admin). */
+    async listSwarms(tenant: string | null): Promise<SwarmRecord[]> {
+      const result =
+        tenant === null
+          ? await pool.query<SwarmRow>(`${SWARM_SELECT} ORDER BY t.slug, s.name`)
+          : await pool.query<SwarmRow>(`${SWARM_SELECT} WHERE t.slug = $1 ORDER BY s.name`, [tenant]);
+      return result.rows.map(toSwarm);
+    },
+
+    /** A swarm by id or name within `tenant` (null: any tenant; a name must then be unique). */
+    async findSwarm(tenant: string | null, ref: string): Promise<SwarmRecord | null> {
+      const byId = UUID.test(ref);
+      const conditions = [byId ? 's.id = $1' : 's.name = $1'];
+      const params: string[] = [ref];
+      if (tenant !== null) {
+        conditions.push('t.slug = $2');
+        params.push(tenant);
+      }
+      const result = await pool.query<SwarmRow>(`${SWARM_SELECT} WHERE ${conditions.join(' AND ')}`, params);
+      return result.rows.length === 1 ? toSwarm(result.rows[0]!) : null;
+    },
+
+    /** The swarm's endpoints with their credentials opened, in failover order. */
+    async endpointsOf(swarmId: string): Promise<EngineEndpoint[]> {
+      const result = await pool.query<{ url: string; credentials: Buffer | null }>(
+        'SELECT url, credentials FROM swarm_endpoints WHERE swarm_id = $1 ORDER BY position',
+        [swarmId],
+      );
+      return result.rows.map((row) => ({
+        url: row.url,
+        tls: row.credentials
+          ? (JSON.parse(sealer.open(row.credentials, sealContext(swarmId, row.url))) as EngineEndpoint['tls'])
+          : undefined,
+      }));
+    },
+
+    async insertSwarm(swarm: NewSwarm): Promise<SwarmRecord> {
+      const id = await inTransaction(async (client) => {
+        const inserted = await client
+          .query<{ id: string }>(
+            'INSERT INTO swarms (tenant_id, name, cluster_id, labels) VALUES ($1, $2, $3, $4) RETURNING id',
+            [swarm.tenantId, swarm.name, swarm.clusterId, swarm.labels],
+          )
+          .catch((error: unknown) => mapUniqueViolation(error, swarm.name));
+        const swarmId = inserted.rows[0]!.id;
+        await writeEndpoints(client, swarmId, swarm.endpoints);
+        return swarmId;
+      });
+      return (await this.findSwarm(null, id))!;
+    },
+
+    async updateSwarm(id: string, changes: SwarmChanges): Promise<SwarmRecord> {
+      await inTransaction(async (client) => {
+        await client
+          .query(
+            `UPDATE swarms SET name = COALESCE($2, name), labels = COALESCE($3, labels), updated_at = now()
+              WHERE id = $1`,
+            [id, changes.name ?? null, changes.labels ?? null],
+          )
+          .catch((error: unknown) => mapUniqueViolation(error, changes.name ?? ''));
+        if (changes.endpoints) await writeEndpoints(client, id, changes.endpoints);
+      });
+      return (await this.findSwarm(null, id))!;
+    },
+
+    async deleteSwarm(id: string): Promise<boolean> {
+      const result = await pool.query('DELETE FROM swarms WHERE id = $1', [id]);
+      return result.rowCount === 1;
+    },
+  };
+}
+
+export type RegistryRepository = ReturnType<typeof createRegistryRepository>;
