@@ -1,4 +1,5 @@
 // Environment schema: reads the brief's variables once, validates them, and returns a typed config.
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 
 const booleanFromEnv = z
@@ -17,6 +18,16 @@ const urlWithProtocols = (protocols: string[]) =>
     { message: `must be a URL starting with ${protocols.join(' or ')}//` },
   );
 
+const JWT_ALGORITHMS = ['HS256', 'RS256', 'ES256'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/** The alternative sources of the key that verifies bearer tokens; exactly one may be set. */
+const JWT_KEY_VARIABLES = [
+  'SWARMGATE_JWT_SECRET',
+  'SWARMGATE_JWT_PUBLIC_KEY',
+  'SWARMGATE_JWT_JWKS_URL',
+] as const;
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -29,7 +40,7 @@ const EnvSchema = z.object({
   SWARMGATE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SWARMGATE_JWT_PUBLIC_KEY: z.string().min(1).optional(),
   SWARMGATE_JWT_JWKS_URL: urlWithProtocols(['https:', 'http:']).optional(),
-  SWARMGATE_JWT_ALGORITHM: z.enum(['HS256', 'RS256', 'ES256']).optional(),
+  SWARMGATE_JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).optional(),
   SWARMGATE_JWT_ISSUER: z.string().min(1).optional(),
   SWARMGATE_JWT_AUDIENCE: z.string().min(1).optional(),
   SWARMGATE_SECRET_KEY: z
@@ -53,11 +64,18 @@ export interface Config {
   databaseUrl: string | undefined;
   embeddedPg: { dir: string; port: number };
   redisUrl: string;
+  /** At most one of secret, publicKey and jwksUrl is set; none only outside production. */
   jwt: {
     secret: string | undefined;
+    /** Normalised to an SPKI PEM ("-----BEGIN PUBLIC KEY-----"), whatever PEM form was given. */
     publicKey: string | undefined;
     jwksUrl: string | undefined;
-    algorithm: 'HS256' | 'RS256' | 'ES256' | undefined;
+    /**
+     * The one algorithm tokens must use, pinned here and never read from a token: HS256 with a secret; with a
+     * public key, its type (RSA: RS256, EC P-256: ES256); with a JWKS, SWARMGATE_JWT_ALGORITHM or RS256.
+     * Undefined only when no key is configured.
+     */
+    algorithm: JwtAlgorithm | undefined;
     issuer: string | undefined;
     audience: string | undefined;
   };
@@ -75,14 +93,17 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment; throws ConfigError naming every malformed variable. */
+/** Parses the environment; throws ConfigError naming every malformed or missing variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(nonEmpty(source));
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
-    );
-  }
+  const raw = nonEmpty(source);
+  const parsed = EnvSchema.safeParse(raw);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  // Cross-variable rules read the raw strings so one run reports every problem, not only the schema's.
+  const jwt = resolveJwt(raw, problems);
+  if (raw.NODE_ENV === 'production') problems.push(...productionProblems(raw));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
   return {
     env: env.NODE_ENV,
@@ -93,10 +114,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     embeddedPg: { dir: env.SWARMGATE_EMBEDDED_PG_DIR, port: env.SWARMGATE_EMBEDDED_PG_PORT },
     redisUrl: env.REDIS_URL,
     jwt: {
-      secret: env.SWARMGATE_JWT_SECRET,
-      publicKey: env.SWARMGATE_JWT_PUBLIC_KEY,
-      jwksUrl: env.SWARMGATE_JWT_JWKS_URL,
-      algorithm: env.SWARMGATE_JWT_ALGORITHM,
+      ...jwt,
       issuer: env.SWARMGATE_JWT_ISSUER,
       audience: env.SWARMGATE_JWT_AUDIENCE,
     },
@@ -106,6 +124,124 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: env.SWARMGATE_MIGRATE_ON_START,
     graphiql: env.SWARMGATE_GRAPHIQL ?? env.NODE_ENV !== 'production',
   };
+}
+
+type ResolvedJwtKey = Pick<Config['jwt'], 'secret' | 'publicKey' | 'jwksUrl' | 'algorithm'>;
+
+/**
+ * Picks the key source and pins the algorithm. The algorithm must follow from configuration alone: a verifier that
+ * trusts the token's `alg` header can be fooled into HMAC-checking a token with the public key as the secret.
+ */
+function resolveJwt(raw: Record<string, string>, problems: string[]): ResolvedJwtKey {
+  const configured = JWT_KEY_VARIABLES.filter((name) => raw[name] !== undefined);
+  if (configured.length > 1) {
+    problems.push(
+      `${configured.join(', ')}: set exactly one JWT key source (SWARMGATE_JWT_SECRET for HS256 in development, ` +
+        'SWARMGATE_JWT_PUBLIC_KEY or SWARMGATE_JWT_JWKS_URL for RS256/ES256)',
+    );
+  }
+  const requested = JWT_ALGORITHMS.find((algorithm) => algorithm === raw.SWARMGATE_JWT_ALGORITHM);
+  const { SWARMGATE_JWT_SECRET: secret, SWARMGATE_JWT_JWKS_URL: jwksUrl } = raw;
+  const asymmetricOnly =
+    'SWARMGATE_JWT_ALGORITHM: HS256 verifies with a shared SWARMGATE_JWT_SECRET; ' +
+    'with a public key or a JWKS use RS256 or ES256';
+
+  let algorithm = requested;
+  let publicKey: string | undefined;
+  if (secret !== undefined) {
+    if (requested !== undefined && requested !== 'HS256') {
+      problems.push(
+        `SWARMGATE_JWT_ALGORITHM: ${requested} needs SWARMGATE_JWT_PUBLIC_KEY or SWARMGATE_JWT_JWKS_URL; ` +
+          'SWARMGATE_JWT_SECRET only verifies HS256',
+      );
+    }
+    algorithm = 'HS256';
+  }
+  if (raw.SWARMGATE_JWT_PUBLIC_KEY !== undefined) {
+    const inspected = inspectPublicKey(raw.SWARMGATE_JWT_PUBLIC_KEY);
+    if (typeof inspected === 'string') {
+      problems.push(`SWARMGATE_JWT_PUBLIC_KEY: ${inspected}`);
+    } else {
+      publicKey = inspected.pem;
+      if (requested === 'HS256') problems.push(asymmetricOnly);
+      else if (requested !== undefined && requested !== inspected.algorithm) {
+        problems.push(
+          `SWARMGATE_JWT_ALGORITHM: ${requested} does not match SWARMGATE_JWT_PUBLIC_KEY, ` +
+            `an ${inspected.keyType} key that verifies ${inspected.algorithm}`,
+        );
+      }
+      algorithm = inspected.algorithm;
+    }
+  }
+  if (jwksUrl !== undefined) {
+    if (requested === 'HS256') problems.push(asymmetricOnly);
+    // A JWKS may hold keys of any type, so nothing to infer from: RS256 is what identity providers sign with by default.
+    algorithm = requested === 'ES256' ? 'ES256' : 'RS256';
+  }
+  return { secret, publicKey, jwksUrl, algorithm };
+}
+
+interface InspectedPublicKey {
+  pem: string;
+  algorithm: Exclude<JwtAlgorithm, 'HS256'>;
+  keyType: string;
+}
+
+/** Reads a PEM public key; returns what is wrong with it as a string. */
+function inspectPublicKey(text: string): InspectedPublicKey | string {
+  // Compose files and CI secrets often carry a PEM on one line with literal "\n" separators.
+  const pem = text.includes('\n') ? text : text.replaceAll('\\n', '\n');
+  if (pem.includes('PRIVATE KEY')) {
+    return 'holds a private key: give the gateway only the public key ("-----BEGIN PUBLIC KEY-----")';
+  }
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    return 'is not a PEM public key ("-----BEGIN PUBLIC KEY-----" ... "-----END PUBLIC KEY-----")';
+  }
+  const spki = key.export({ type: 'spki', format: 'pem' }).toString();
+  const details = key.asymmetricKeyDetails;
+  if (key.asymmetricKeyType === 'rsa') {
+    if ((details?.modulusLength ?? 0) < 2048) return 'is an RSA key shorter than 2048 bits';
+    return { pem: spki, algorithm: 'RS256', keyType: 'RSA' };
+  }
+  if (key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1') {
+    return { pem: spki, algorithm: 'ES256', keyType: 'EC P-256' };
+  }
+  const curve = details?.namedCurve ? ` (${details.namedCurve})` : '';
+  return `is an ${String(key.asymmetricKeyType)}${curve} key; tokens are verified with RSA (RS256) or EC P-256 (ES256)`;
+}
+
+/** A production gateway must neither accept unverifiable tokens nor store engine credentials in clear. */
+function productionProblems(raw: Record<string, string>): string[] {
+  const problems: string[] = [];
+  if (JWT_KEY_VARIABLES.every((name) => raw[name] === undefined)) {
+    problems.push(
+      'SWARMGATE_JWT_PUBLIC_KEY or SWARMGATE_JWT_JWKS_URL (or SWARMGATE_JWT_SECRET): NODE_ENV=production needs ' +
+        'key material to verify bearer tokens',
+    );
+  }
+  if (raw.SWARMGATE_SECRET_KEY === undefined) {
+    problems.push(
+      'SWARMGATE_SECRET_KEY: NODE_ENV=production needs it to encrypt stored engine credentials ' +
+        '(32 random bytes as 64 hex characters, e.g. `openssl rand -hex 32`)',
+    );
+  }
+  if (protocolOf(raw.SWARMGATE_JWT_JWKS_URL) === 'http:') {
+    problems.push(
+      'SWARMGATE_JWT_JWKS_URL: must be https in production; keys fetched over plain HTTP can be forged',
+    );
+  }
+  return problems;
+}
+
+function protocolOf(url: string | undefined): string | undefined {
+  try {
+    return url === undefined ? undefined : new URL(url).protocol;
+  } catch {
+    return undefined; // the schema reports the malformed URL
+  }
 }
 
 /** An empty variable counts as unset, as shells and compose files often export `VAR=`. */

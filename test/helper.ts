@@ -10,6 +10,8 @@ import { migrate } from '../src/db/migrate.ts';
 export const ADMIN_DATABASE_URL =
   process.env.SWARMGATE_TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.SWARMGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The HS256 secret testConfig gives the gateway; test/helpers/tokens.ts signs with it by default. */
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
 
 export interface TestDatabase {
   name: string;
@@ -57,7 +59,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     REDIS_URL: TEST_REDIS_URL,
-    SWARMGATE_JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
+    SWARMGATE_JWT_SECRET: TEST_JWT_SECRET,
     SWARMGATE_SECRET_KEY: '00'.repeat(32),
     ...overrides,
   });
@@ -69,11 +71,20 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface BuildTestAppOptions {
+  /** Runs after buildApp and before ready(), e.g. to add a test-only route. */
+  beforeReady?: (app: FastifyInstance) => void | Promise<void>;
+}
+
 /** Builds the real gateway on a fresh database; close() closes the app and drops the database. */
-export async function buildTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+export async function buildTestApp(
+  overrides: Record<string, string> = {},
+  options: BuildTestAppOptions = {},
+): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = testConfig({ ...overrides, DATABASE_URL: db.url });
   const app = await buildApp(config, { databaseUrl: db.url });
+  await options.beforeReady?.(app);
   await app.ready();
   return {
     app,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { buildTestApp, type TestApp } from '../helper.ts';
+import { bearer, claimsFor, signToken } from '../helpers/tokens.ts';
 
 let subject: TestApp;
 before(async () => {
@@ -36,10 +37,21 @@ test('GET /readyz is 503 naming Redis when Redis does not answer', async () => {
   }
 });
 
-test('GraphQL answers the version query', async () => {
+test('GraphQL answers the version query with a token, and 401 UNAUTHENTICATED without one', async () => {
+  const anonymous = await subject.app.inject({
+    method: 'POST',
+    url: '/graphql',
+    payload: { query: '{ version }' },
+  });
+  assert.equal(anonymous.statusCode, 401);
+  assert.equal(
+    anonymous.json<{ errors: { extensions: { code: string } }[] }>().errors[0]?.extensions.code,
+    'UNAUTHENTICATED',
+  );
   const response = await subject.app.inject({
     method: 'POST',
     url: '/graphql',
+    headers: bearer(signToken(claimsFor())),
     payload: { query: '{ version }' },
   });
   assert.equal(response.statusCode, 200);
