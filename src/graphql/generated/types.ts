@@ -118,7 +118,7 @@ export type Node = {
   role: NodeRole;
   state: NodeState;
   statusMessage?: Maybe<Scalars['String']['output']>;
-  tasks: Array<Task>;
+  tasks?: Maybe<Array<Task>>;
   updatedAt: Scalars['DateTime']['output'];
   /** Docker's object version, sent back with every update. */
   version: Scalars['Int']['output'];
@@ -190,8 +190,8 @@ export type Query = {
   __typename?: 'Query';
   /** Who the token says the caller is. */
   me: Me;
-  /** A swarm by id or name; another tenant's swarm is NOT_FOUND. */
-  swarm: Swarm;
+  /** A swarm by id or name; another tenant's swarm is NOT_FOUND (null with the error). */
+  swarm?: Maybe<Swarm>;
   /** The swarms of the caller's tenant (platform-admin: of every tenant, or of `tenant`). */
   swarms: Array<Swarm>;
   /** Every tenant (platform-admin only). */
@@ -270,7 +270,7 @@ export type Service = {
   /** Desired replicas; null for global services. */
   replicas?: Maybe<Scalars['Int']['output']>;
   runningTasks: Scalars['Int']['output'];
-  tasks: Array<Task>;
+  tasks?: Maybe<Array<Task>>;
   /** The last rolling update or rollback, with Docker's message. */
   updateStatus?: Maybe<UpdateStatus>;
   updatedAt: Scalars['DateTime']['output'];
@@ -308,22 +308,26 @@ export type Swarm = {
   /** Manager endpoints in failover order (never their credentials). */
   endpoints: Array<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
-  /** The `Swarm:` block of `docker info`, from a reachable manager. */
-  info: SwarmInfo;
+  /**
+   * The fields below are read from the swarm's managers. They are nullable so that a swarm that cannot be
+   * reached (SWARM_UNREACHABLE in `errors`) does not take the rest of the answer down with it.
+   * The `Swarm:` block of `docker info`, from a reachable manager.
+   */
+  info?: Maybe<SwarmInfo>;
   /** The join commands' tokens (admin only; each read is audited). */
-  joinTokens: JoinTokens;
+  joinTokens?: Maybe<JoinTokens>;
   labels: Array<Label>;
   name: Scalars['String']['output'];
   /** A node by ID, unique ID prefix or hostname, as with the docker CLI. */
-  node: Node;
-  nodes: NodeConnection;
-  quorum: Quorum;
+  node?: Maybe<Node>;
+  nodes?: Maybe<NodeConnection>;
+  quorum?: Maybe<Quorum>;
   /** A service by ID, unique ID prefix or name. */
-  service: Service;
-  services: ServiceConnection;
+  service?: Maybe<Service>;
+  services?: Maybe<ServiceConnection>;
   /** Reachability now: every endpoint is asked. */
   status: SwarmStatus;
-  tasks: TaskConnection;
+  tasks?: Maybe<TaskConnection>;
   tenant: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
 };
@@ -423,7 +427,7 @@ export type Task = {
   message?: Maybe<Scalars['String']['output']>;
   /** Null while the task is not yet assigned. */
   node?: Maybe<Node>;
-  service: Service;
+  service?: Maybe<Service>;
   slot?: Maybe<Scalars['Int']['output']>;
   /** NEW ... RUNNING, COMPLETE, SHUTDOWN, FAILED, REJECTED, ORPHANED */
   state: Scalars['String']['output'];
@@ -710,7 +714,7 @@ export type NodeResolvers<ContextType = GraphqlContext, ParentType extends Resol
   role?: Resolver<ResolversTypes['NodeRole'], ParentType, ContextType>;
   state?: Resolver<ResolversTypes['NodeState'], ParentType, ContextType>;
   statusMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  tasks?: Resolver<Array<ResolversTypes['Task']>, ParentType, ContextType, Partial<NodeTasksArgs>>;
+  tasks?: Resolver<Maybe<Array<ResolversTypes['Task']>>, ParentType, ContextType, Partial<NodeTasksArgs>>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
@@ -740,7 +744,7 @@ export type PortResolvers<ContextType = GraphqlContext, ParentType extends Resol
 
 export type QueryResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   me?: Resolver<ResolversTypes['Me'], ParentType, ContextType>;
-  swarm?: Resolver<ResolversTypes['Swarm'], ParentType, ContextType, RequireFields<QuerySwarmArgs, 'id'>>;
+  swarm?: Resolver<Maybe<ResolversTypes['Swarm']>, ParentType, ContextType, RequireFields<QuerySwarmArgs, 'id'>>;
   swarms?: Resolver<Array<ResolversTypes['Swarm']>, ParentType, ContextType, Partial<QuerySwarmsArgs>>;
   tenants?: Resolver<Array<ResolversTypes['Tenant']>, ParentType, ContextType>;
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -772,7 +776,7 @@ export type ServiceResolvers<ContextType = GraphqlContext, ParentType extends Re
   ports?: Resolver<Array<ResolversTypes['Port']>, ParentType, ContextType>;
   replicas?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   runningTasks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  tasks?: Resolver<Array<ResolversTypes['Task']>, ParentType, ContextType, Partial<ServiceTasksArgs>>;
+  tasks?: Resolver<Maybe<Array<ResolversTypes['Task']>>, ParentType, ContextType, Partial<ServiceTasksArgs>>;
   updateStatus?: Resolver<Maybe<ResolversTypes['UpdateStatus']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -789,17 +793,17 @@ export type SwarmResolvers<ContextType = GraphqlContext, ParentType extends Reso
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   endpoints?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  info?: Resolver<ResolversTypes['SwarmInfo'], ParentType, ContextType>;
-  joinTokens?: Resolver<ResolversTypes['JoinTokens'], ParentType, ContextType>;
+  info?: Resolver<Maybe<ResolversTypes['SwarmInfo']>, ParentType, ContextType>;
+  joinTokens?: Resolver<Maybe<ResolversTypes['JoinTokens']>, ParentType, ContextType>;
   labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  node?: Resolver<ResolversTypes['Node'], ParentType, ContextType, RequireFields<SwarmNodeArgs, 'ref'>>;
-  nodes?: Resolver<ResolversTypes['NodeConnection'], ParentType, ContextType, RequireFields<SwarmNodesArgs, 'first'>>;
-  quorum?: Resolver<ResolversTypes['Quorum'], ParentType, ContextType>;
-  service?: Resolver<ResolversTypes['Service'], ParentType, ContextType, RequireFields<SwarmServiceArgs, 'ref'>>;
-  services?: Resolver<ResolversTypes['ServiceConnection'], ParentType, ContextType, RequireFields<SwarmServicesArgs, 'first'>>;
+  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<SwarmNodeArgs, 'ref'>>;
+  nodes?: Resolver<Maybe<ResolversTypes['NodeConnection']>, ParentType, ContextType, RequireFields<SwarmNodesArgs, 'first'>>;
+  quorum?: Resolver<Maybe<ResolversTypes['Quorum']>, ParentType, ContextType>;
+  service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType, RequireFields<SwarmServiceArgs, 'ref'>>;
+  services?: Resolver<Maybe<ResolversTypes['ServiceConnection']>, ParentType, ContextType, RequireFields<SwarmServicesArgs, 'first'>>;
   status?: Resolver<ResolversTypes['SwarmStatus'], ParentType, ContextType>;
-  tasks?: Resolver<ResolversTypes['TaskConnection'], ParentType, ContextType, RequireFields<SwarmTasksArgs, 'first'>>;
+  tasks?: Resolver<Maybe<ResolversTypes['TaskConnection']>, ParentType, ContextType, RequireFields<SwarmTasksArgs, 'first'>>;
   tenant?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
@@ -851,7 +855,7 @@ export type TaskResolvers<ContextType = GraphqlContext, ParentType extends Resol
   image?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType>;
-  service?: Resolver<ResolversTypes['Service'], ParentType, ContextType>;
+  service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType>;
   slot?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   state?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   timestamp?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { buildSchema } from 'graphql';
+import { loadSchemaSource } from '../../src/graphql/schema.ts';
+import { gql, setupRedBlue, type RedBlue } from './fixture.ts';
+
+let lab: RedBlue;
+before(async () => {
+  lab = await setupRedBlue();
+});
+after(async () => {
+  await lab?.subject.close();
+});
+
+const SWARM_FIELDS = `id name tenant status { state } info { clusterId } quorum { managers }
+  nodes { totalCount } services { totalCount } tasks { totalCount }`;
+
+/**
+ * One check per Query field: as a token of tenant red, the field must not reveal tenant blue's swarm beta.
+ * A Query field added without an entry here fails the enumeration test below.
+ */
+const CHECKS: Record<string, (lab: RedBlue) => Promise<void>> = {
+  version: async ({ app, tokens }) => {
+    const answer = await gql<{ version: string }>(app, tokens.redViewer, '{ version }');
+    assert.ok(answer.data?.version);
+  },
+  me: async ({ app, tokens }) => {
+    const answer = await gql<{ me: { tenant: string } }>(app, tokens.redViewer, '{ me { tenant } }');
+    assert.equal(answer.data?.me.tenant, 'red');
+  },
+  tenants: async ({ app, tokens }) => {
+    const answer = await gql(app, tokens.redAdmin, '{ tenants { slug } }');
+    assert.equal(answer.errors?.[0]?.extensions.code, 'FORBIDDEN');
+  },
+  swarms: async ({ app, tokens }) => {
+    const answer = await gql<{ swarms: { name: string }[] }>(app, tokens.redViewer, '{ swarms { name } }');
+    assert.deepEqual(
+      answer.data?.swarms.map((swarm) => swarm.name),
+      ['alpha'],
+    );
+    const asked = await gql<{ swarms: { name: string }[] }>(
+      app,
+      tokens.redViewer,
+      '{ swarms(tenant: "blue") { name } }',
+    );
+    assert.deepEqual(asked.data?.swarms, []);
+  },
+  swarm: async ({ app, tokens, beta }) => {
+    for (const ref of [beta.id, beta.name]) {
+      const answer = await gql(
+        app,
+        tokens.redAdmin,
+        `query ($id: String!) { swarm(id: $id) { ${SWARM_FIELDS} } }`,
+        {
+          id: ref,
+        },
+      );
+      assert.equal(answer.errors?.[0]?.extensions.code, 'NOT_FOUND', `swarm(${ref}) for red`);
+      assert.equal(answer.data, null);
+    }
+  },
+};
+
+test('every Query field has a tenant isolation check', () => {
+  const queryFields = Object.keys(buildSchema(loadSchemaSource()).getQueryType()!.getFields());
+  const missing = queryFields.filter((field) => !(field in CHECKS));
+  assert.deepEqual(missing, [], `Query fields without an isolation check: ${missing.join(', ')}`);
+});
+
+for (const [field, check] of Object.entries(CHECKS)) {
+  test(`Query.${field} does not reveal another tenant's swarm`, () => check(lab));
+}
+
+test('each tenant sees exactly its own swarm, with its data', async () => {
+  const red = await gql<{ swarms: { name: string; tenant: string; nodes: { totalCount: number } }[] }>(
+    lab.app,
+    lab.tokens.redViewer,
+    '{ swarms { name tenant nodes { totalCount } } }',
+  );
+  assert.deepEqual(red.data?.swarms, [{ name: 'alpha', tenant: 'red', nodes: { totalCount: 5 } }]);
+  const blue = await gql<{ swarms: { name: string; tenant: string; nodes: { totalCount: number } }[] }>(
+    lab.app,
+    lab.tokens.blueViewer,
+    '{ swarms { name tenant nodes { totalCount } } }',
+  );
+  assert.deepEqual(blue.data?.swarms, [{ name: 'beta', tenant: 'blue', nodes: { totalCount: 2 } }]);
+});
+
+test('a platform-admin sees both tenants', async () => {
+  const token = (await import('./fixture.ts')).tokenFor('ops', ['platform-admin']);
+  const answer = await gql<{ swarms: { name: string }[] }>(lab.app, token, '{ swarms { name } }');
+  assert.deepEqual(answer.data?.swarms.map((swarm) => swarm.name).sort(), ['alpha', 'beta']);
+});
+
+test('a viewer reading joinTokens is FORBIDDEN; an admin gets both tokens', async () => {
+  const viewer = await gql(lab.app, lab.tokens.redViewer, '{ swarm(id: "alpha") { joinTokens { worker } } }');
+  assert.equal(viewer.errors?.[0]?.extensions.code, 'FORBIDDEN');
+  const admin = await gql<{
+    swarm: { joinTokens: { worker: string; manager: string; managerAddresses: string[] } };
+  }>(
+    lab.app,
+    lab.tokens.redAdmin,
+    '{ swarm(id: "alpha") { joinTokens { worker manager managerAddresses } } }',
+  );
+  const tokens = admin.data?.swarm.joinTokens;
+  assert.match(tokens?.worker ?? '', /^SWMTKN-1-/);
+  assert.match(tokens?.manager ?? '', /^SWMTKN-1-/);
+  assert.equal(tokens?.managerAddresses.length, 3);
+});
+
+test("a blue token cannot update or unregister red's swarm (NOT_FOUND, not FORBIDDEN)", async () => {
+  const update = await gql(
+    lab.app,
+    lab.tokens.blueAdmin,
+    'mutation { updateSwarm(input: { swarm: "alpha", labels: [] }) { swarm { id } } }',
+  );
+  assert.equal(update.errors?.[0]?.extensions.code, 'NOT_FOUND');
+  const remove = await gql(
+    lab.app,
+    lab.tokens.blueAdmin,
+    'mutation { unregisterSwarm(input: { swarm: "alpha" }) { id } }',
+  );
+  assert.equal(remove.errors?.[0]?.extensions.code, 'NOT_FOUND');
+});
