@@ -1,0 +1,133 @@
+// The /v1 REST subtree: authentication for every route, per-request swarm reads, and one plugin per endpoint.
+import type { FastifyInstance, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import { badInput, GatewayError } from '../../errors.ts';
+import type { RegistryDeps } from '../../operations/register-swarm.ts';
+import { principalOf, requireAuth } from '../../plugins/app/auth.ts';
+import { createSwarmReads, type SwarmReads } from '../../queries/swarm-reads.ts';
+import me from './me.ts';
+import listNodes from './nodes/list.ts';
+import getNode from './nodes/get.ts';
+import listServices from './services/list.ts';
+import getService from './services/get.ts';
+import getSwarm from './swarms/get.ts';
+import swarmInfo from './swarms/info.ts';
+import joinTokens from './swarms/join-tokens.ts';
+import listSwarms from './swarms/list.ts';
+import swarmQuorum from './swarms/quorum.ts';
+import registerSwarm from './swarms/register.ts';
+import swarmStatus from './swarms/status.ts';
+import unregisterSwarm from './swarms/unregister.ts';
+import updateSwarm from './swarms/update.ts';
+import listTasks from './tasks/list.ts';
+
+export interface V1RoutesOptions {
+  dockerTimeoutMs: number;
+}
+
+/** What every endpoint plugin is given: its only way to the gateway's queries and operations. */
+export interface V1Context {
+  /** The request's tenant-scoped swarm reads, built on first use and memoised for the rest of the request. */
+  readsOf: (request: FastifyRequest) => SwarmReads;
+  registryDeps: RegistryDeps;
+}
+
+const ENDPOINTS = [
+  me,
+  listSwarms,
+  registerSwarm,
+  getSwarm,
+  updateSwarm,
+  unregisterSwarm,
+  swarmStatus,
+  swarmInfo,
+  swarmQuorum,
+  joinTokens,
+  listNodes,
+  getNode,
+  listServices,
+  getService,
+  listTasks,
+];
+
+/** Registered with the prefix '/v1'; encapsulated, so its hooks and handlers stay inside the subtree. */
+export default async function v1Routes(app: FastifyInstance, options: V1RoutesOptions): Promise<void> {
+  // onRequest rather than preHandler: a caller without a token learns nothing about bodies or parameters
+  // (no 400 before the 401), and an unauthenticated body is never parsed.
+  app.addHook('onRequest', requireAuth);
+  // The OpenAPI document says so for every route of the subtree, from the same place that enforces it.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, security: [{ bearerAuth: [] }] };
+  });
+  app.setSchemaErrorFormatter(describeValidationErrors);
+  app.setNotFoundHandler((request) => {
+    throw new GatewayError(
+      'NOT_FOUND',
+      `there is no ${request.method} ${request.url.split('?')[0]} in this API; see /docs for the routes`,
+    );
+  });
+
+  const readsByRequest = new WeakMap<FastifyRequest, SwarmReads>();
+  const context: V1Context = {
+    readsOf: (request) => {
+      let reads = readsByRequest.get(request);
+      if (!reads) {
+        reads = createSwarmReads(
+          { registry: app.registry, swarmClients: app.swarmClients },
+          principalOf(request),
+        );
+        readsByRequest.set(request, reads);
+      }
+      return reads;
+    },
+    registryDeps: { registry: app.registry, dockerTimeoutMs: options.dockerTimeoutMs },
+  };
+  for (const endpoint of ENDPOINTS) await app.register(endpoint, context);
+}
+
+/**
+ * Ajv's errors as one BAD_INPUT sentence naming the field ("body.endpoints[0].url is required"), the allowed
+ * values of an enum and the unknown property of a closed object.
+ */
+function describeValidationErrors(errors: FastifySchemaValidationError[], dataVar: string): GatewayError {
+  const problems = errors
+    .filter((error) => error.keyword !== 'enum' || !('propertyName' in error))
+    .map((error) => describeValidationError(error, dataVar));
+  const unique = [...new Set(problems)];
+  return badInput(unique.join('; '), { validation: unique });
+}
+
+function describeValidationError(error: FastifySchemaValidationError, dataVar: string): string {
+  const at = fieldPath(dataVar, error.instancePath);
+  const params = error.params;
+  switch (error.keyword) {
+    case 'required':
+      return `${fieldPath(dataVar, `${error.instancePath}/${String(params.missingProperty)}`)} is required`;
+    case 'propertyNames':
+    case 'additionalProperties': {
+      const name = String(params.propertyName ?? params.additionalProperty);
+      return `${at} has an unknown property "${name}"`;
+    }
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[] | undefined) ?? [];
+      return `${at} must be one of ${allowed
+        .filter((value) => value !== null)
+        .map(String)
+        .join(', ')}`;
+    }
+    case 'type':
+      return `${at} must be ${articled(String(params.type).replace(',', ' or '))}`;
+    default:
+      return `${at} ${error.message ?? 'is not valid'}`;
+  }
+}
+
+/** "body" + "/endpoints/0/url" → "body.endpoints[0].url". */
+function fieldPath(dataVar: string, instancePath: string): string {
+  const parts = instancePath.split('/').slice(1);
+  return parts.reduce(
+    (path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : `${path}.${part.replaceAll('~1', '/')}`),
+    dataVar,
+  );
+}
+
+const articled = (type: string) => (/^(array|object|integer)/.test(type) ? `an ${type}` : `a ${type}`);

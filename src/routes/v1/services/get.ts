@@ -1,0 +1,24 @@
+// GET /v1/swarms/:swarm/services/:service: one service by ID, unique ID prefix or name.
+import type { FastifyInstance } from 'fastify';
+import { getService } from '../../../queries/swarm-queries.ts';
+import type { V1Context } from '../index.ts';
+import { problemResponses, serviceParams, serviceSchema } from '../schemas.ts';
+
+export default function getServiceRoute(app: FastifyInstance, { readsOf }: V1Context): void {
+  app.get<{ Params: { swarm: string; service: string } }>(
+    '/swarms/:swarm/services/:service',
+    {
+      schema: {
+        operationId: 'getService',
+        tags: ['services'],
+        summary: 'Get a service by ID, unique ID prefix or name (`docker service inspect`)',
+        params: serviceParams,
+        response: { 200: serviceSchema, ...problemResponses(400, 404, 503) },
+      },
+    },
+    async (request) => {
+      const reads = readsOf(request);
+      return getService(reads, await reads.getSwarm(request.params.swarm), request.params.service);
+    },
+  );
+}

@@ -1,0 +1,21 @@
+// GET /v1/swarms/:swarm: one swarm's registration, by id or name (another tenant's is NOT_FOUND).
+import type { FastifyInstance } from 'fastify';
+import { toSwarmView } from '../../../queries/views.ts';
+import type { V1Context } from '../index.ts';
+import { problemResponses, swarmParams, swarmSchema } from '../schemas.ts';
+
+export default function getSwarmRoute(app: FastifyInstance, { readsOf }: V1Context): void {
+  app.get<{ Params: { swarm: string } }>(
+    '/swarms/:swarm',
+    {
+      schema: {
+        operationId: 'getSwarm',
+        tags: ['swarms'],
+        summary: 'Get a swarm by id or name',
+        params: swarmParams,
+        response: { 200: swarmSchema, ...problemResponses(400, 404) },
+      },
+    },
+    async (request) => toSwarmView(await readsOf(request).getSwarm(request.params.swarm)),
+  );
+}

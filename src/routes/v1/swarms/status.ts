@@ -1,0 +1,26 @@
+// GET /v1/swarms/:swarm/status: reachability now; every endpoint is asked (UNREACHABLE is an answer, not an error).
+import type { FastifyInstance } from 'fastify';
+import { swarmStatus } from '../../../queries/swarm-queries.ts';
+import type { V1Context } from '../index.ts';
+import { problemResponses, swarmParams, swarmStatusSchema } from '../schemas.ts';
+
+export default function swarmStatusRoute(app: FastifyInstance, { readsOf }: V1Context): void {
+  app.get<{ Params: { swarm: string } }>(
+    '/swarms/:swarm/status',
+    {
+      schema: {
+        operationId: 'getSwarmStatus',
+        tags: ['swarms'],
+        summary: 'Reachability of every manager endpoint of a swarm',
+        description:
+          'A swarm no manager answers for is 200 with state UNREACHABLE and errorCode SWARM_UNREACHABLE.',
+        params: swarmParams,
+        response: { 200: swarmStatusSchema, ...problemResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      const reads = readsOf(request);
+      return swarmStatus(reads, await reads.getSwarm(request.params.swarm));
+    },
+  );
+}
