@@ -47,7 +47,11 @@ async function main(): Promise<void> {
 
   // Register (or re-register, after the lab was rebuilt with new clusters) alpha and beta in tenant demo.
   const admin: Principal = { sub: 'demo-setup', tenant: TENANT, roles: ['admin'], actors: [] };
-  const deps = { registry: app.registry, dockerTimeoutMs: config.dockerTimeoutMs };
+  const deps = {
+    registry: app.registry,
+    swarmClients: app.swarmClients,
+    dockerTimeoutMs: config.dockerTimeoutMs,
+  };
   for (const swarm of inventory.swarms) {
     const existing = await app.registry.findSwarm(TENANT, swarm.name);
     if (existing) await unregisterSwarm(deps, admin, { swarm: existing.id });

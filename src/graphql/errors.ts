@@ -12,10 +12,11 @@ interface FormattedError {
 
 /** GraphQL validation and syntax errors (no original error) are BAD_INPUT; others map through errors.ts. */
 export function formatGraphqlError(error: GraphQLError, log: FastifyBaseLogger): FormattedError[] {
-  const original = error.originalError as (Error & { errors?: unknown }) | undefined;
+  const original = error.originalError;
   // Mercurius wraps query validation failures: one error holding the list of GraphQL errors.
-  if (original && Array.isArray(original.errors)) {
-    return original.errors.flatMap((inner) =>
+  const wrapped: unknown = (original as { errors?: unknown } | undefined)?.errors;
+  if (Array.isArray(wrapped)) {
+    return wrapped.flatMap((inner: unknown) =>
       inner instanceof GraphQLError
         ? formatGraphqlError(inner, log)
         : formatGraphqlError(new GraphQLError(String(inner)), log),

@@ -24,7 +24,11 @@ export default async function graphqlPlugin(
     await requireAuth(request, reply);
   });
 
-  const registryDeps = { registry: app.registry, dockerTimeoutMs: options.dockerTimeoutMs };
+  const registryDeps = {
+    registry: app.registry,
+    swarmClients: app.swarmClients,
+    dockerTimeoutMs: options.dockerTimeoutMs,
+  };
   await app.register(mercurius, {
     schema: loadSchemaSource(),
     // The generated Resolvers type is stricter than mercurius's own IResolvers; the shapes are the same.

@@ -2,6 +2,7 @@
 import { requirePlatformAdmin, requireRole } from '../auth/authorize.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { EngineEndpoint } from '../docker/endpoint.ts';
+import type { SwarmClients } from '../plugins/app/swarm-clients.ts';
 import type { RegistryRepository, SwarmRecord } from '../registry/repository.ts';
 import {
   labelsFromInput,
@@ -19,6 +20,7 @@ export interface RegisterSwarmInput {
 
 export interface RegistryDeps {
   registry: RegistryRepository;
+  swarmClients: Pick<SwarmClients, 'forget'>;
   dockerTimeoutMs: number;
 }
 

@@ -15,5 +15,6 @@ export async function unregisterSwarm(
   if (!swarm) throw notFound('swarm', input.swarm);
   requireRole(principal, 'admin', 'unregister a swarm');
   if (!(await deps.registry.deleteSwarm(swarm.id))) throw notFound('swarm', input.swarm);
+  deps.swarmClients.forget(swarm.id);
   return swarm;
 }

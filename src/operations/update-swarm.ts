@@ -43,5 +43,7 @@ export async function updateSwarm(
       );
     }
   }
-  return deps.registry.updateSwarm(swarm.id, { name, labels, endpoints });
+  const updated = await deps.registry.updateSwarm(swarm.id, { name, labels, endpoints });
+  deps.swarmClients.forget(swarm.id);
+  return updated;
 }

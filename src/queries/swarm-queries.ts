@@ -1,4 +1,6 @@
 // The read queries both doors share: swarm status, filtered and paginated node, service and task lists.
+import { requireRole } from '../auth/authorize.ts';
+import type { Principal } from '../auth/principal.ts';
 import type { DockerInfo } from '../docker/types.ts';
 import { badInput } from '../errors.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
@@ -171,4 +173,38 @@ export async function listTasks(
   after?: string | null,
 ): Promise<Page<TaskView>> {
   return paginate(await taskViews(reads, swarm, filter ?? {}), (task) => task.id, first ?? undefined, after);
+}
+
+export interface JoinTokensView {
+  worker: string;
+  manager: string;
+  managerAddresses: string[];
+}
+
+/** The join tokens and the managers' addresses; admin only (checked after the swarm was found in the tenant). */
+export async function joinTokens(reads: SwarmReads, swarm: SwarmRecord): Promise<JoinTokensView> {
+  requireRole(reads.principal, 'admin', 'read join tokens');
+  const [inspected, nodes] = await Promise.all([reads.inspect(swarm), reads.nodes(swarm)]);
+  return {
+    worker: inspected.JoinTokens?.Worker ?? '',
+    manager: inspected.JoinTokens?.Manager ?? '',
+    managerAddresses: nodes.flatMap((node) => (node.ManagerStatus?.Addr ? [node.ManagerStatus.Addr] : [])),
+  };
+}
+
+export interface MeView {
+  sub: string;
+  tenant: string;
+  /** GraphQL's Role enum spelling (platform-admin → PLATFORM_ADMIN), the same in both doors. */
+  roles: ('VIEWER' | 'OPERATOR' | 'ADMIN' | 'PLATFORM_ADMIN')[];
+  actors: string[];
+}
+
+export function meOf(principal: Principal): MeView {
+  return {
+    sub: principal.sub,
+    tenant: principal.tenant,
+    roles: principal.roles.map((role) => role.toUpperCase().replace('-', '_') as MeView['roles'][number]),
+    actors: [...principal.actors],
+  };
 }

@@ -1,5 +1,6 @@
 // Per-request reads of swarms: tenant-scoped lookups and one memoised upstream call per swarm and kind.
 import type Dockerode from 'dockerode';
+import { requireRole } from '../auth/authorize.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { DockerInfo, DockerNode, DockerService, DockerSwarm, DockerTask } from '../docker/types.ts';
 import { badInput, notFound } from '../errors.ts';
@@ -41,6 +42,8 @@ export function resolveRef<T>(
 
 export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal) {
   const scope = tenantScope(principal);
+  // Every read needs at least the viewer role; a token whose roles grant nothing reads nothing.
+  const canRead = () => requireRole(principal, 'viewer', 'read swarms');
   const memo = new Map<string, Promise<unknown>>();
 
   function once<T>(key: string, load: () => Promise<T>): Promise<T> {
@@ -69,6 +72,7 @@ export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal) {
 
     /** Swarms the principal may see; `tenant` narrows a platform-admin's view. */
     listSwarms(tenant?: string | null): Promise<SwarmRecord[]> {
+      canRead();
       const effective = scope === null ? (tenant ?? null) : scope;
       if (scope !== null && tenant && tenant !== scope) return Promise.resolve([]);
       return once(`swarms:${effective ?? '*'}`, () => deps.registry.listSwarms(effective));
@@ -76,6 +80,7 @@ export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal) {
 
     /** A swarm by id or name; another tenant's swarm is NOT_FOUND, so existence does not leak. */
     getSwarm(ref: string): Promise<SwarmRecord> {
+      canRead();
       return once(`swarm:${ref}`, async () => {
         const swarm = await deps.registry.findSwarm(scope, ref);
         if (!swarm) throw notFound('swarm', ref);

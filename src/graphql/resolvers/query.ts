@@ -1,18 +1,12 @@
 // Query root: version, me, tenants, swarms, swarm.
 import { requirePlatformAdmin } from '../../auth/authorize.ts';
 import { VERSION } from '../../version.ts';
-import type { QueryResolvers, Role } from '../generated/types.ts';
-
-const toGraphqlRole = (role: string) => role.toUpperCase().replace('-', '_') as Role;
+import { meOf } from '../../queries/swarm-queries.ts';
+import type { QueryResolvers } from '../generated/types.ts';
 
 export const Query: QueryResolvers = {
   version: () => VERSION,
-  me: (_root, _args, { principal }) => ({
-    sub: principal.sub,
-    tenant: principal.tenant,
-    roles: principal.roles.map(toGraphqlRole),
-    actors: [...principal.actors],
-  }),
+  me: (_root, _args, { principal }) => meOf(principal),
   tenants: async (_root, _args, { principal, registry }) => {
     requirePlatformAdmin(principal, 'list tenants');
     const tenants = await registry.listTenants();

@@ -1,7 +1,7 @@
 // Swarm fields: registration data, status, docker info, quorum, nodes, services, tasks, join tokens.
-import { requireRole } from '../../auth/authorize.ts';
 import {
   getNode,
+  joinTokens,
   getService,
   listNodes,
   listServices,
@@ -24,13 +24,5 @@ export const Swarm: SwarmResolvers = {
   services: (swarm, { filter, first, after }, { reads }) => listServices(reads, swarm, filter, first, after),
   service: (swarm, { ref }, { reads }) => getService(reads, swarm, ref),
   tasks: (swarm, { filter, first, after }, { reads }) => listTasks(reads, swarm, filter, first, after),
-  joinTokens: async (swarm, _args, { principal, reads }) => {
-    requireRole(principal, 'admin', 'read join tokens');
-    const [inspected, nodes] = await Promise.all([reads.inspect(swarm), reads.nodes(swarm)]);
-    return {
-      worker: inspected.JoinTokens?.Worker ?? '',
-      manager: inspected.JoinTokens?.Manager ?? '',
-      managerAddresses: nodes.flatMap((node) => (node.ManagerStatus?.Addr ? [node.ManagerStatus.Addr] : [])),
-    };
-  },
+  joinTokens: (swarm, _args, { reads }) => joinTokens(reads, swarm),
 };

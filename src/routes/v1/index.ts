@@ -79,7 +79,11 @@ export default async function v1Routes(app: FastifyInstance, options: V1RoutesOp
       }
       return reads;
     },
-    registryDeps: { registry: app.registry, dockerTimeoutMs: options.dockerTimeoutMs },
+    registryDeps: {
+      registry: app.registry,
+      swarmClients: app.swarmClients,
+      dockerTimeoutMs: options.dockerTimeoutMs,
+    },
   };
   for (const endpoint of ENDPOINTS) await app.register(endpoint, context);
 }

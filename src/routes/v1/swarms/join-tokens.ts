@@ -1,6 +1,6 @@
 // GET /v1/swarms/:swarm/join-tokens: the worker and manager join tokens and manager addresses (admin).
 import type { FastifyInstance } from 'fastify';
-import { requireRole } from '../../../auth/authorize.ts';
+import { joinTokens } from '../../../queries/swarm-queries.ts';
 import type { V1Context } from '../index.ts';
 import { joinTokensSchema, problemResponses, swarmParams } from '../schemas.ts';
 
@@ -20,16 +20,9 @@ export default function joinTokensRoute(app: FastifyInstance, { readsOf }: V1Con
     async (request, reply) => {
       const reads = readsOf(request);
       const swarm = await reads.getSwarm(request.params.swarm);
-      requireRole(reads.principal, 'admin', 'read join tokens');
-      const [inspected, nodes] = await Promise.all([reads.inspect(swarm), reads.nodes(swarm)]);
+      const tokens = await joinTokens(reads, swarm);
       void reply.header('cache-control', 'no-store');
-      return {
-        worker: inspected.JoinTokens?.Worker ?? '',
-        manager: inspected.JoinTokens?.Manager ?? '',
-        managerAddresses: nodes.flatMap((node) =>
-          node.ManagerStatus?.Addr ? [node.ManagerStatus.Addr] : [],
-        ),
-      };
+      return tokens;
     },
   );
 }
