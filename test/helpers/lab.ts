@@ -1,0 +1,178 @@
+// Test access to the lab: the typed inventory (a loud error when the lab is not up), Engine API clients, the CLI.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+import {
+  LabNotUpError,
+  inventoryEngine,
+  loadInventory,
+  type Inventory,
+  type InventoryEngine,
+} from '../../src/lab/inventory.ts';
+import type { SwarmNode } from '../../src/lab/swarm.ts';
+
+export type { Inventory, InventoryEngine, SwarmNode };
+
+const CLI = fileURLToPath(new URL('../../src/lab/cli.ts', import.meta.url));
+
+/** The inventory written by `npm run lab -- up`; throws "lab is not up: run npm run lab -- up" when missing. */
+export function labInventory(): Inventory {
+  return loadInventory();
+}
+
+function pingSocket(socketPath: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path: '/_ping', timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+/**
+ * The inventory, after checking every engine really answers: an inventory left from a session whose
+ * processes are gone must fail as loudly as a missing one.
+ */
+export async function requireLab(): Promise<Inventory> {
+  const inv = labInventory();
+  const dead: string[] = [];
+  await Promise.all(
+    inv.engines.map(async (e) => {
+      if (!(await pingSocket(e.socket, 3000))) dead.push(e.name);
+    }),
+  );
+  if (dead.length > 0) throw new LabNotUpError(`no answer from ${dead.sort().join(', ')}`);
+  return inv;
+}
+
+export function labEngine(inv: Inventory, name: string): InventoryEngine {
+  return inventoryEngine(inv, name);
+}
+
+export interface TlsParts {
+  host: string;
+  port: number;
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
+/** Host, port and PEM material for the engine's mutual-TLS endpoint, from the inventory. */
+export function tlsParts(e: InventoryEngine): TlsParts {
+  const url = new URL(e.tlsEndpoint.replace(/^tcp:/, 'https:'));
+  return {
+    host: url.hostname,
+    port: Number(url.port),
+    ca: readFileSync(e.ca),
+    cert: readFileSync(e.cert),
+    key: readFileSync(e.key),
+  };
+}
+
+/** A dockerode client for the engine, over its TLS endpoint (as the gateway would) or its unix socket. */
+export function dockerFor(e: InventoryEngine, via: 'tls' | 'socket' = 'socket', timeoutMs = 15_000): Docker {
+  if (via === 'socket') return new Docker({ socketPath: e.socket, timeout: timeoutMs });
+  const t = tlsParts(e);
+  return new Docker({
+    protocol: 'https',
+    host: t.host,
+    port: t.port,
+    ca: t.ca,
+    cert: t.cert,
+    key: t.key,
+    timeout: timeoutMs,
+  });
+}
+
+export async function swarmNodes(docker: Docker): Promise<SwarmNode[]> {
+  return (await docker.listNodes()) as SwarmNode[];
+}
+
+/**
+ * true when `via` (default: the swarm's first manager) lists exactly the swarm's engines, all Ready,
+ * with one Leader and every other manager Reachable; otherwise a description of what differs.
+ */
+export async function swarmHealthy(inv: Inventory, swarm: string, via?: string): Promise<true | string> {
+  const def = inv.swarms.find((s) => s.name === swarm);
+  if (!def) throw new Error(`swarm ${swarm} is not in the lab inventory`);
+  const viaName = via ?? def.managers[0] ?? '';
+  const nodes = await swarmNodes(dockerFor(labEngine(inv, viaName), 'socket', 5000));
+  const want = [...def.managers, ...def.workers].sort();
+  const have = nodes.map((n) => n.Description.Hostname).sort();
+  const leaders = nodes.filter((n) => n.ManagerStatus?.Leader).length;
+  const reachable = nodes.filter(
+    (n) => !n.ManagerStatus?.Leader && n.ManagerStatus?.Reachability === 'reachable',
+  );
+  const notReady = nodes.filter((n) => n.Status.State !== 'ready');
+  if (
+    want.join() === have.join() &&
+    notReady.length === 0 &&
+    leaders === 1 &&
+    reachable.length === def.managers.length - 1
+  ) {
+    return true;
+  }
+  const state = nodes
+    .map((n) => {
+      const m = n.ManagerStatus
+        ? n.ManagerStatus.Leader
+          ? 'leader'
+          : n.ManagerStatus.Reachability
+        : 'worker';
+      return `${n.Description.Hostname}=${n.Status.State}/${m}`;
+    })
+    .join(' ');
+  return `seen from ${viaName}: ${state}`;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs `node --import tsx src/lab/cli.ts ...args` as a child process. */
+export function runLabCli(args: string[], timeoutMs = 180_000): Promise<CliResult> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', CLI, ...args],
+      { timeout: timeoutMs, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr, ms: Date.now() - t0 });
+      },
+    );
+  });
+}
+
+/** Polls `check` until it returns true; returns the milliseconds it took, or throws naming the last state. */
+export async function waitUntil(
+  what: string,
+  check: () => Promise<true | string>,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<number> {
+  const t0 = Date.now();
+  let last = 'never checked';
+  for (;;) {
+    try {
+      const r = await check();
+      if (r === true) return Date.now() - t0;
+      last = r;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    if (Date.now() - t0 > timeoutMs) {
+      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}; last seen: ${last}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
