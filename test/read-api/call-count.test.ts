@@ -11,7 +11,7 @@ let docker: Docker;
 
 async function removeTestServices(): Promise<void> {
   const services = await docker.listServices({ filters: { name: [PREFIX] } });
-  await Promise.all(services.map((service) => docker.getService(service.ID!).remove()));
+  await Promise.all(services.map((service) => docker.getService(service.ID).remove()));
 }
 
 before(async () => {
