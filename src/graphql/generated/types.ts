@@ -9,35 +9,80 @@ export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
-  ID: { input: string; output: string; }
-  String: { input: string; output: string; }
-  Boolean: { input: boolean; output: boolean; }
-  Int: { input: number; output: number; }
-  Float: { input: number; output: number; }
+  ID: { input: string; output: string };
+  String: { input: string; output: string };
+  Boolean: { input: boolean; output: boolean };
+  Int: { input: number; output: number };
+  Float: { input: number; output: number };
   /** ISO-8601 timestamp. */
-  DateTime: { input: string; output: string; }
+  DateTime: { input: string; output: string };
 };
 
-export type EndpointStatus = {
-  __typename?: 'EndpointStatus';
-  /** Why the endpoint is not usable (connection refused, not a swarm manager, other cluster...). */
-  error?: Maybe<Scalars['String']['output']>;
-  up: Scalars['Boolean']['output'];
-  url: Scalars['String']['output'];
+/**
+ * swarmgate: a management gateway in front of several Docker Swarm clusters.
+ * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
+ * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
+ */
+export type Query = {
+  __typename?: 'Query';
+  /** The gateway's version. Needs no token. */
+  version: Scalars['String']['output'];
+  /** Who the token says the caller is. */
+  me: Me;
+  /** Every tenant (platform-admin only). */
+  tenants: Array<Tenant>;
+  /** The swarms of the caller's tenant (platform-admin: of every tenant, or of `tenant`). */
+  swarms: Array<Swarm>;
+  /** A swarm by id or name; another tenant's swarm is NOT_FOUND (null with the error). */
+  swarm?: Maybe<Swarm>;
 };
 
-export type EngineEndpointInput = {
-  tls?: InputMaybe<TlsMaterialInput>;
-  /** tcp://HOST:PORT (mutual TLS) or unix:///path/to/docker.sock */
-  url: Scalars['String']['input'];
+/**
+ * swarmgate: a management gateway in front of several Docker Swarm clusters.
+ * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
+ * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
+ */
+export type QuerySwarmsArgs = {
+  tenant?: InputMaybe<Scalars['String']['input']>;
 };
 
-export type JoinTokens = {
-  __typename?: 'JoinTokens';
-  manager: Scalars['String']['output'];
-  /** Manager addresses a joining node can use (host:2377). */
-  managerAddresses: Array<Scalars['String']['output']>;
-  worker: Scalars['String']['output'];
+/**
+ * swarmgate: a management gateway in front of several Docker Swarm clusters.
+ * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
+ * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
+ */
+export type QuerySwarmArgs = {
+  id: Scalars['String']['input'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Placeholder root; every mutation is declared in the schema file of its domain.
+   * @deprecated no operation; present so that domain files can extend Mutation
+   */
+  _empty?: Maybe<Scalars['Boolean']['output']>;
+  /** Registers a running swarm by one or more of its manager endpoints (admin). */
+  registerSwarm: SwarmPayload;
+  /** Renames a swarm, replaces its labels or its endpoints (admin). */
+  updateSwarm: SwarmPayload;
+  /** Forgets a swarm; the swarm itself is not touched (admin). */
+  unregisterSwarm: UnregisterSwarmPayload;
+};
+
+export type MutationRegisterSwarmArgs = {
+  input: RegisterSwarmInput;
+};
+
+export type MutationUpdateSwarmArgs = {
+  input: UpdateSwarmInput;
+};
+
+export type MutationUnregisterSwarmArgs = {
+  input: UnregisterSwarmInput;
 };
 
 export type Label = {
@@ -51,114 +96,6 @@ export type LabelInput = {
   value?: Scalars['String']['input'];
 };
 
-/** As the MANAGER STATUS column of `docker node ls`. */
-export type ManagerStatus =
-  | 'LEADER'
-  | 'REACHABLE'
-  | 'UNKNOWN'
-  | 'UNREACHABLE';
-
-export type Me = {
-  __typename?: 'Me';
-  /** The RFC 8693 actor chain, nearest first (a bot acting on behalf of `sub`). */
-  actors: Array<Scalars['String']['output']>;
-  roles: Array<Role>;
-  /** The token's `sub`: the person or service the request is made for. */
-  sub: Scalars['String']['output'];
-  /** The tenant the request acts in. */
-  tenant: Scalars['String']['output'];
-};
-
-export type Mutation = {
-  __typename?: 'Mutation';
-  /**
-   * Placeholder root; every mutation is declared in the schema file of its domain.
-   * @deprecated no operation; present so that domain files can extend Mutation
-   */
-  _empty?: Maybe<Scalars['Boolean']['output']>;
-  /** Registers a running swarm by one or more of its manager endpoints (admin). */
-  registerSwarm: SwarmPayload;
-  /** Forgets a swarm; the swarm itself is not touched (admin). */
-  unregisterSwarm: UnregisterSwarmPayload;
-  /** Renames a swarm, replaces its labels or its endpoints (admin). */
-  updateSwarm: SwarmPayload;
-};
-
-
-export type MutationRegisterSwarmArgs = {
-  input: RegisterSwarmInput;
-};
-
-
-export type MutationUnregisterSwarmArgs = {
-  input: UnregisterSwarmInput;
-};
-
-
-export type MutationUpdateSwarmArgs = {
-  input: UpdateSwarmInput;
-};
-
-export type Node = {
-  __typename?: 'Node';
-  address?: Maybe<Scalars['String']['output']>;
-  availability: NodeAvailability;
-  createdAt: Scalars['DateTime']['output'];
-  engineLabels: Array<Label>;
-  engineVersion?: Maybe<Scalars['String']['output']>;
-  hostname: Scalars['String']['output'];
-  id: Scalars['ID']['output'];
-  labels: Array<Label>;
-  leader: Scalars['Boolean']['output'];
-  managerAddress?: Maybe<Scalars['String']['output']>;
-  /** Null for workers. */
-  managerStatus?: Maybe<ManagerStatus>;
-  platform: Platform;
-  resources: Resources;
-  role: NodeRole;
-  state: NodeState;
-  statusMessage?: Maybe<Scalars['String']['output']>;
-  tasks?: Maybe<Array<Task>>;
-  updatedAt: Scalars['DateTime']['output'];
-  /** Docker's object version, sent back with every update. */
-  version: Scalars['Int']['output'];
-};
-
-
-export type NodeTasksArgs = {
-  filter?: InputMaybe<TaskFilter>;
-};
-
-export type NodeAvailability =
-  | 'ACTIVE'
-  | 'DRAIN'
-  | 'PAUSE';
-
-export type NodeConnection = {
-  __typename?: 'NodeConnection';
-  items: Array<Node>;
-  pageInfo: PageInfo;
-  totalCount: Scalars['Int']['output'];
-};
-
-export type NodeFilter = {
-  availability?: InputMaybe<NodeAvailability>;
-  /** `key` or `key=value` */
-  label?: InputMaybe<Scalars['String']['input']>;
-  role?: InputMaybe<NodeRole>;
-  state?: InputMaybe<NodeState>;
-};
-
-export type NodeRole =
-  | 'MANAGER'
-  | 'WORKER';
-
-export type NodeState =
-  | 'DISCONNECTED'
-  | 'DOWN'
-  | 'READY'
-  | 'UNKNOWN';
-
 export type PageInfo = {
   __typename?: 'PageInfo';
   /** Pass as `after` to get the next page. */
@@ -166,297 +103,285 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+export type Role = 'VIEWER' | 'OPERATOR' | 'ADMIN' | 'PLATFORM_ADMIN';
+
+export type Me = {
+  __typename?: 'Me';
+  /** The token's `sub`: the person or service the request is made for. */
+  sub: Scalars['String']['output'];
+  /** The tenant the request acts in. */
+  tenant: Scalars['String']['output'];
+  roles: Array<Role>;
+  /** The RFC 8693 actor chain, nearest first (a bot acting on behalf of `sub`). */
+  actors: Array<Scalars['String']['output']>;
+};
+
+export type Tenant = {
+  __typename?: 'Tenant';
+  slug: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+};
+
+export type NodeRole = 'MANAGER' | 'WORKER';
+
+export type NodeAvailability = 'ACTIVE' | 'PAUSE' | 'DRAIN';
+
+export type NodeState = 'UNKNOWN' | 'DOWN' | 'READY' | 'DISCONNECTED';
+
+/** As the MANAGER STATUS column of `docker node ls`. */
+export type ManagerStatus = 'LEADER' | 'REACHABLE' | 'UNREACHABLE' | 'UNKNOWN';
+
+export type NodeFilter = {
+  role?: InputMaybe<NodeRole>;
+  availability?: InputMaybe<NodeAvailability>;
+  state?: InputMaybe<NodeState>;
+  /** `key` or `key=value` */
+  label?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type Node = {
+  __typename?: 'Node';
+  id: Scalars['ID']['output'];
+  hostname: Scalars['String']['output'];
+  role: NodeRole;
+  availability: NodeAvailability;
+  state: NodeState;
+  statusMessage?: Maybe<Scalars['String']['output']>;
+  address?: Maybe<Scalars['String']['output']>;
+  leader: Scalars['Boolean']['output'];
+  /** Null for workers. */
+  managerStatus?: Maybe<ManagerStatus>;
+  managerAddress?: Maybe<Scalars['String']['output']>;
+  engineVersion?: Maybe<Scalars['String']['output']>;
+  platform: Platform;
+  resources: Resources;
+  labels: Array<Label>;
+  engineLabels: Array<Label>;
+  /** Docker's object version, sent back with every update. */
+  version: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  tasks?: Maybe<Array<Task>>;
+};
+
+export type NodeTasksArgs = {
+  filter?: InputMaybe<TaskFilter>;
+};
+
 export type Platform = {
   __typename?: 'Platform';
-  architecture?: Maybe<Scalars['String']['output']>;
   os?: Maybe<Scalars['String']['output']>;
-};
-
-export type Port = {
-  __typename?: 'Port';
-  protocol: Scalars['String']['output'];
-  publishMode?: Maybe<Scalars['String']['output']>;
-  publishedPort?: Maybe<Scalars['Int']['output']>;
-  targetPort?: Maybe<Scalars['Int']['output']>;
-};
-
-/**
- * swarmgate: a management gateway in front of several Docker Swarm clusters.
- * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
- * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
- */
-export type Query = {
-  __typename?: 'Query';
-  /** Who the token says the caller is. */
-  me: Me;
-  /** A swarm by id or name; another tenant's swarm is NOT_FOUND (null with the error). */
-  swarm?: Maybe<Swarm>;
-  /** The swarms of the caller's tenant (platform-admin: of every tenant, or of `tenant`). */
-  swarms: Array<Swarm>;
-  /** Every tenant (platform-admin only). */
-  tenants: Array<Tenant>;
-  /** The gateway's version. Needs no token. */
-  version: Scalars['String']['output'];
-};
-
-
-/**
- * swarmgate: a management gateway in front of several Docker Swarm clusters.
- * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
- * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
- */
-export type QuerySwarmArgs = {
-  id: Scalars['String']['input'];
-};
-
-
-/**
- * swarmgate: a management gateway in front of several Docker Swarm clusters.
- * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
- * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
- */
-export type QuerySwarmsArgs = {
-  tenant?: InputMaybe<Scalars['String']['input']>;
-};
-
-export type Quorum = {
-  __typename?: 'Quorum';
-  hasQuorum: Scalars['Boolean']['output'];
-  managers: Scalars['Int']['output'];
-  /** A majority of managers: floor(managers / 2) + 1. */
-  needed: Scalars['Int']['output'];
-  reachable: Scalars['Int']['output'];
-  /** How many more managers may fail before quorum is lost. */
-  tolerates: Scalars['Int']['output'];
-};
-
-export type RegisterSwarmInput = {
-  endpoints: Array<EngineEndpointInput>;
-  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
-  labels?: InputMaybe<Array<LabelInput>>;
-  name: Scalars['String']['input'];
-  reason?: InputMaybe<Scalars['String']['input']>;
-  /** platform-admin only: register into this tenant instead of the token's. */
-  tenant?: InputMaybe<Scalars['String']['input']>;
+  architecture?: Maybe<Scalars['String']['output']>;
 };
 
 export type Resources = {
   __typename?: 'Resources';
   cpus?: Maybe<Scalars['Float']['output']>;
-  memoryBytes?: Maybe<Scalars['Float']['output']>;
   nanoCpus?: Maybe<Scalars['Float']['output']>;
+  memoryBytes?: Maybe<Scalars['Float']['output']>;
 };
 
-export type Role =
-  | 'ADMIN'
-  | 'OPERATOR'
-  | 'PLATFORM_ADMIN'
-  | 'VIEWER';
+export type NodeConnection = {
+  __typename?: 'NodeConnection';
+  totalCount: Scalars['Int']['output'];
+  items: Array<Node>;
+  pageInfo: PageInfo;
+};
+
+export type ServiceMode = 'REPLICATED' | 'GLOBAL';
+
+export type ServiceFilter = {
+  name?: InputMaybe<Scalars['String']['input']>;
+  mode?: InputMaybe<ServiceMode>;
+  /** `key` or `key=value` */
+  label?: InputMaybe<Scalars['String']['input']>;
+};
 
 export type Service = {
   __typename?: 'Service';
-  constraints: Array<Scalars['String']['output']>;
-  createdAt: Scalars['DateTime']['output'];
-  desiredTasks: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
-  image?: Maybe<Scalars['String']['output']>;
-  labels: Array<Label>;
-  mode: ServiceMode;
   name: Scalars['String']['output'];
-  ports: Array<Port>;
+  mode: ServiceMode;
   /** Desired replicas; null for global services. */
   replicas?: Maybe<Scalars['Int']['output']>;
   runningTasks: Scalars['Int']['output'];
-  tasks?: Maybe<Array<Task>>;
+  desiredTasks: Scalars['Int']['output'];
+  image?: Maybe<Scalars['String']['output']>;
   /** The last rolling update or rollback, with Docker's message. */
   updateStatus?: Maybe<UpdateStatus>;
-  updatedAt: Scalars['DateTime']['output'];
+  ports: Array<Port>;
+  labels: Array<Label>;
+  constraints: Array<Scalars['String']['output']>;
   version: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  tasks?: Maybe<Array<Task>>;
 };
-
 
 export type ServiceTasksArgs = {
   filter?: InputMaybe<TaskFilter>;
 };
 
+export type UpdateStatus = {
+  __typename?: 'UpdateStatus';
+  /** UPDATING, PAUSED, COMPLETED, ROLLBACK_STARTED, ROLLBACK_PAUSED or ROLLBACK_COMPLETED */
+  state: Scalars['String']['output'];
+  message?: Maybe<Scalars['String']['output']>;
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  completedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type Port = {
+  __typename?: 'Port';
+  protocol: Scalars['String']['output'];
+  targetPort?: Maybe<Scalars['Int']['output']>;
+  publishedPort?: Maybe<Scalars['Int']['output']>;
+  publishMode?: Maybe<Scalars['String']['output']>;
+};
+
 export type ServiceConnection = {
   __typename?: 'ServiceConnection';
+  totalCount: Scalars['Int']['output'];
   items: Array<Service>;
   pageInfo: PageInfo;
-  totalCount: Scalars['Int']['output'];
 };
-
-export type ServiceFilter = {
-  /** `key` or `key=value` */
-  label?: InputMaybe<Scalars['String']['input']>;
-  mode?: InputMaybe<ServiceMode>;
-  name?: InputMaybe<Scalars['String']['input']>;
-};
-
-export type ServiceMode =
-  | 'GLOBAL'
-  | 'REPLICATED';
 
 export type Swarm = {
   __typename?: 'Swarm';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  tenant: Scalars['String']['output'];
   /** Docker's ClusterID, recorded at registration. */
   clusterId?: Maybe<Scalars['String']['output']>;
-  createdAt: Scalars['DateTime']['output'];
+  labels: Array<Label>;
   /** Manager endpoints in failover order (never their credentials). */
   endpoints: Array<Scalars['String']['output']>;
-  id: Scalars['ID']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  /** Reachability now: every endpoint is asked. */
+  status: SwarmStatus;
   /**
    * The fields below are read from the swarm's managers. They are nullable so that a swarm that cannot be
    * reached (SWARM_UNREACHABLE in `errors`) does not take the rest of the answer down with it.
    * The `Swarm:` block of `docker info`, from a reachable manager.
    */
   info?: Maybe<SwarmInfo>;
-  /** The join commands' tokens (admin only; each read is audited). */
-  joinTokens?: Maybe<JoinTokens>;
-  labels: Array<Label>;
-  name: Scalars['String']['output'];
+  quorum?: Maybe<Quorum>;
+  nodes?: Maybe<NodeConnection>;
   /** A node by ID, unique ID prefix or hostname, as with the docker CLI. */
   node?: Maybe<Node>;
-  nodes?: Maybe<NodeConnection>;
-  quorum?: Maybe<Quorum>;
+  services?: Maybe<ServiceConnection>;
   /** A service by ID, unique ID prefix or name. */
   service?: Maybe<Service>;
-  services?: Maybe<ServiceConnection>;
-  /** Reachability now: every endpoint is asked. */
-  status: SwarmStatus;
   tasks?: Maybe<TaskConnection>;
-  tenant: Scalars['String']['output'];
-  updatedAt: Scalars['DateTime']['output'];
+  /** The join commands' tokens (admin only; each read is audited). */
+  joinTokens?: Maybe<JoinTokens>;
 };
 
+export type SwarmNodesArgs = {
+  filter?: InputMaybe<NodeFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
 
 export type SwarmNodeArgs = {
   ref: Scalars['String']['input'];
 };
 
-
-export type SwarmNodesArgs = {
-  after?: InputMaybe<Scalars['String']['input']>;
-  filter?: InputMaybe<NodeFilter>;
+export type SwarmServicesArgs = {
+  filter?: InputMaybe<ServiceFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
 };
-
 
 export type SwarmServiceArgs = {
   ref: Scalars['String']['input'];
 };
 
-
-export type SwarmServicesArgs = {
-  after?: InputMaybe<Scalars['String']['input']>;
-  filter?: InputMaybe<ServiceFilter>;
-  first?: InputMaybe<Scalars['Int']['input']>;
-};
-
-
 export type SwarmTasksArgs = {
-  after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<TaskFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
-};
-
-export type SwarmInfo = {
-  __typename?: 'SwarmInfo';
-  autolock: Scalars['Boolean']['output'];
-  /** Validity of node certificates (CA expiry setting), in seconds. */
-  caNodeCertExpirySeconds?: Maybe<Scalars['Float']['output']>;
-  clusterId?: Maybe<Scalars['String']['output']>;
-  createdAt?: Maybe<Scalars['DateTime']['output']>;
-  dataPathPort?: Maybe<Scalars['Int']['output']>;
-  defaultAddrPool: Array<Scalars['String']['output']>;
-  dispatcherHeartbeatPeriodSeconds?: Maybe<Scalars['Float']['output']>;
-  electionTick?: Maybe<Scalars['Int']['output']>;
-  heartbeatTick?: Maybe<Scalars['Int']['output']>;
-  isManager: Scalars['Boolean']['output'];
-  localNodeState: Scalars['String']['output'];
-  managers?: Maybe<Scalars['Int']['output']>;
-  nodeAddress: Scalars['String']['output'];
-  nodeId: Scalars['String']['output'];
-  nodes?: Maybe<Scalars['Int']['output']>;
-  raftKeepOldSnapshots?: Maybe<Scalars['Int']['output']>;
-  raftLogEntriesForSlowFollowers?: Maybe<Scalars['Int']['output']>;
-  raftSnapshotInterval?: Maybe<Scalars['Int']['output']>;
-  rootRotationInProgress: Scalars['Boolean']['output'];
-  subnetSize?: Maybe<Scalars['Int']['output']>;
-  taskHistoryRetentionLimit?: Maybe<Scalars['Int']['output']>;
-  updatedAt?: Maybe<Scalars['DateTime']['output']>;
-};
-
-export type SwarmPayload = {
-  __typename?: 'SwarmPayload';
-  swarm: Swarm;
+  after?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type SwarmState =
-  /** Reachable through some endpoints; others are down. */
-  | 'DEGRADED'
   /** Every endpoint answers as a manager of this cluster. */
   | 'OK'
+  /** Reachable through some endpoints; others are down. */
+  | 'DEGRADED'
   /** No endpoint answers: SWARM_UNREACHABLE. */
   | 'UNREACHABLE';
 
 export type SwarmStatus = {
   __typename?: 'SwarmStatus';
-  checkedAt: Scalars['DateTime']['output'];
-  endpoints: Array<EndpointStatus>;
-  /** SWARM_UNREACHABLE when no manager answers. */
-  errorCode?: Maybe<Scalars['String']['output']>;
+  state: SwarmState;
   /** Set when the state is not OK: what is down, in words. */
   message?: Maybe<Scalars['String']['output']>;
-  state: SwarmState;
+  /** SWARM_UNREACHABLE when no manager answers. */
+  errorCode?: Maybe<Scalars['String']['output']>;
+  endpoints: Array<EndpointStatus>;
+  checkedAt: Scalars['DateTime']['output'];
 };
 
-export type Task = {
-  __typename?: 'Task';
-  containerId?: Maybe<Scalars['String']['output']>;
-  createdAt: Scalars['DateTime']['output'];
-  desiredState: Scalars['String']['output'];
-  /** Why the task failed or was rejected (for example "No such image"). */
+export type EndpointStatus = {
+  __typename?: 'EndpointStatus';
+  url: Scalars['String']['output'];
+  up: Scalars['Boolean']['output'];
+  /** Why the endpoint is not usable (connection refused, not a swarm manager, other cluster...). */
   error?: Maybe<Scalars['String']['output']>;
-  exitCode?: Maybe<Scalars['Int']['output']>;
-  id: Scalars['ID']['output'];
-  image?: Maybe<Scalars['String']['output']>;
-  message?: Maybe<Scalars['String']['output']>;
-  /** Null while the task is not yet assigned. */
-  node?: Maybe<Node>;
-  service?: Maybe<Service>;
-  slot?: Maybe<Scalars['Int']['output']>;
-  /** NEW ... RUNNING, COMPLETE, SHUTDOWN, FAILED, REJECTED, ORPHANED */
-  state: Scalars['String']['output'];
-  timestamp?: Maybe<Scalars['DateTime']['output']>;
-  updatedAt: Scalars['DateTime']['output'];
-  version: Scalars['Int']['output'];
 };
 
-export type TaskConnection = {
-  __typename?: 'TaskConnection';
-  items: Array<Task>;
-  pageInfo: PageInfo;
-  totalCount: Scalars['Int']['output'];
+export type SwarmInfo = {
+  __typename?: 'SwarmInfo';
+  nodeId: Scalars['String']['output'];
+  nodeAddress: Scalars['String']['output'];
+  clusterId?: Maybe<Scalars['String']['output']>;
+  isManager: Scalars['Boolean']['output'];
+  localNodeState: Scalars['String']['output'];
+  managers?: Maybe<Scalars['Int']['output']>;
+  nodes?: Maybe<Scalars['Int']['output']>;
+  raftSnapshotInterval?: Maybe<Scalars['Int']['output']>;
+  raftKeepOldSnapshots?: Maybe<Scalars['Int']['output']>;
+  raftLogEntriesForSlowFollowers?: Maybe<Scalars['Int']['output']>;
+  heartbeatTick?: Maybe<Scalars['Int']['output']>;
+  electionTick?: Maybe<Scalars['Int']['output']>;
+  dispatcherHeartbeatPeriodSeconds?: Maybe<Scalars['Float']['output']>;
+  /** Validity of node certificates (CA expiry setting), in seconds. */
+  caNodeCertExpirySeconds?: Maybe<Scalars['Float']['output']>;
+  taskHistoryRetentionLimit?: Maybe<Scalars['Int']['output']>;
+  autolock: Scalars['Boolean']['output'];
+  dataPathPort?: Maybe<Scalars['Int']['output']>;
+  defaultAddrPool: Array<Scalars['String']['output']>;
+  subnetSize?: Maybe<Scalars['Int']['output']>;
+  rootRotationInProgress: Scalars['Boolean']['output'];
+  createdAt?: Maybe<Scalars['DateTime']['output']>;
+  updatedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
-export type TaskFilter = {
-  /** RUNNING, SHUTDOWN, ACCEPTED... */
-  desiredState?: InputMaybe<Scalars['String']['input']>;
-  /** Node id, unique id prefix or hostname. */
-  node?: InputMaybe<Scalars['String']['input']>;
-  /** Service id, unique id prefix or name. */
-  service?: InputMaybe<Scalars['String']['input']>;
+export type Quorum = {
+  __typename?: 'Quorum';
+  managers: Scalars['Int']['output'];
+  reachable: Scalars['Int']['output'];
+  /** A majority of managers: floor(managers / 2) + 1. */
+  needed: Scalars['Int']['output'];
+  /** How many more managers may fail before quorum is lost. */
+  tolerates: Scalars['Int']['output'];
+  hasQuorum: Scalars['Boolean']['output'];
 };
 
-export type Tenant = {
-  __typename?: 'Tenant';
-  createdAt: Scalars['DateTime']['output'];
-  name: Scalars['String']['output'];
-  slug: Scalars['String']['output'];
+export type JoinTokens = {
+  __typename?: 'JoinTokens';
+  worker: Scalars['String']['output'];
+  manager: Scalars['String']['output'];
+  /** Manager addresses a joining node can use (host:2377). */
+  managerAddresses: Array<Scalars['String']['output']>;
+};
+
+export type EngineEndpointInput = {
+  /** tcp://HOST:PORT (mutual TLS) or unix:///path/to/docker.sock */
+  url: Scalars['String']['input'];
+  tls?: InputMaybe<TlsMaterialInput>;
 };
 
 /** PEM blocks. Stored encrypted; never returned. */
@@ -466,11 +391,36 @@ export type TlsMaterialInput = {
   key: Scalars['String']['input'];
 };
 
-export type UnregisterSwarmInput = {
-  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+export type RegisterSwarmInput = {
+  name: Scalars['String']['input'];
+  endpoints: Array<EngineEndpointInput>;
+  labels?: InputMaybe<Array<LabelInput>>;
+  /** platform-admin only: register into this tenant instead of the token's. */
+  tenant?: InputMaybe<Scalars['String']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateSwarmInput = {
   /** Id or name. */
   swarm: Scalars['String']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  labels?: InputMaybe<Array<LabelInput>>;
+  endpoints?: InputMaybe<Array<EngineEndpointInput>>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UnregisterSwarmInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type SwarmPayload = {
+  __typename?: 'SwarmPayload';
+  swarm: Swarm;
 };
 
 export type UnregisterSwarmPayload = {
@@ -479,54 +429,75 @@ export type UnregisterSwarmPayload = {
   name: Scalars['String']['output'];
 };
 
-export type UpdateStatus = {
-  __typename?: 'UpdateStatus';
-  completedAt?: Maybe<Scalars['DateTime']['output']>;
-  message?: Maybe<Scalars['String']['output']>;
-  startedAt?: Maybe<Scalars['DateTime']['output']>;
-  /** UPDATING, PAUSED, COMPLETED, ROLLBACK_STARTED, ROLLBACK_PAUSED or ROLLBACK_COMPLETED */
+export type TaskFilter = {
+  /** Service id, unique id prefix or name. */
+  service?: InputMaybe<Scalars['String']['input']>;
+  /** Node id, unique id prefix or hostname. */
+  node?: InputMaybe<Scalars['String']['input']>;
+  /** RUNNING, SHUTDOWN, ACCEPTED... */
+  desiredState?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type Task = {
+  __typename?: 'Task';
+  id: Scalars['ID']['output'];
+  slot?: Maybe<Scalars['Int']['output']>;
+  /** NEW ... RUNNING, COMPLETE, SHUTDOWN, FAILED, REJECTED, ORPHANED */
   state: Scalars['String']['output'];
+  desiredState: Scalars['String']['output'];
+  message?: Maybe<Scalars['String']['output']>;
+  /** Why the task failed or was rejected (for example "No such image"). */
+  error?: Maybe<Scalars['String']['output']>;
+  image?: Maybe<Scalars['String']['output']>;
+  containerId?: Maybe<Scalars['String']['output']>;
+  exitCode?: Maybe<Scalars['Int']['output']>;
+  timestamp?: Maybe<Scalars['DateTime']['output']>;
+  version: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  service?: Maybe<Service>;
+  /** Null while the task is not yet assigned. */
+  node?: Maybe<Node>;
 };
 
-export type UpdateSwarmInput = {
-  endpoints?: InputMaybe<Array<EngineEndpointInput>>;
-  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
-  labels?: InputMaybe<Array<LabelInput>>;
-  name?: InputMaybe<Scalars['String']['input']>;
-  reason?: InputMaybe<Scalars['String']['input']>;
-  /** Id or name. */
-  swarm: Scalars['String']['input'];
+export type TaskConnection = {
+  __typename?: 'TaskConnection';
+  totalCount: Scalars['Int']['output'];
+  items: Array<Task>;
+  pageInfo: PageInfo;
 };
-
-
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
-
 
 export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
   resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
 };
-export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+export type Resolver<
+  TResult,
+  TParent = Record<PropertyKey, never>,
+  TContext = Record<PropertyKey, never>,
+  TArgs = Record<PropertyKey, never>,
+> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
 
 export type ResolverFn<TResult, TParent, TContext, TArgs> = (
   parent: TParent,
   args: TArgs,
   context: TContext,
-  info: GraphQLResolveInfo
+  info: GraphQLResolveInfo,
 ) => Promise<TResult> | TResult;
 
 export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
   parent: TParent,
   args: TArgs,
   context: TContext,
-  info: GraphQLResolveInfo
+  info: GraphQLResolveInfo,
 ) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
 
 export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
   parent: TParent,
   args: TArgs,
   context: TContext,
-  info: GraphQLResolveInfo
+  info: GraphQLResolveInfo,
 ) => TResult | Promise<TResult>;
 
 export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
@@ -543,375 +514,509 @@ export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, 
   | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
   | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
 
-export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+export type SubscriptionResolver<
+  TResult,
+  TKey extends string,
+  TParent = Record<PropertyKey, never>,
+  TContext = Record<PropertyKey, never>,
+  TArgs = Record<PropertyKey, never>,
+> =
   | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
   | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
 
-export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
-  parent: TParent,
-  context: TContext,
-  info: GraphQLResolveInfo
-) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+export type TypeResolveFn<
+  TTypes,
+  TParent = Record<PropertyKey, never>,
+  TContext = Record<PropertyKey, never>,
+> = (parent: TParent, context: TContext, info: GraphQLResolveInfo) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
 
-export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  obj: T,
+  context: TContext,
+  info: GraphQLResolveInfo,
+) => boolean | Promise<boolean>;
 
 export type NextResolverFn<T> = () => Promise<T>;
 
-export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+export type DirectiveResolverFn<
+  TResult = Record<PropertyKey, never>,
+  TParent = Record<PropertyKey, never>,
+  TContext = Record<PropertyKey, never>,
+  TArgs = Record<PropertyKey, never>,
+> = (
   next: NextResolverFn<TResult>,
   parent: TParent,
   args: TArgs,
   context: TContext,
-  info: GraphQLResolveInfo
+  info: GraphQLResolveInfo,
 ) => TResult | Promise<TResult>;
-
-
-
-
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
-  EndpointStatus: ResolverTypeWrapper<EndpointStatus>;
-  EngineEndpointInput: EngineEndpointInput;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  JoinTokens: ResolverTypeWrapper<JoinTokens>;
   Label: ResolverTypeWrapper<Label>;
   LabelInput: LabelInput;
-  ManagerStatus: ManagerStatus;
-  Me: ResolverTypeWrapper<Me>;
-  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Node: ResolverTypeWrapper<NodeView>;
-  NodeAvailability: NodeAvailability;
-  NodeConnection: ResolverTypeWrapper<Omit<NodeConnection, 'items'> & { items: Array<ResolversTypes['Node']> }>;
-  NodeFilter: NodeFilter;
-  NodeRole: NodeRole;
-  NodeState: NodeState;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Platform: ResolverTypeWrapper<Platform>;
-  Port: ResolverTypeWrapper<Port>;
-  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Quorum: ResolverTypeWrapper<Quorum>;
-  RegisterSwarmInput: RegisterSwarmInput;
-  Resources: ResolverTypeWrapper<Resources>;
   Role: Role;
-  Service: ResolverTypeWrapper<ServiceView>;
-  ServiceConnection: ResolverTypeWrapper<Omit<ServiceConnection, 'items'> & { items: Array<ResolversTypes['Service']> }>;
-  ServiceFilter: ServiceFilter;
+  Me: ResolverTypeWrapper<Me>;
+  Tenant: ResolverTypeWrapper<Tenant>;
+  NodeRole: NodeRole;
+  NodeAvailability: NodeAvailability;
+  NodeState: NodeState;
+  ManagerStatus: ManagerStatus;
+  NodeFilter: NodeFilter;
+  Node: ResolverTypeWrapper<NodeView>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Platform: ResolverTypeWrapper<Platform>;
+  Resources: ResolverTypeWrapper<Resources>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  NodeConnection: ResolverTypeWrapper<
+    Omit<NodeConnection, 'items'> & { items: Array<ResolversTypes['Node']> }
+  >;
   ServiceMode: ServiceMode;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ServiceFilter: ServiceFilter;
+  Service: ResolverTypeWrapper<ServiceView>;
+  UpdateStatus: ResolverTypeWrapper<UpdateStatus>;
+  Port: ResolverTypeWrapper<Port>;
+  ServiceConnection: ResolverTypeWrapper<
+    Omit<ServiceConnection, 'items'> & { items: Array<ResolversTypes['Service']> }
+  >;
   Swarm: ResolverTypeWrapper<SwarmRecord>;
-  SwarmInfo: ResolverTypeWrapper<SwarmInfo>;
-  SwarmPayload: ResolverTypeWrapper<Omit<SwarmPayload, 'swarm'> & { swarm: ResolversTypes['Swarm'] }>;
   SwarmState: SwarmState;
   SwarmStatus: ResolverTypeWrapper<SwarmStatus>;
-  Task: ResolverTypeWrapper<TaskView>;
-  TaskConnection: ResolverTypeWrapper<Omit<TaskConnection, 'items'> & { items: Array<ResolversTypes['Task']> }>;
-  TaskFilter: TaskFilter;
-  Tenant: ResolverTypeWrapper<Tenant>;
+  EndpointStatus: ResolverTypeWrapper<EndpointStatus>;
+  SwarmInfo: ResolverTypeWrapper<SwarmInfo>;
+  Quorum: ResolverTypeWrapper<Quorum>;
+  JoinTokens: ResolverTypeWrapper<JoinTokens>;
+  EngineEndpointInput: EngineEndpointInput;
   TlsMaterialInput: TlsMaterialInput;
-  UnregisterSwarmInput: UnregisterSwarmInput;
-  UnregisterSwarmPayload: ResolverTypeWrapper<UnregisterSwarmPayload>;
-  UpdateStatus: ResolverTypeWrapper<UpdateStatus>;
+  RegisterSwarmInput: RegisterSwarmInput;
   UpdateSwarmInput: UpdateSwarmInput;
+  UnregisterSwarmInput: UnregisterSwarmInput;
+  SwarmPayload: ResolverTypeWrapper<Omit<SwarmPayload, 'swarm'> & { swarm: ResolversTypes['Swarm'] }>;
+  UnregisterSwarmPayload: ResolverTypeWrapper<UnregisterSwarmPayload>;
+  TaskFilter: TaskFilter;
+  Task: ResolverTypeWrapper<TaskView>;
+  TaskConnection: ResolverTypeWrapper<
+    Omit<TaskConnection, 'items'> & { items: Array<ResolversTypes['Task']> }
+  >;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  Query: Record<PropertyKey, never>;
+  String: Scalars['String']['output'];
+  Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
   DateTime: Scalars['DateTime']['output'];
-  EndpointStatus: EndpointStatus;
-  EngineEndpointInput: EngineEndpointInput;
-  Float: Scalars['Float']['output'];
-  ID: Scalars['ID']['output'];
-  Int: Scalars['Int']['output'];
-  JoinTokens: JoinTokens;
   Label: Label;
   LabelInput: LabelInput;
-  Me: Me;
-  Mutation: Record<PropertyKey, never>;
-  Node: NodeView;
-  NodeConnection: Omit<NodeConnection, 'items'> & { items: Array<ResolversParentTypes['Node']> };
-  NodeFilter: NodeFilter;
   PageInfo: PageInfo;
+  Me: Me;
+  Tenant: Tenant;
+  NodeFilter: NodeFilter;
+  Node: NodeView;
+  ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
   Platform: Platform;
-  Port: Port;
-  Query: Record<PropertyKey, never>;
-  Quorum: Quorum;
-  RegisterSwarmInput: RegisterSwarmInput;
   Resources: Resources;
-  Service: ServiceView;
-  ServiceConnection: Omit<ServiceConnection, 'items'> & { items: Array<ResolversParentTypes['Service']> };
+  Float: Scalars['Float']['output'];
+  NodeConnection: Omit<NodeConnection, 'items'> & { items: Array<ResolversParentTypes['Node']> };
   ServiceFilter: ServiceFilter;
-  String: Scalars['String']['output'];
+  Service: ServiceView;
+  UpdateStatus: UpdateStatus;
+  Port: Port;
+  ServiceConnection: Omit<ServiceConnection, 'items'> & { items: Array<ResolversParentTypes['Service']> };
   Swarm: SwarmRecord;
-  SwarmInfo: SwarmInfo;
-  SwarmPayload: Omit<SwarmPayload, 'swarm'> & { swarm: ResolversParentTypes['Swarm'] };
   SwarmStatus: SwarmStatus;
+  EndpointStatus: EndpointStatus;
+  SwarmInfo: SwarmInfo;
+  Quorum: Quorum;
+  JoinTokens: JoinTokens;
+  EngineEndpointInput: EngineEndpointInput;
+  TlsMaterialInput: TlsMaterialInput;
+  RegisterSwarmInput: RegisterSwarmInput;
+  UpdateSwarmInput: UpdateSwarmInput;
+  UnregisterSwarmInput: UnregisterSwarmInput;
+  SwarmPayload: Omit<SwarmPayload, 'swarm'> & { swarm: ResolversParentTypes['Swarm'] };
+  UnregisterSwarmPayload: UnregisterSwarmPayload;
+  TaskFilter: TaskFilter;
   Task: TaskView;
   TaskConnection: Omit<TaskConnection, 'items'> & { items: Array<ResolversParentTypes['Task']> };
-  TaskFilter: TaskFilter;
-  Tenant: Tenant;
-  TlsMaterialInput: TlsMaterialInput;
-  UnregisterSwarmInput: UnregisterSwarmInput;
-  UnregisterSwarmPayload: UnregisterSwarmPayload;
-  UpdateStatus: UpdateStatus;
-  UpdateSwarmInput: UpdateSwarmInput;
+};
+
+export type QueryResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
+> = {
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  me?: Resolver<ResolversTypes['Me'], ParentType, ContextType>;
+  tenants?: Resolver<Array<ResolversTypes['Tenant']>, ParentType, ContextType>;
+  swarms?: Resolver<Array<ResolversTypes['Swarm']>, ParentType, ContextType, Partial<QuerySwarmsArgs>>;
+  swarm?: Resolver<
+    Maybe<ResolversTypes['Swarm']>,
+    ParentType,
+    ContextType,
+    RequireFields<QuerySwarmArgs, 'id'>
+  >;
+};
+
+export type MutationResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
+> = {
+  _empty?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  registerSwarm?: Resolver<
+    ResolversTypes['SwarmPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRegisterSwarmArgs, 'input'>
+  >;
+  updateSwarm?: Resolver<
+    ResolversTypes['SwarmPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationUpdateSwarmArgs, 'input'>
+  >;
+  unregisterSwarm?: Resolver<
+    ResolversTypes['UnregisterSwarmPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationUnregisterSwarmArgs, 'input'>
+  >;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
 
-export type EndpointStatusResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['EndpointStatus'] = ResolversParentTypes['EndpointStatus']> = {
-  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  up?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
-export type JoinTokensResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['JoinTokens'] = ResolversParentTypes['JoinTokens']> = {
-  manager?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  managerAddresses?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
-  worker?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
-export type LabelResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Label'] = ResolversParentTypes['Label']> = {
+export type LabelResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Label'] = ResolversParentTypes['Label'],
+> = {
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type MeResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Me'] = ResolversParentTypes['Me']> = {
-  actors?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
-  roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
-  sub?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  tenant?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
-export type MutationResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  _empty?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
-  registerSwarm?: Resolver<ResolversTypes['SwarmPayload'], ParentType, ContextType, RequireFields<MutationRegisterSwarmArgs, 'input'>>;
-  unregisterSwarm?: Resolver<ResolversTypes['UnregisterSwarmPayload'], ParentType, ContextType, RequireFields<MutationUnregisterSwarmArgs, 'input'>>;
-  updateSwarm?: Resolver<ResolversTypes['SwarmPayload'], ParentType, ContextType, RequireFields<MutationUpdateSwarmArgs, 'input'>>;
-};
-
-export type NodeResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
-  address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  availability?: Resolver<ResolversTypes['NodeAvailability'], ParentType, ContextType>;
-  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  engineLabels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
-  engineVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  hostname?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
-  leader?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  managerAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  managerStatus?: Resolver<Maybe<ResolversTypes['ManagerStatus']>, ParentType, ContextType>;
-  platform?: Resolver<ResolversTypes['Platform'], ParentType, ContextType>;
-  resources?: Resolver<ResolversTypes['Resources'], ParentType, ContextType>;
-  role?: Resolver<ResolversTypes['NodeRole'], ParentType, ContextType>;
-  state?: Resolver<ResolversTypes['NodeState'], ParentType, ContextType>;
-  statusMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  tasks?: Resolver<Maybe<Array<ResolversTypes['Task']>>, ParentType, ContextType, Partial<NodeTasksArgs>>;
-  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-};
-
-export type NodeConnectionResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['NodeConnection'] = ResolversParentTypes['NodeConnection']> = {
-  items?: Resolver<Array<ResolversTypes['Node']>, ParentType, ContextType>;
-  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
-  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-};
-
-export type PageInfoResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
+export type PageInfoResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo'],
+> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
-export type PlatformResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Platform'] = ResolversParentTypes['Platform']> = {
-  architecture?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  os?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+export type MeResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Me'] = ResolversParentTypes['Me'],
+> = {
+  sub?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tenant?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
+  actors?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
-export type PortResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Port'] = ResolversParentTypes['Port']> = {
-  protocol?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  publishMode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  publishedPort?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  targetPort?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-};
-
-export type QueryResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
-  me?: Resolver<ResolversTypes['Me'], ParentType, ContextType>;
-  swarm?: Resolver<Maybe<ResolversTypes['Swarm']>, ParentType, ContextType, RequireFields<QuerySwarmArgs, 'id'>>;
-  swarms?: Resolver<Array<ResolversTypes['Swarm']>, ParentType, ContextType, Partial<QuerySwarmsArgs>>;
-  tenants?: Resolver<Array<ResolversTypes['Tenant']>, ParentType, ContextType>;
-  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
-export type QuorumResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Quorum'] = ResolversParentTypes['Quorum']> = {
-  hasQuorum?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  managers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  needed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  reachable?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  tolerates?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-};
-
-export type ResourcesResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Resources'] = ResolversParentTypes['Resources']> = {
-  cpus?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  memoryBytes?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  nanoCpus?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-};
-
-export type ServiceResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Service'] = ResolversParentTypes['Service']> = {
-  constraints?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
-  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  desiredTasks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  image?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
-  mode?: Resolver<ResolversTypes['ServiceMode'], ParentType, ContextType>;
+export type TenantResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant'],
+> = {
+  slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  ports?: Resolver<Array<ResolversTypes['Port']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type NodeResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  hostname?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['NodeRole'], ParentType, ContextType>;
+  availability?: Resolver<ResolversTypes['NodeAvailability'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['NodeState'], ParentType, ContextType>;
+  statusMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  leader?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  managerStatus?: Resolver<Maybe<ResolversTypes['ManagerStatus']>, ParentType, ContextType>;
+  managerAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  engineVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  platform?: Resolver<ResolversTypes['Platform'], ParentType, ContextType>;
+  resources?: Resolver<ResolversTypes['Resources'], ParentType, ContextType>;
+  labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
+  engineLabels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  tasks?: Resolver<Maybe<Array<ResolversTypes['Task']>>, ParentType, ContextType, Partial<NodeTasksArgs>>;
+};
+
+export type PlatformResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Platform'] = ResolversParentTypes['Platform'],
+> = {
+  os?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  architecture?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ResourcesResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Resources'] = ResolversParentTypes['Resources'],
+> = {
+  cpus?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  nanoCpus?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  memoryBytes?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type NodeConnectionResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['NodeConnection'] = ResolversParentTypes['NodeConnection'],
+> = {
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['Node']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type ServiceResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Service'] = ResolversParentTypes['Service'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  mode?: Resolver<ResolversTypes['ServiceMode'], ParentType, ContextType>;
   replicas?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   runningTasks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  tasks?: Resolver<Maybe<Array<ResolversTypes['Task']>>, ParentType, ContextType, Partial<ServiceTasksArgs>>;
+  desiredTasks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  image?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   updateStatus?: Resolver<Maybe<ResolversTypes['UpdateStatus']>, ParentType, ContextType>;
-  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  ports?: Resolver<Array<ResolversTypes['Port']>, ParentType, ContextType>;
+  labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
+  constraints?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  tasks?: Resolver<Maybe<Array<ResolversTypes['Task']>>, ParentType, ContextType, Partial<ServiceTasksArgs>>;
 };
 
-export type ServiceConnectionResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ServiceConnection'] = ResolversParentTypes['ServiceConnection']> = {
+export type UpdateStatusResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['UpdateStatus'] = ResolversParentTypes['UpdateStatus'],
+> = {
+  state?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type PortResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Port'] = ResolversParentTypes['Port'],
+> = {
+  protocol?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  targetPort?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  publishedPort?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  publishMode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ServiceConnectionResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceConnection'] = ResolversParentTypes['ServiceConnection'],
+> = {
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   items?: Resolver<Array<ResolversTypes['Service']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
-  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
-export type SwarmResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Swarm'] = ResolversParentTypes['Swarm']> = {
-  clusterId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  endpoints?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+export type SwarmResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Swarm'] = ResolversParentTypes['Swarm'],
+> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  info?: Resolver<Maybe<ResolversTypes['SwarmInfo']>, ParentType, ContextType>;
-  joinTokens?: Resolver<Maybe<ResolversTypes['JoinTokens']>, ParentType, ContextType>;
-  labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<SwarmNodeArgs, 'ref'>>;
-  nodes?: Resolver<Maybe<ResolversTypes['NodeConnection']>, ParentType, ContextType, RequireFields<SwarmNodesArgs, 'first'>>;
-  quorum?: Resolver<Maybe<ResolversTypes['Quorum']>, ParentType, ContextType>;
-  service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType, RequireFields<SwarmServiceArgs, 'ref'>>;
-  services?: Resolver<Maybe<ResolversTypes['ServiceConnection']>, ParentType, ContextType, RequireFields<SwarmServicesArgs, 'first'>>;
-  status?: Resolver<ResolversTypes['SwarmStatus'], ParentType, ContextType>;
-  tasks?: Resolver<Maybe<ResolversTypes['TaskConnection']>, ParentType, ContextType, RequireFields<SwarmTasksArgs, 'first'>>;
   tenant?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  clusterId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
+  endpoints?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['SwarmStatus'], ParentType, ContextType>;
+  info?: Resolver<Maybe<ResolversTypes['SwarmInfo']>, ParentType, ContextType>;
+  quorum?: Resolver<Maybe<ResolversTypes['Quorum']>, ParentType, ContextType>;
+  nodes?: Resolver<
+    Maybe<ResolversTypes['NodeConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<SwarmNodesArgs, 'first'>
+  >;
+  node?: Resolver<
+    Maybe<ResolversTypes['Node']>,
+    ParentType,
+    ContextType,
+    RequireFields<SwarmNodeArgs, 'ref'>
+  >;
+  services?: Resolver<
+    Maybe<ResolversTypes['ServiceConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<SwarmServicesArgs, 'first'>
+  >;
+  service?: Resolver<
+    Maybe<ResolversTypes['Service']>,
+    ParentType,
+    ContextType,
+    RequireFields<SwarmServiceArgs, 'ref'>
+  >;
+  tasks?: Resolver<
+    Maybe<ResolversTypes['TaskConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<SwarmTasksArgs, 'first'>
+  >;
+  joinTokens?: Resolver<Maybe<ResolversTypes['JoinTokens']>, ParentType, ContextType>;
 };
 
-export type SwarmInfoResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SwarmInfo'] = ResolversParentTypes['SwarmInfo']> = {
-  autolock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  caNodeCertExpirySeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+export type SwarmStatusResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['SwarmStatus'] = ResolversParentTypes['SwarmStatus'],
+> = {
+  state?: Resolver<ResolversTypes['SwarmState'], ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  endpoints?: Resolver<Array<ResolversTypes['EndpointStatus']>, ParentType, ContextType>;
+  checkedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type EndpointStatusResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['EndpointStatus'] = ResolversParentTypes['EndpointStatus'],
+> = {
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  up?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type SwarmInfoResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['SwarmInfo'] = ResolversParentTypes['SwarmInfo'],
+> = {
+  nodeId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nodeAddress?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   clusterId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
-  dataPathPort?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  defaultAddrPool?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
-  dispatcherHeartbeatPeriodSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  electionTick?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  heartbeatTick?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   isManager?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   localNodeState?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   managers?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  nodeAddress?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  nodeId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nodes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  raftSnapshotInterval?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   raftKeepOldSnapshots?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   raftLogEntriesForSlowFollowers?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  raftSnapshotInterval?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  rootRotationInProgress?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  subnetSize?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  heartbeatTick?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  electionTick?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  dispatcherHeartbeatPeriodSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  caNodeCertExpirySeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   taskHistoryRetentionLimit?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  autolock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  dataPathPort?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  defaultAddrPool?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  subnetSize?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  rootRotationInProgress?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
-export type SwarmPayloadResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SwarmPayload'] = ResolversParentTypes['SwarmPayload']> = {
+export type QuorumResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Quorum'] = ResolversParentTypes['Quorum'],
+> = {
+  managers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reachable?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  needed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tolerates?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  hasQuorum?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type JoinTokensResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['JoinTokens'] = ResolversParentTypes['JoinTokens'],
+> = {
+  worker?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  manager?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  managerAddresses?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type SwarmPayloadResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['SwarmPayload'] = ResolversParentTypes['SwarmPayload'],
+> = {
   swarm?: Resolver<ResolversTypes['Swarm'], ParentType, ContextType>;
 };
 
-export type SwarmStatusResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SwarmStatus'] = ResolversParentTypes['SwarmStatus']> = {
-  checkedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  endpoints?: Resolver<Array<ResolversTypes['EndpointStatus']>, ParentType, ContextType>;
-  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  state?: Resolver<ResolversTypes['SwarmState'], ParentType, ContextType>;
+export type UnregisterSwarmPayloadResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['UnregisterSwarmPayload'] =
+    ResolversParentTypes['UnregisterSwarmPayload'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type TaskResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Task'] = ResolversParentTypes['Task']> = {
-  containerId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  desiredState?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  exitCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+export type TaskResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Task'] = ResolversParentTypes['Task'],
+> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  image?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType>;
-  service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType>;
   slot?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   state?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  desiredState?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  image?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  containerId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  exitCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   timestamp?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
-  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType>;
+  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType>;
 };
 
-export type TaskConnectionResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['TaskConnection'] = ResolversParentTypes['TaskConnection']> = {
+export type TaskConnectionResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['TaskConnection'] = ResolversParentTypes['TaskConnection'],
+> = {
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   items?: Resolver<Array<ResolversTypes['Task']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
-  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-};
-
-export type TenantResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant']> = {
-  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
-export type UnregisterSwarmPayloadResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['UnregisterSwarmPayload'] = ResolversParentTypes['UnregisterSwarmPayload']> = {
-  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
-export type UpdateStatusResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['UpdateStatus'] = ResolversParentTypes['UpdateStatus']> = {
-  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
-  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
-  state?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = GraphqlContext> = {
-  DateTime?: GraphQLScalarType;
-  EndpointStatus?: EndpointStatusResolvers<ContextType>;
-  JoinTokens?: JoinTokensResolvers<ContextType>;
-  Label?: LabelResolvers<ContextType>;
-  Me?: MeResolvers<ContextType>;
-  Mutation?: MutationResolvers<ContextType>;
-  Node?: NodeResolvers<ContextType>;
-  NodeConnection?: NodeConnectionResolvers<ContextType>;
-  PageInfo?: PageInfoResolvers<ContextType>;
-  Platform?: PlatformResolvers<ContextType>;
-  Port?: PortResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
-  Quorum?: QuorumResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  DateTime?: GraphQLScalarType;
+  Label?: LabelResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
+  Me?: MeResolvers<ContextType>;
+  Tenant?: TenantResolvers<ContextType>;
+  Node?: NodeResolvers<ContextType>;
+  Platform?: PlatformResolvers<ContextType>;
   Resources?: ResourcesResolvers<ContextType>;
+  NodeConnection?: NodeConnectionResolvers<ContextType>;
   Service?: ServiceResolvers<ContextType>;
+  UpdateStatus?: UpdateStatusResolvers<ContextType>;
+  Port?: PortResolvers<ContextType>;
   ServiceConnection?: ServiceConnectionResolvers<ContextType>;
   Swarm?: SwarmResolvers<ContextType>;
-  SwarmInfo?: SwarmInfoResolvers<ContextType>;
-  SwarmPayload?: SwarmPayloadResolvers<ContextType>;
   SwarmStatus?: SwarmStatusResolvers<ContextType>;
+  EndpointStatus?: EndpointStatusResolvers<ContextType>;
+  SwarmInfo?: SwarmInfoResolvers<ContextType>;
+  Quorum?: QuorumResolvers<ContextType>;
+  JoinTokens?: JoinTokensResolvers<ContextType>;
+  SwarmPayload?: SwarmPayloadResolvers<ContextType>;
+  UnregisterSwarmPayload?: UnregisterSwarmPayloadResolvers<ContextType>;
   Task?: TaskResolvers<ContextType>;
   TaskConnection?: TaskConnectionResolvers<ContextType>;
-  Tenant?: TenantResolvers<ContextType>;
-  UnregisterSwarmPayload?: UnregisterSwarmPayloadResolvers<ContextType>;
-  UpdateStatus?: UpdateStatusResolvers<ContextType>;
 };
-
