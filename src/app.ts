@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import { toClientError } from './errors.ts';
 import graphqlPlugin from './graphql/index.ts';
 import authPlugin from './plugins/app/auth.ts';
+import auditPlugin from './plugins/app/audit.ts';
 import registryPlugin from './plugins/app/registry.ts';
 import swarmClientsPlugin from './plugins/app/swarm-clients.ts';
 import postgresPlugin from './plugins/external/postgres.ts';
@@ -60,6 +61,7 @@ export async function buildApp(config: Config, options: BuildAppOptions): Promis
   await app.register(swaggerPlugin);
   await app.register(authPlugin, { jwt: config.jwt });
   await app.register(registryPlugin, { secretKey: config.secretKey, devKeyFile: 'var/secret.key' });
+  await app.register(auditPlugin);
   await app.register(swarmClientsPlugin, { timeoutMs: config.dockerTimeoutMs });
   await app.register(graphqlPlugin, { graphiql: config.graphiql, dockerTimeoutMs: config.dockerTimeoutMs });
   app.register(healthRoutes);

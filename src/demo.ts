@@ -8,6 +8,7 @@ import { loadConfig } from './config.ts';
 import { startEmbeddedPostgres } from './db/embedded.ts';
 import { isGatewayError } from './errors.ts';
 import { loadInventory, type Inventory } from './lab/inventory.ts';
+import { operationDepsOf } from './operations/deps.ts';
 import { registerSwarm } from './operations/register-swarm.ts';
 import { unregisterSwarm } from './operations/unregister-swarm.ts';
 
@@ -47,16 +48,13 @@ async function main(): Promise<void> {
 
   // Register (or re-register, after the lab was rebuilt with new clusters) alpha and beta in tenant demo.
   const admin: Principal = { sub: 'demo-setup', tenant: TENANT, roles: ['admin'], actors: [] };
-  const deps = {
-    registry: app.registry,
-    swarmClients: app.swarmClients,
-    dockerTimeoutMs: config.dockerTimeoutMs,
-  };
+  const deps = operationDepsOf(app, config.dockerTimeoutMs);
+  const ctx = { principal: admin, source: 'cli' as const };
   for (const swarm of inventory.swarms) {
     const existing = await app.registry.findSwarm(TENANT, swarm.name);
-    if (existing) await unregisterSwarm(deps, admin, { swarm: existing.id });
+    if (existing) await unregisterSwarm(deps, ctx, { swarm: existing.id });
     try {
-      await registerSwarm(deps, admin, {
+      await registerSwarm(deps, ctx, {
         name: swarm.name,
         endpoints: endpointsOf(inventory, swarm.managers),
       });

@@ -5,7 +5,9 @@ import type { GraphqlContext } from './context.ts';
 import { formatExecution } from './errors.ts';
 import { resolvers } from './resolvers/index.ts';
 import { loadSchemaSource } from './schema.ts';
-import { principalOf, requireAuth } from '../plugins/app/auth.ts';
+import { operationDepsOf } from '../operations/deps.ts';
+import { operationContextOf } from '../operations/request-context.ts';
+import { requireAuth } from '../plugins/app/auth.ts';
 import { createSwarmReads } from '../queries/swarm-reads.ts';
 
 export interface GraphqlPluginOptions {
@@ -24,11 +26,7 @@ export default async function graphqlPlugin(
     await requireAuth(request, reply);
   });
 
-  const registryDeps = {
-    registry: app.registry,
-    swarmClients: app.swarmClients,
-    dockerTimeoutMs: options.dockerTimeoutMs,
-  };
+  const deps = operationDepsOf(app, options.dockerTimeoutMs);
   await app.register(mercurius, {
     schema: loadSchemaSource(),
     // The generated Resolvers type is stricter than mercurius's own IResolvers; the shapes are the same.
@@ -36,12 +34,15 @@ export default async function graphqlPlugin(
     graphiql: options.graphiql,
     path: '/graphql',
     context: (request: FastifyRequest): GraphqlContext => {
-      const principal = principalOf(request);
+      const operation = operationContextOf(request, 'graphql');
       return {
-        principal,
-        reads: createSwarmReads({ registry: app.registry, swarmClients: app.swarmClients }, principal),
-        registry: app.registry,
-        registryDeps,
+        principal: operation.principal,
+        reads: createSwarmReads(
+          { registry: app.registry, swarmClients: app.swarmClients },
+          operation.principal,
+        ),
+        deps,
+        operation,
       };
     },
     errorFormatter: (execution, context) => formatExecution(execution, context.reply?.log ?? app.log),

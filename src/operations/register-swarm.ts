@@ -1,9 +1,9 @@
 // registerSwarm: an admin registers a running swarm by its manager endpoints into its tenant.
 import { requirePlatformAdmin, requireRole } from '../auth/authorize.ts';
-import type { Principal } from '../auth/principal.ts';
 import type { EngineEndpoint } from '../docker/endpoint.ts';
-import type { SwarmClients } from '../plugins/app/swarm-clients.ts';
-import type { RegistryRepository, SwarmRecord } from '../registry/repository.ts';
+import type { SwarmRecord } from '../registry/repository.ts';
+import type { OperationDeps } from './deps.ts';
+import { runOperation, type OperationContext } from './pipeline.ts';
 import {
   labelsFromInput,
   validateEndpoints,
@@ -16,26 +16,31 @@ export interface RegisterSwarmInput {
   endpoints: EngineEndpoint[];
   labels?: { key: string; value?: string | null }[] | null;
   tenant?: string | null;
+  reason?: string | null;
 }
 
-export interface RegistryDeps {
-  registry: RegistryRepository;
-  swarmClients: Pick<SwarmClients, 'forget'>;
-  dockerTimeoutMs: number;
-}
-
-export async function registerSwarm(
-  deps: RegistryDeps,
-  principal: Principal,
+export function registerSwarm(
+  deps: OperationDeps,
+  ctx: OperationContext,
   input: RegisterSwarmInput,
 ): Promise<SwarmRecord> {
-  requireRole(principal, 'admin', 'register a swarm');
+  const { principal } = ctx;
   const tenant = input.tenant ?? principal.tenant;
-  if (tenant !== principal.tenant) requirePlatformAdmin(principal, 'register a swarm in another tenant');
-  const name = validateSwarmName(input.name);
-  const labels = labelsFromInput(input.labels ?? []);
-  const endpoints = validateEndpoints(input.endpoints);
-  const clusterId = await verifyManagers(name, endpoints, deps.dockerTimeoutMs);
-  const tenantRecord = await deps.registry.ensureTenant(tenant);
-  return deps.registry.insertSwarm({ tenantId: tenantRecord.id, name, clusterId, labels, endpoints });
+  return runOperation(deps, ctx, {
+    action: 'swarm.register',
+    parameters: { name: input.name, endpoints: input.endpoints, labels: input.labels ?? [], tenant },
+    reason: input.reason,
+    locate: () => Promise.resolve({ tenant, target: { swarmName: input.name } }),
+    execute: async () => {
+      requireRole(principal, 'admin', 'register a swarm');
+      if (tenant !== principal.tenant) requirePlatformAdmin(principal, 'register a swarm in another tenant');
+      const name = validateSwarmName(input.name);
+      const labels = labelsFromInput(input.labels ?? []);
+      const endpoints = validateEndpoints(input.endpoints);
+      const clusterId = await verifyManagers(name, endpoints, deps.dockerTimeoutMs);
+      const tenantRecord = await deps.registry.ensureTenant(tenant);
+      return deps.registry.insertSwarm({ tenantId: tenantRecord.id, name, clusterId, labels, endpoints });
+    },
+    summarize: (swarm) => ({ target: { swarmId: swarm.id }, result: { clusterId: swarm.clusterId } }),
+  });
 }

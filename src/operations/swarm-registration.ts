@@ -2,7 +2,10 @@
 import { SwarmClient } from '../docker/swarm-client.ts';
 import { validateEndpoint, type EngineEndpoint } from '../docker/endpoint.ts';
 import type { DockerInfo } from '../docker/types.ts';
-import { badInput, GatewayError } from '../errors.ts';
+import type { Principal } from '../auth/principal.ts';
+import { badInput, GatewayError, notFound } from '../errors.ts';
+import { tenantScope } from '../queries/swarm-reads.ts';
+import type { RegistryRepository, SwarmRecord } from '../registry/repository.ts';
 
 const SWARM_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 const LABEL_KEY = /^[a-zA-Z0-9][a-zA-Z0-9_./-]{0,127}$/;
@@ -73,4 +76,15 @@ export async function verifyManagers(
   if (clusters.size !== 1)
     throw badInput('the endpoints belong to different swarm clusters; register one cluster at a time');
   return [...clusters][0]!;
+}
+
+/** A registered swarm the principal may see, by id or name; another tenant's is NOT_FOUND. */
+export async function findSwarmFor(
+  deps: { registry: RegistryRepository },
+  principal: Principal,
+  ref: string,
+): Promise<SwarmRecord> {
+  const swarm = await deps.registry.findSwarm(tenantScope(principal), ref);
+  if (!swarm) throw notFound('swarm', ref);
+  return swarm;
 }

@@ -1,20 +1,30 @@
 // unregisterSwarm: forget a swarm's registration; the swarm itself is not touched.
 import { requireRole } from '../auth/authorize.ts';
-import type { Principal } from '../auth/principal.ts';
-import { tenantScope } from '../queries/swarm-reads.ts';
 import { notFound } from '../errors.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
-import type { RegistryDeps } from './register-swarm.ts';
+import type { OperationDeps } from './deps.ts';
+import { runOperation, type OperationContext } from './pipeline.ts';
+import { findSwarmFor } from './swarm-registration.ts';
 
-export async function unregisterSwarm(
-  deps: RegistryDeps,
-  principal: Principal,
-  input: { swarm: string },
+export function unregisterSwarm(
+  deps: OperationDeps,
+  ctx: OperationContext,
+  input: { swarm: string; reason?: string | null },
 ): Promise<SwarmRecord> {
-  const swarm = await deps.registry.findSwarm(tenantScope(principal), input.swarm);
-  if (!swarm) throw notFound('swarm', input.swarm);
-  requireRole(principal, 'admin', 'unregister a swarm');
-  if (!(await deps.registry.deleteSwarm(swarm.id))) throw notFound('swarm', input.swarm);
-  deps.swarmClients.forget(swarm.id);
-  return swarm;
+  let swarm: SwarmRecord;
+  return runOperation(deps, ctx, {
+    action: 'swarm.unregister',
+    parameters: { swarm: input.swarm },
+    reason: input.reason,
+    locate: async () => {
+      swarm = await findSwarmFor(deps, ctx.principal, input.swarm);
+      return { tenant: swarm.tenant, target: { swarmId: swarm.id, swarmName: swarm.name } };
+    },
+    execute: async () => {
+      requireRole(ctx.principal, 'admin', 'unregister a swarm');
+      if (!(await deps.registry.deleteSwarm(swarm.id))) throw notFound('swarm', input.swarm);
+      deps.swarmClients.forget(swarm.id);
+      return swarm;
+    },
+  });
 }

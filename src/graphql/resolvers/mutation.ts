@@ -5,14 +5,14 @@ import { updateSwarm } from '../../operations/update-swarm.ts';
 import type { MutationResolvers } from '../generated/types.ts';
 
 export const Mutation: MutationResolvers = {
-  registerSwarm: async (_root, { input }, { principal, registryDeps }) => ({
-    swarm: await registerSwarm(registryDeps, principal, input),
+  registerSwarm: async (_root, { input }, { deps, operation }) => ({
+    swarm: await registerSwarm(deps, operation, input),
   }),
-  updateSwarm: async (_root, { input }, { principal, registryDeps }) => ({
-    swarm: await updateSwarm(registryDeps, principal, input),
+  updateSwarm: async (_root, { input }, { deps, operation }) => ({
+    swarm: await updateSwarm(deps, operation, input),
   }),
-  unregisterSwarm: async (_root, { input }, { principal, registryDeps }) => {
-    const swarm = await unregisterSwarm(registryDeps, principal, input);
+  unregisterSwarm: async (_root, { input }, { deps, operation }) => {
+    const swarm = await unregisterSwarm(deps, operation, input);
     return { id: swarm.id, name: swarm.name };
   },
 };

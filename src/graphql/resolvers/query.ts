@@ -7,9 +7,9 @@ import type { QueryResolvers } from '../generated/types.ts';
 export const Query: QueryResolvers = {
   version: () => VERSION,
   me: (_root, _args, { principal }) => meOf(principal),
-  tenants: async (_root, _args, { principal, registry }) => {
+  tenants: async (_root, _args, { principal, deps }) => {
     requirePlatformAdmin(principal, 'list tenants');
-    const tenants = await registry.listTenants();
+    const tenants = await deps.registry.listTenants();
     return tenants.map((tenant) => ({
       slug: tenant.slug,
       name: tenant.name,

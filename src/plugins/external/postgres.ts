@@ -9,6 +9,9 @@ declare module 'fastify' {
   }
 }
 
+/** The role the migrations create for the application's own connections. */
+export const APP_ROLE = 'swarmgate_app';
+
 export interface PostgresPluginOptions {
   connectionString: string;
   migrate: boolean;
@@ -22,6 +25,9 @@ export default fp<PostgresPluginOptions>(
     }
     const pool = new pg.Pool({
       connectionString: options.connectionString,
+      // The application works as swarmgate_app (created by the migrations): it may append to the audit log but
+      // never change or delete what is there. Set at connection start, so a missing role fails closed.
+      options: `-c role=${APP_ROLE}`,
       max: 10,
       connectionTimeoutMillis: 3000,
       idleTimeoutMillis: 30_000,

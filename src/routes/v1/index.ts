@@ -1,7 +1,9 @@
 // The /v1 REST subtree: authentication for every route, per-request swarm reads, and one plugin per endpoint.
 import type { FastifyInstance, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { badInput, GatewayError } from '../../errors.ts';
-import type { RegistryDeps } from '../../operations/register-swarm.ts';
+import { operationDepsOf, type OperationDeps } from '../../operations/deps.ts';
+import type { OperationContext } from '../../operations/pipeline.ts';
+import { operationContextOf } from '../../operations/request-context.ts';
 import { principalOf, requireAuth } from '../../plugins/app/auth.ts';
 import { createSwarmReads, type SwarmReads } from '../../queries/swarm-reads.ts';
 import me from './me.ts';
@@ -28,7 +30,10 @@ export interface V1RoutesOptions {
 export interface V1Context {
   /** The request's tenant-scoped swarm reads, built on first use and memoised for the rest of the request. */
   readsOf: (request: FastifyRequest) => SwarmReads;
-  registryDeps: RegistryDeps;
+  /** What operations need (registry, swarm clients, audit log...). */
+  deps: OperationDeps;
+  /** Who asks, for the audit: principal, client address, user agent, request id. */
+  operationOf: (request: FastifyRequest) => OperationContext;
 }
 
 const ENDPOINTS = [
@@ -79,11 +84,8 @@ export default async function v1Routes(app: FastifyInstance, options: V1RoutesOp
       }
       return reads;
     },
-    registryDeps: {
-      registry: app.registry,
-      swarmClients: app.swarmClients,
-      dockerTimeoutMs: options.dockerTimeoutMs,
-    },
+    deps: operationDepsOf(app, options.dockerTimeoutMs),
+    operationOf: (request) => operationContextOf(request, 'rest'),
   };
   for (const endpoint of ENDPOINTS) await app.register(endpoint, context);
 }

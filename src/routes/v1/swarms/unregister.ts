@@ -1,7 +1,6 @@
 // DELETE /v1/swarms/:swarm: forget a swarm's registration (admin); the swarm itself is not touched.
 import type { FastifyInstance } from 'fastify';
 import { unregisterSwarm } from '../../../operations/unregister-swarm.ts';
-import { principalOf } from '../../../plugins/app/auth.ts';
 import type { V1Context } from '../index.ts';
 import { mutationMetaQuery, problemResponses, swarmParams, unregisteredSwarmSchema } from '../schemas.ts';
 
@@ -10,7 +9,7 @@ interface Query {
   idempotencyKey?: string;
 }
 
-export default function unregisterSwarmRoute(app: FastifyInstance, { registryDeps }: V1Context): void {
+export default function unregisterSwarmRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.delete<{ Params: { swarm: string }; Querystring: Query }>(
     '/swarms/:swarm',
     {
@@ -24,7 +23,7 @@ export default function unregisterSwarmRoute(app: FastifyInstance, { registryDep
       },
     },
     async (request) => {
-      const swarm = await unregisterSwarm(registryDeps, principalOf(request), {
+      const swarm = await unregisterSwarm(deps, operationOf(request), {
         ...request.query,
         swarm: request.params.swarm,
       });

@@ -1,14 +1,13 @@
 // PATCH /v1/swarms/:swarm: rename a swarm, replace its labels or its endpoints (admin).
 import type { FastifyInstance } from 'fastify';
 import { updateSwarm, type UpdateSwarmInput } from '../../../operations/update-swarm.ts';
-import { principalOf } from '../../../plugins/app/auth.ts';
 import { toSwarmView } from '../../../queries/views.ts';
 import type { V1Context } from '../index.ts';
 import { problemResponses, swarmParams, swarmSchema, updateSwarmBody } from '../schemas.ts';
 
 type Body = Omit<UpdateSwarmInput, 'swarm'> & { reason?: string; idempotencyKey?: string };
 
-export default function updateSwarmRoute(app: FastifyInstance, { registryDeps }: V1Context): void {
+export default function updateSwarmRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.patch<{ Params: { swarm: string }; Body: Body }>(
     '/swarms/:swarm',
     {
@@ -25,7 +24,7 @@ export default function updateSwarmRoute(app: FastifyInstance, { registryDeps }:
     },
     async (request) =>
       toSwarmView(
-        await updateSwarm(registryDeps, principalOf(request), {
+        await updateSwarm(deps, operationOf(request), {
           ...request.body,
           swarm: request.params.swarm,
         }),
