@@ -27,6 +27,7 @@ const output = await codegen({
       Node: '../../queries/views.ts#NodeView',
       Service: '../../queries/views.ts#ServiceView',
       Task: '../../queries/views.ts#TaskView',
+      AuditEvent: '../../audit/types.ts#AuditEventRecord',
     },
   },
 });

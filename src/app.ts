@@ -63,7 +63,11 @@ export async function buildApp(config: Config, options: BuildAppOptions): Promis
   await app.register(registryPlugin, { secretKey: config.secretKey, devKeyFile: 'var/secret.key' });
   await app.register(auditPlugin);
   await app.register(swarmClientsPlugin, { timeoutMs: config.dockerTimeoutMs });
-  await app.register(graphqlPlugin, { graphiql: config.graphiql, dockerTimeoutMs: config.dockerTimeoutMs });
+  await app.register(graphqlPlugin, {
+    graphiql: config.graphiql,
+    dockerTimeoutMs: config.dockerTimeoutMs,
+    redisUrl: config.redisUrl,
+  });
   app.register(healthRoutes);
   await app.register(v1Routes, { prefix: '/v1', dockerTimeoutMs: config.dockerTimeoutMs });
   return app;

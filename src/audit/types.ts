@@ -85,3 +85,6 @@ export interface AuditFilter {
   from?: string | null | undefined;
   to?: string | null | undefined;
 }
+
+/** The stored event under the name the GraphQL code generation maps it by (its AuditEvent type is another). */
+export type AuditEventRecord = AuditEvent;

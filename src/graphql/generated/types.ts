@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { SwarmRecord } from '../../registry/repository.ts';
 import type { NodeView, ServiceView, TaskView } from '../../queries/views.ts';
+import type { AuditEventRecord } from '../../audit/types.ts';
 import type { GraphqlContext } from '../context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -18,6 +19,109 @@ export type Scalars = {
   DateTime: { input: string; output: string };
 };
 
+export type AuditOutcome = 'REQUESTED' | 'SUCCEEDED' | 'FAILED' | 'REFUSED';
+
+export type AuditFilter = {
+  /** The principal (`sub`) or any actor of its chain (a bot). */
+  actor?: InputMaybe<Scalars['String']['input']>;
+  /** An action (`node.drain`) or a prefix ending in a dot (`node.`). */
+  action?: InputMaybe<Scalars['String']['input']>;
+  /** Swarm id or name. */
+  swarm?: InputMaybe<Scalars['String']['input']>;
+  /** Node id or hostname. */
+  node?: InputMaybe<Scalars['String']['input']>;
+  /** Service id or name. */
+  service?: InputMaybe<Scalars['String']['input']>;
+  outcome?: InputMaybe<AuditOutcome>;
+  /** Links the requested event of one operation with its outcome. */
+  operationId?: InputMaybe<Scalars['ID']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+  /** platform-admin only. */
+  tenant?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type AuditEvent = {
+  __typename?: 'AuditEvent';
+  id: Scalars['ID']['output'];
+  /** Global write order. */
+  seq: Scalars['String']['output'];
+  tenant: Scalars['String']['output'];
+  /** Position in the tenant's hash chain. */
+  tenantSeq: Scalars['Int']['output'];
+  occurredAt: Scalars['DateTime']['output'];
+  operationId: Scalars['ID']['output'];
+  outcome: AuditOutcome;
+  /** `swarm.register`, `node.drain`, `swarm.joinToken.rotate`, ... */
+  action: Scalars['String']['output'];
+  actor: AuditActor;
+  target: AuditTarget;
+  /** The input, with secrets removed, as JSON. */
+  parameters: Scalars['String']['output'];
+  reason?: Maybe<Scalars['String']['output']>;
+  forced: Scalars['Boolean']['output'];
+  errorCode?: Maybe<Scalars['String']['output']>;
+  errorMessage?: Maybe<Scalars['String']['output']>;
+  jobId?: Maybe<Scalars['ID']['output']>;
+  /** What the outcome recorded, as JSON. */
+  result?: Maybe<Scalars['String']['output']>;
+  prevHash: Scalars['String']['output'];
+  hash: Scalars['String']['output'];
+};
+
+export type AuditActor = {
+  __typename?: 'AuditActor';
+  /** The principal the request was made for. */
+  sub: Scalars['String']['output'];
+  /** The actor chain, nearest first (the bot that sent the request on behalf of `sub`). */
+  actors: Array<Scalars['String']['output']>;
+  roles: Array<Scalars['String']['output']>;
+  /** graphql, rest, worker or cli */
+  source: Scalars['String']['output'];
+  clientAddress?: Maybe<Scalars['String']['output']>;
+  userAgent?: Maybe<Scalars['String']['output']>;
+  requestId?: Maybe<Scalars['String']['output']>;
+};
+
+export type AuditTarget = {
+  __typename?: 'AuditTarget';
+  swarmId?: Maybe<Scalars['ID']['output']>;
+  swarmName?: Maybe<Scalars['String']['output']>;
+  nodeId?: Maybe<Scalars['String']['output']>;
+  nodeName?: Maybe<Scalars['String']['output']>;
+  serviceId?: Maybe<Scalars['String']['output']>;
+  serviceName?: Maybe<Scalars['String']['output']>;
+};
+
+export type AuditEventConnection = {
+  __typename?: 'AuditEventConnection';
+  items: Array<AuditEvent>;
+  pageInfo: PageInfo;
+};
+
+export type AuditIntegrity = {
+  __typename?: 'AuditIntegrity';
+  ok: Scalars['Boolean']['output'];
+  tenants: Array<AuditChainReport>;
+};
+
+export type AuditChainReport = {
+  __typename?: 'AuditChainReport';
+  tenant: Scalars['String']['output'];
+  events: Scalars['Int']['output'];
+  ok: Scalars['Boolean']['output'];
+  /** The first event whose link or content does not hold. */
+  firstBroken?: Maybe<AuditBrokenLink>;
+};
+
+export type AuditBrokenLink = {
+  __typename?: 'AuditBrokenLink';
+  id: Scalars['ID']['output'];
+  seq: Scalars['String']['output'];
+  tenantSeq: Scalars['Int']['output'];
+  problem: Scalars['String']['output'];
+};
+
 /**
  * swarmgate: a management gateway in front of several Docker Swarm clusters.
  * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
@@ -30,12 +134,41 @@ export type Query = {
   version: Scalars['String']['output'];
   /** Who the token says the caller is. */
   me: Me;
+  /**
+   * Audit events, newest first: the caller's tenant (platform-admin: every tenant, or `filter.tenant`).
+   * Needs the viewer role.
+   */
+  auditEvents: AuditEventConnection;
+  /** Walks the hash chain of the caller's tenant (platform-admin: of `tenant` or of every tenant). */
+  auditIntegrity: AuditIntegrity;
   /** Every tenant (platform-admin only). */
   tenants: Array<Tenant>;
   /** The swarms of the caller's tenant (platform-admin: of every tenant, or of `tenant`). */
   swarms: Array<Swarm>;
   /** A swarm by id or name; another tenant's swarm is NOT_FOUND (null with the error). */
   swarm?: Maybe<Swarm>;
+};
+
+/**
+ * swarmgate: a management gateway in front of several Docker Swarm clusters.
+ * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
+ * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
+ */
+export type QueryAuditEventsArgs = {
+  filter?: InputMaybe<AuditFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+/**
+ * swarmgate: a management gateway in front of several Docker Swarm clusters.
+ * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
+ * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
+ */
+export type QueryAuditIntegrityArgs = {
+  tenant?: InputMaybe<Scalars['String']['input']>;
 };
 
 /**
@@ -58,13 +191,9 @@ export type QuerySwarmArgs = {
   id: Scalars['String']['input'];
 };
 
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
 export type Mutation = {
   __typename?: 'Mutation';
-  /**
-   * Placeholder root; every mutation is declared in the schema file of its domain.
-   * @deprecated no operation; present so that domain files can extend Mutation
-   */
-  _empty?: Maybe<Scalars['Boolean']['output']>;
   /** Registers a running swarm by one or more of its manager endpoints (admin). */
   registerSwarm: SwarmPayload;
   /** Renames a swarm, replaces its labels or its endpoints (admin). */
@@ -73,16 +202,26 @@ export type Mutation = {
   unregisterSwarm: UnregisterSwarmPayload;
 };
 
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
 export type MutationRegisterSwarmArgs = {
   input: RegisterSwarmInput;
 };
 
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
 export type MutationUpdateSwarmArgs = {
   input: UpdateSwarmInput;
 };
 
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
 export type MutationUnregisterSwarmArgs = {
   input: UnregisterSwarmInput;
+};
+
+/** Every subscription is declared in the schema file of its domain (extend type Subscription). */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Audit events as they are written, of the caller's tenant (platform-admin: of every tenant). */
+  auditEventAdded: AuditEvent;
 };
 
 export type Label = {
@@ -553,10 +692,24 @@ export type DirectiveResolverFn<
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  AuditOutcome: AuditOutcome;
+  AuditFilter: AuditFilter;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AuditEvent: ResolverTypeWrapper<AuditEventRecord>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  AuditActor: ResolverTypeWrapper<AuditActor>;
+  AuditTarget: ResolverTypeWrapper<AuditTarget>;
+  AuditEventConnection: ResolverTypeWrapper<
+    Omit<AuditEventConnection, 'items'> & { items: Array<ResolversTypes['AuditEvent']> }
+  >;
+  AuditIntegrity: ResolverTypeWrapper<AuditIntegrity>;
+  AuditChainReport: ResolverTypeWrapper<AuditChainReport>;
+  AuditBrokenLink: ResolverTypeWrapper<AuditBrokenLink>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Label: ResolverTypeWrapper<Label>;
   LabelInput: LabelInput;
@@ -570,8 +723,6 @@ export type ResolversTypes = {
   ManagerStatus: ManagerStatus;
   NodeFilter: NodeFilter;
   Node: ResolverTypeWrapper<NodeView>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Platform: ResolverTypeWrapper<Platform>;
   Resources: ResolverTypeWrapper<Resources>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -609,10 +760,23 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  Query: Record<PropertyKey, never>;
+  AuditFilter: AuditFilter;
   String: Scalars['String']['output'];
-  Mutation: Record<PropertyKey, never>;
+  ID: Scalars['ID']['output'];
+  AuditEvent: AuditEventRecord;
+  Int: Scalars['Int']['output'];
   Boolean: Scalars['Boolean']['output'];
+  AuditActor: AuditActor;
+  AuditTarget: AuditTarget;
+  AuditEventConnection: Omit<AuditEventConnection, 'items'> & {
+    items: Array<ResolversParentTypes['AuditEvent']>;
+  };
+  AuditIntegrity: AuditIntegrity;
+  AuditChainReport: AuditChainReport;
+  AuditBrokenLink: AuditBrokenLink;
+  Query: Record<PropertyKey, never>;
+  Mutation: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   DateTime: Scalars['DateTime']['output'];
   Label: Label;
   LabelInput: LabelInput;
@@ -621,8 +785,6 @@ export type ResolversParentTypes = {
   Tenant: Tenant;
   NodeFilter: NodeFilter;
   Node: NodeView;
-  ID: Scalars['ID']['output'];
-  Int: Scalars['Int']['output'];
   Platform: Platform;
   Resources: Resources;
   Float: Scalars['Float']['output'];
@@ -650,12 +812,111 @@ export type ResolversParentTypes = {
   TaskConnection: Omit<TaskConnection, 'items'> & { items: Array<ResolversParentTypes['Task']> };
 };
 
+export type AuditEventResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tenant?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tenantSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  operationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['AuditActor'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['AuditTarget'], ParentType, ContextType>;
+  parameters?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  forced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  jobId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  result?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  prevHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AuditActorResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['AuditActor'] = ResolversParentTypes['AuditActor'],
+> = {
+  sub?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actors?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  roles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  clientAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type AuditTargetResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['AuditTarget'] = ResolversParentTypes['AuditTarget'],
+> = {
+  swarmId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  swarmName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  nodeId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  nodeName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  serviceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  serviceName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type AuditEventConnectionResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['AuditEventConnection'] =
+    ResolversParentTypes['AuditEventConnection'],
+> = {
+  items?: Resolver<Array<ResolversTypes['AuditEvent']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type AuditIntegrityResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['AuditIntegrity'] = ResolversParentTypes['AuditIntegrity'],
+> = {
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  tenants?: Resolver<Array<ResolversTypes['AuditChainReport']>, ParentType, ContextType>;
+};
+
+export type AuditChainReportResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['AuditChainReport'] = ResolversParentTypes['AuditChainReport'],
+> = {
+  tenant?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  events?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  firstBroken?: Resolver<Maybe<ResolversTypes['AuditBrokenLink']>, ParentType, ContextType>;
+};
+
+export type AuditBrokenLinkResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['AuditBrokenLink'] = ResolversParentTypes['AuditBrokenLink'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tenantSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  problem?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<
   ContextType = GraphqlContext,
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = {
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   me?: Resolver<ResolversTypes['Me'], ParentType, ContextType>;
+  auditEvents?: Resolver<
+    ResolversTypes['AuditEventConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryAuditEventsArgs, 'first'>
+  >;
+  auditIntegrity?: Resolver<
+    ResolversTypes['AuditIntegrity'],
+    ParentType,
+    ContextType,
+    Partial<QueryAuditIntegrityArgs>
+  >;
   tenants?: Resolver<Array<ResolversTypes['Tenant']>, ParentType, ContextType>;
   swarms?: Resolver<Array<ResolversTypes['Swarm']>, ParentType, ContextType, Partial<QuerySwarmsArgs>>;
   swarm?: Resolver<
@@ -670,7 +931,6 @@ export type MutationResolvers<
   ContextType = GraphqlContext,
   ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
 > = {
-  _empty?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   registerSwarm?: Resolver<
     ResolversTypes['SwarmPayload'],
     ParentType,
@@ -688,6 +948,18 @@ export type MutationResolvers<
     ParentType,
     ContextType,
     RequireFields<MutationUnregisterSwarmArgs, 'input'>
+  >;
+};
+
+export type SubscriptionResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription'],
+> = {
+  auditEventAdded?: SubscriptionResolver<
+    ResolversTypes['AuditEvent'],
+    'auditEventAdded',
+    ParentType,
+    ContextType
   >;
 };
 
@@ -994,8 +1266,16 @@ export type TaskConnectionResolvers<
 };
 
 export type Resolvers<ContextType = GraphqlContext> = {
+  AuditEvent?: AuditEventResolvers<ContextType>;
+  AuditActor?: AuditActorResolvers<ContextType>;
+  AuditTarget?: AuditTargetResolvers<ContextType>;
+  AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
+  AuditIntegrity?: AuditIntegrityResolvers<ContextType>;
+  AuditChainReport?: AuditChainReportResolvers<ContextType>;
+  AuditBrokenLink?: AuditBrokenLinkResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Label?: LabelResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

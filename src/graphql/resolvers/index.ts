@@ -1,8 +1,20 @@
 // All resolvers, keyed by GraphQL type.
 import type { Resolvers } from '../generated/types.ts';
+import { AuditEvent, auditQueries, Subscription } from './audit.ts';
 import { Mutation } from './mutation.ts';
 import { Node, Service, Task } from './objects.ts';
 import { Query } from './query.ts';
 import { Swarm } from './swarm.ts';
 
-export const resolvers: Resolvers = { Query, Mutation, Swarm, Node, Service, Task };
+export const resolvers: Resolvers = {
+  Query: { ...Query, ...auditQueries },
+  Mutation,
+  Swarm,
+  Node,
+  Service,
+  Task,
+  AuditEvent,
+};
+
+/** Subscriptions run with mercurius's subscription context, not the per-request one. */
+export const subscriptionResolvers = { Subscription };

@@ -1,13 +1,13 @@
 // Swarm fields: registration data, status, docker info, quorum, nodes, services, tasks, join tokens.
 import {
   getNode,
-  joinTokens,
   getService,
   listNodes,
   listServices,
   listTasks,
   swarmStatus,
 } from '../../queries/swarm-queries.ts';
+import { readJoinTokens } from '../../operations/read-join-tokens.ts';
 import { labelsOf, quorumOf, toSwarmInfoView } from '../../queries/views.ts';
 import type { SwarmResolvers } from '../generated/types.ts';
 
@@ -24,5 +24,5 @@ export const Swarm: SwarmResolvers = {
   services: (swarm, { filter, first, after }, { reads }) => listServices(reads, swarm, filter, first, after),
   service: (swarm, { ref }, { reads }) => getService(reads, swarm, ref),
   tasks: (swarm, { filter, first, after }, { reads }) => listTasks(reads, swarm, filter, first, after),
-  joinTokens: (swarm, _args, { reads }) => joinTokens(reads, swarm),
+  joinTokens: (swarm, _args, { reads, deps, operation }) => readJoinTokens(deps, operation, reads, swarm),
 };

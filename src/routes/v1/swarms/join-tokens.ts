@@ -1,10 +1,13 @@
 // GET /v1/swarms/:swarm/join-tokens: the worker and manager join tokens and manager addresses (admin).
 import type { FastifyInstance } from 'fastify';
-import { joinTokens } from '../../../queries/swarm-queries.ts';
+import { readJoinTokens } from '../../../operations/read-join-tokens.ts';
 import type { V1Context } from '../index.ts';
 import { joinTokensSchema, problemResponses, swarmParams } from '../schemas.ts';
 
-export default function joinTokensRoute(app: FastifyInstance, { readsOf }: V1Context): void {
+export default function joinTokensRoute(
+  app: FastifyInstance,
+  { readsOf, deps, operationOf }: V1Context,
+): void {
   app.get<{ Params: { swarm: string } }>(
     '/swarms/:swarm/join-tokens',
     {
@@ -20,7 +23,7 @@ export default function joinTokensRoute(app: FastifyInstance, { readsOf }: V1Con
     async (request, reply) => {
       const reads = readsOf(request);
       const swarm = await reads.getSwarm(request.params.swarm);
-      const tokens = await joinTokens(reads, swarm);
+      const tokens = await readJoinTokens(deps, operationOf(request), reads, swarm);
       void reply.header('cache-control', 'no-store');
       return tokens;
     },
