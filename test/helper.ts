@@ -1,10 +1,22 @@
 // Test harness: a fresh PostgreSQL database per test file on the machine's real server, and the real app.
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../src/app.ts';
+import { containsSecret } from '../src/audit/redact.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { migrate } from '../src/db/migrate.ts';
+
+/** Where the tests' gateways log (at debug level), so that a final test can scan every line for secrets. */
+export const TEST_LOG_DIR = path.resolve(import.meta.dirname, '../var/test-logs');
+
+/** One log file per test process; every app a test file builds appends to it. */
+export function testLogger(): { level: string; file: string } {
+  mkdirSync(TEST_LOG_DIR, { recursive: true });
+  return { level: 'debug', file: path.join(TEST_LOG_DIR, `gateway-${process.pid}.log`) };
+}
 
 /** Admin connection used to create and drop the per-file databases (trust auth on the test machine). */
 export const ADMIN_DATABASE_URL =
@@ -74,24 +86,56 @@ export interface TestApp {
 export interface BuildTestAppOptions {
   /** Runs after buildApp and before ready(), e.g. to add a test-only route. */
   beforeReady?: (app: FastifyInstance) => void | Promise<void>;
+  /** Builds on this database instead of a fresh one (a second gateway instance); close() then leaves it. */
+  database?: TestDatabase;
 }
 
-/** Builds the real gateway on a fresh database; close() closes the app and drops the database. */
+/** Builds the real gateway on a fresh database; close() closes the app and drops the database it created. */
 export async function buildTestApp(
   overrides: Record<string, string> = {},
   options: BuildTestAppOptions = {},
 ): Promise<TestApp> {
-  const db = await createTestDatabase();
+  const db = options.database ?? (await createTestDatabase());
   const config = testConfig({ ...overrides, DATABASE_URL: db.url });
-  const app = await buildApp(config, { databaseUrl: db.url });
+  const app = await buildApp(config, { databaseUrl: db.url, logger: testLogger() });
   await options.beforeReady?.(app);
   await app.ready();
   return {
     app,
     db,
     async close() {
-      await app.close();
-      await db.drop();
+      try {
+        await assertNoSecretsInAudit(db.url);
+      } finally {
+        await app.close();
+        if (!options.database) await db.drop();
+      }
     },
   };
+}
+
+/**
+ * Every audit row a test wrote is scanned before its database is dropped: a join token, a PEM block or a JWT
+ * in any column fails the test file that wrote it.
+ */
+export async function assertNoSecretsInAudit(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const exists = await client.query(
+      "SELECT 1 FROM information_schema.tables WHERE table_name = 'audit_events'",
+    );
+    if (exists.rowCount === 0) return;
+    const rows = await client.query<{ id: string; action: string; body: string }>(
+      'SELECT id, action, row_to_json(a)::text AS body FROM audit_events a',
+    );
+    const leaking = rows.rows.filter((row) => containsSecret(row.body));
+    if (leaking.length > 0) {
+      throw new Error(
+        `audit rows hold secrets: ${leaking.map((row) => `${row.action} ${row.id}`).join(', ')}`,
+      );
+    }
+  } finally {
+    await client.end();
+  }
 }

@@ -88,7 +88,38 @@ export interface SwarmChanges {
   endpoints?: EngineEndpoint[] | undefined;
 }
 
+/** True when PostgreSQL could not be reached or went away, as opposed to refusing a statement. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'].includes(code))
+    return true;
+  // 08xxx connection exceptions, 57P01-03 shutdown / cannot connect now.
+  if (/^08/.test(code) || /^57P0[123]$/.test(code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
+    String(e?.message ?? ''),
+  );
+}
+
 export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
+  /**
+   * The last answer of each registry read, served while PostgreSQL is unreachable so that reads of swarms keep
+   * working through a database outage (writes fail, and the audit refuses changes: AUDIT_UNAVAILABLE).
+   */
+  const lastKnown = new Map<string, unknown>();
+  async function remembered<T>(key: string, load: () => Promise<T>): Promise<T> {
+    try {
+      const value = await load();
+      if (value === null) lastKnown.delete(key);
+      else lastKnown.set(key, value);
+      return value;
+    } catch (error) {
+      if (isDatabaseUnavailable(error) && lastKnown.has(key)) return lastKnown.get(key) as T;
+      throw error;
+    }
+  }
+  const forgetRemembered = () => lastKnown.clear();
+
   const sealContext = (swarmId: string, url: string) => `swarm-endpoint:${swarmId}:${url}`;
 
   async function writeEndpoints(client: pg.PoolClient, swarmId: string, endpoints: EngineEndpoint[]) {
@@ -144,16 +175,22 @@ export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
     },
 
     /** Swarms of one tenant, or of every tenant when `tenant` is null (platform-admin). */
-    async listSwarms(tenant: string | null): Promise<SwarmRecord[]> {
-      const result =
-        tenant === null
-          ? await pool.query<SwarmRow>(`${SWARM_SELECT} ORDER BY t.slug, s.name`)
-          : await pool.query<SwarmRow>(`${SWARM_SELECT} WHERE t.slug = $1 ORDER BY s.name`, [tenant]);
-      return result.rows.map(toSwarm);
+    listSwarms(tenant: string | null): Promise<SwarmRecord[]> {
+      return remembered(`list:${tenant ?? '*'}`, async () => {
+        const result =
+          tenant === null
+            ? await pool.query<SwarmRow>(`${SWARM_SELECT} ORDER BY t.slug, s.name`)
+            : await pool.query<SwarmRow>(`${SWARM_SELECT} WHERE t.slug = $1 ORDER BY s.name`, [tenant]);
+        return result.rows.map(toSwarm);
+      });
     },
 
     /** A swarm by id or name within `tenant` (null: any tenant; a name must then be unique). */
-    async findSwarm(tenant: string | null, ref: string): Promise<SwarmRecord | null> {
+    findSwarm(tenant: string | null, ref: string): Promise<SwarmRecord | null> {
+      return remembered(`find:${tenant ?? '*'}:${ref}`, () => this.findSwarmNow(tenant, ref));
+    },
+
+    async findSwarmNow(tenant: string | null, ref: string): Promise<SwarmRecord | null> {
       const byId = UUID.test(ref);
       const conditions = [byId ? 's.id = $1' : 's.name = $1'];
       const params: string[] = [ref];
@@ -166,17 +203,21 @@ export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
     },
 
     /** The swarm's endpoints with their credentials opened, in failover order. */
-    async endpointsOf(swarmId: string): Promise<EngineEndpoint[]> {
-      const result = await pool.query<{ url: string; credentials: Buffer | null }>(
-        'SELECT url, credentials FROM swarm_endpoints WHERE swarm_id = $1 ORDER BY position',
-        [swarmId],
-      );
-      return result.rows.map((row) => ({
-        url: row.url,
-        tls: row.credentials
-          ? (JSON.parse(sealer.open(row.credentials, sealContext(swarmId, row.url))) as EngineEndpoint['tls'])
-          : undefined,
-      }));
+    endpointsOf(swarmId: string): Promise<EngineEndpoint[]> {
+      return remembered(`endpoints:${swarmId}`, async () => {
+        const result = await pool.query<{ url: string; credentials: Buffer | null }>(
+          'SELECT url, credentials FROM swarm_endpoints WHERE swarm_id = $1 ORDER BY position',
+          [swarmId],
+        );
+        return result.rows.map((row) => ({
+          url: row.url,
+          tls: row.credentials
+            ? (JSON.parse(
+                sealer.open(row.credentials, sealContext(swarmId, row.url)),
+              ) as EngineEndpoint['tls'])
+            : undefined,
+        }));
+      });
     },
 
     async insertSwarm(swarm: NewSwarm): Promise<SwarmRecord> {
@@ -191,7 +232,8 @@ export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
         await writeEndpoints(client, swarmId, swarm.endpoints);
         return swarmId;
       });
-      return (await this.findSwarm(null, id))!;
+      forgetRemembered();
+      return (await this.findSwarmNow(null, id))!;
     },
 
     async updateSwarm(id: string, changes: SwarmChanges): Promise<SwarmRecord> {
@@ -205,11 +247,13 @@ export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
           .catch((error: unknown) => mapUniqueViolation(error, changes.name ?? ''));
         if (changes.endpoints) await writeEndpoints(client, id, changes.endpoints);
       });
-      return (await this.findSwarm(null, id))!;
+      forgetRemembered();
+      return (await this.findSwarmNow(null, id))!;
     },
 
     async deleteSwarm(id: string): Promise<boolean> {
       const result = await pool.query('DELETE FROM swarms WHERE id = $1', [id]);
+      forgetRemembered();
       return result.rowCount === 1;
     },
   };

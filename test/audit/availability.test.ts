@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { buildApp } from '../../src/app.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { testConfig, testLogger } from '../helper.ts';
+import { requireLab, type Inventory } from '../helpers/lab.ts';
+import { dataOf, gql, REGISTER, tlsEndpointsOf, tokenFor } from '../read-api/fixture.ts';
+
+// This test stops its database, so it runs on a PostgreSQL of its own (embedded), not the machine's.
+const DIR = path.resolve(import.meta.dirname, `../../var/test-pg-${randomBytes(3).toString('hex')}`);
+let port = 0;
+let database: EmbeddedDatabase | undefined;
+let app: FastifyInstance | undefined;
+let inventory: Inventory;
+const admin = tokenFor('red', ['admin']);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+const startDatabase = () => startEmbeddedPostgres({ dir: DIR, port, log: () => undefined });
+
+before(async () => {
+  inventory = await requireLab();
+  port = await freePort();
+  database = await startDatabase();
+  await migrate(database.url);
+  app = await buildApp(testConfig({ DATABASE_URL: database.url }), {
+    databaseUrl: database.url,
+    logger: testLogger(),
+  });
+  await app.ready();
+  const alphaManagers = inventory.swarms.find((swarm) => swarm.name === 'alpha')!.managers;
+  dataOf(
+    await gql(app, admin, REGISTER, {
+      input: {
+        name: 'alpha',
+        endpoints: tlsEndpointsOf(inventory, alphaManagers),
+        labels: [{ key: 'tier', value: 'one' }],
+      },
+    }),
+  );
+});
+
+after(async () => {
+  await app?.close();
+  await database?.stop();
+  await rm(DIR, { recursive: true, force: true });
+});
+
+const readNodes = async () =>
+  gql<{ swarm: { nodes: { totalCount: number } } }>(
+    app!,
+    admin,
+    '{ swarm(id: "alpha") { nodes { totalCount } } }',
+  );
+
+test('with PostgreSQL stopped a mutation answers AUDIT_UNAVAILABLE and changes nothing, while reads still answer', async () => {
+  // A first read: the gateway knows alpha and holds a client for it.
+  assert.equal(dataOf(await readNodes()).swarm.nodes.totalCount, 5);
+
+  await database!.stop();
+  database = undefined;
+
+  const refused = await gql(
+    app!,
+    admin,
+    'mutation { updateSwarm(input: { swarm: "alpha", labels: [{ key: "tier", value: "two" }] }) { swarm { id } } }',
+  );
+  assert.equal(refused.errors?.[0]?.extensions.code, 'AUDIT_UNAVAILABLE', JSON.stringify(refused.errors));
+  assert.match(refused.errors?.[0]?.message ?? '', /audit log cannot be written/);
+
+  // Reads of the swarm keep working through the outage (GraphQL and REST).
+  assert.equal(dataOf(await readNodes()).swarm.nodes.totalCount, 5);
+  const rest = await app!.inject({
+    method: 'GET',
+    url: '/v1/swarms/alpha/nodes',
+    headers: { authorization: `Bearer ${admin}` },
+  });
+  assert.equal(rest.statusCode, 200, rest.body);
+
+  // Back up: the registration is as it was and nothing was audited for the refused change.
+  database = await startDatabase();
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    const labels = await client.query<{ labels: Record<string, string> }>(
+      "SELECT labels FROM swarms WHERE name = 'alpha'",
+    );
+    assert.deepEqual(labels.rows[0]?.labels, { tier: 'one' });
+    const events = await client.query("SELECT 1 FROM audit_events WHERE action = 'swarm.update'");
+    assert.equal(events.rowCount, 0);
+  } finally {
+    await client.end();
+  }
+});
