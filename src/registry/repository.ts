@@ -97,7 +97,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   // 08xxx connection exceptions, 57P01-03 shutdown / cannot connect now.
   if (/^08/.test(code) || /^57P0[123]$/.test(code)) return true;
   return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
-    String(e?.message ?? ''),
+    typeof e?.message === 'string' ? e.message : '',
   );
 }
 
