@@ -28,6 +28,7 @@ const output = await codegen({
       Service: '../../queries/views.ts#ServiceView',
       Task: '../../queries/views.ts#TaskView',
       AuditEvent: '../../audit/types.ts#AuditEventRecord',
+      Job: '../../jobs/types.ts#JobRecordModel',
     },
   },
 });

@@ -5,7 +5,10 @@ import { toClientError } from './errors.ts';
 import graphqlPlugin from './graphql/index.ts';
 import authPlugin from './plugins/app/auth.ts';
 import auditPlugin from './plugins/app/audit.ts';
+import eventsPlugin from './plugins/app/events.ts';
+import jobsPlugin from './plugins/app/jobs.ts';
 import registryPlugin from './plugins/app/registry.ts';
+import { resolveSecretKey } from './util/secret-key.ts';
 import swarmClientsPlugin from './plugins/app/swarm-clients.ts';
 import postgresPlugin from './plugins/external/postgres.ts';
 import redisPlugin from './plugins/external/redis.ts';
@@ -13,10 +16,21 @@ import swaggerPlugin from './plugins/external/swagger.ts';
 import healthRoutes from './routes/health.ts';
 import v1Routes from './routes/v1/index.ts';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The configuration the app was built from. */
+    config: Config;
+  }
+}
+
 export interface BuildAppOptions {
   /** A resolved PostgreSQL URL: the embedded server, if any, is started by the caller. */
   databaseUrl: string;
   logger?: FastifyServerOptions['logger'];
+  /** Run the job worker in this process, overriding SWARMGATE_WORKER. */
+  runWorker?: boolean;
+  /** false: no HTTP API (GraphQL, REST, docs), for the worker process. Health probes stay. */
+  http?: boolean;
 }
 
 export async function buildApp(config: Config, options: BuildAppOptions): Promise<FastifyInstance> {
@@ -26,6 +40,8 @@ export async function buildApp(config: Config, options: BuildAppOptions): Promis
     genReqId: () => crypto.randomUUID(),
     return503OnClosing: true,
   });
+
+  app.decorate('config', config);
 
   app.setErrorHandler((error, request, reply) => {
     const client = toClientError(error);
@@ -58,17 +74,25 @@ export async function buildApp(config: Config, options: BuildAppOptions): Promis
   });
   await app.register(redisPlugin, { url: config.redisUrl });
   // Before any route: it collects the routes' schemas as they are added.
-  await app.register(swaggerPlugin);
+  if (options.http !== false) await app.register(swaggerPlugin);
   await app.register(authPlugin, { jwt: config.jwt });
-  await app.register(registryPlugin, { secretKey: config.secretKey, devKeyFile: 'var/secret.key' });
+  const secret = resolveSecretKey(config.secretKey);
+  if (secret.fromFile)
+    app.log.warn('SWARMGATE_SECRET_KEY is unset: using the development key in var/secret.key');
+  await app.register(registryPlugin, { secretKey: secret.key });
   await app.register(auditPlugin);
+  await app.register(eventsPlugin, { redisUrl: config.redisUrl });
   await app.register(swarmClientsPlugin, { timeoutMs: config.dockerTimeoutMs });
-  await app.register(graphqlPlugin, {
-    graphiql: config.graphiql,
-    dockerTimeoutMs: config.dockerTimeoutMs,
+  await app.register(jobsPlugin, {
     redisUrl: config.redisUrl,
+    secretKey: secret.key,
+    dockerTimeoutMs: config.dockerTimeoutMs,
+    jobs: config.jobs,
+    runWorker: options.runWorker,
   });
   app.register(healthRoutes);
-  await app.register(v1Routes, { prefix: '/v1', dockerTimeoutMs: config.dockerTimeoutMs });
+  if (options.http === false) return app;
+  await app.register(graphqlPlugin, { graphiql: config.graphiql });
+  await app.register(v1Routes, { prefix: '/v1' });
   return app;
 }

@@ -51,6 +51,10 @@ const EnvSchema = z.object({
   SWARMGATE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   SWARMGATE_MIGRATE_ON_START: booleanFromEnv.default(true),
   SWARMGATE_GRAPHIQL: booleanFromEnv.optional(),
+  SWARMGATE_WORKER: z.enum(['inline', 'off']).default('inline'),
+  SWARMGATE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  SWARMGATE_JOB_LOCK_MS: z.coerce.number().int().min(2000).max(600_000).default(10_000),
+  SWARMGATE_QUICK_JOB_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(15_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -84,6 +88,15 @@ export interface Config {
   shutdownGraceMs: number;
   migrateOnStart: boolean;
   graphiql: boolean;
+  jobs: {
+    /** `inline`: this process also runs the job worker; `off`: only `npm run worker` processes do. */
+    worker: 'inline' | 'off';
+    concurrency: number;
+    /** A crashed worker's job is resumed by another after about this long. */
+    lockMs: number;
+    /** How long a quick operation's request waits for its job to finish before answering with it queued. */
+    quickWaitMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -123,6 +136,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: env.SWARMGATE_SHUTDOWN_GRACE_MS,
     migrateOnStart: env.SWARMGATE_MIGRATE_ON_START,
     graphiql: env.SWARMGATE_GRAPHIQL ?? env.NODE_ENV !== 'production',
+    jobs: {
+      worker: env.SWARMGATE_WORKER,
+      concurrency: env.SWARMGATE_WORKER_CONCURRENCY,
+      lockMs: env.SWARMGATE_JOB_LOCK_MS,
+      quickWaitMs: env.SWARMGATE_QUICK_JOB_WAIT_MS,
+    },
   };
 }
 

@@ -1,27 +1,28 @@
-// The job worker as its own process (`npm run worker`): for now it checks its dependencies and waits for work.
-// The BullMQ processors of the operations arrive with the operations issue; until then this process only
-// proves the deployment shape (compose service, health, graceful stop) and says so in its log.
+// The job worker as its own process (`npm run worker`): runs queued operations; no HTTP API.
+// The gateway runs a worker inline too unless SWARMGATE_WORKER=off; any number of workers may run.
 import closeWithGrace from 'close-with-grace';
-import pg from 'pg';
-import { Redis } from 'ioredis';
+import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!config.databaseUrl)
-    throw new ConfigError(['DATABASE_URL: the worker process needs the shared database']);
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 2 });
-  await pool.query('SELECT 1');
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  await redis.ping();
-  console.log(JSON.stringify({ level: 30, msg: 'worker ready: no job processors are registered yet' }));
-  closeWithGrace({ delay: config.shutdownGraceMs }, async () => {
-    redis.disconnect();
-    await pool.end();
+  if (!config.databaseUrl) {
+    throw new ConfigError([
+      'DATABASE_URL: the worker process shares the gateway database; the embedded one serves a single process',
+    ]);
+  }
+  const app = await buildApp(config, { databaseUrl: config.databaseUrl, runWorker: true, http: false });
+  await app.ready();
+  app.log.info({ concurrency: config.jobs.concurrency }, 'worker ready');
+  // Running jobs finish their step (or are resumed by another worker after the lock expires) on shutdown.
+  closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'worker stopping after an error');
+    else app.log.info({ signal }, 'worker stopping');
+    await app.close();
   });
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);
 });

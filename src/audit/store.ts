@@ -188,76 +188,88 @@ export function createAuditStore(pool: pg.Pool, onAppended?: (event: AuditEvent)
      */
     async append(event: NewAuditEvent): Promise<AuditEvent> {
       const client = await pool.connect();
+      let appended: AuditEvent;
       try {
         await client.query('BEGIN');
         await client.query(`SET LOCAL statement_timeout = ${APPEND_TIMEOUT_MS}`);
-        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7157))', [event.tenant]);
-        const last = await client.query<{ tenant_seq: string; hash: Buffer }>(
-          'SELECT tenant_seq, hash FROM audit_events WHERE tenant = $1 ORDER BY tenant_seq DESC LIMIT 1',
-          [event.tenant],
-        );
-        const previous = last.rows[0];
-        const target = redactSecrets(event.target) as Record<string, unknown>;
-        const row: Omit<AuditRow, 'seq' | 'hash'> = {
-          id: randomUUID(),
-          tenant: event.tenant,
-          tenant_seq: previous ? Number(previous.tenant_seq) + 1 : 1,
-          occurred_at: new Date(),
-          operation_id: event.operationId,
-          phase: event.phase,
-          action: event.action,
-          principal_sub: event.actor.sub,
-          actors: [...event.actor.actors],
-          roles: [...event.actor.roles],
-          source: event.actor.source,
-          client_address: text(event.actor.clientAddress, 200),
-          user_agent: text(event.actor.userAgent, 500),
-          request_id: text(event.actor.requestId, 200),
-          swarm_id: event.target.swarmId ?? null,
-          swarm_name: text(event.target.swarmName, 200),
-          node_id: text(event.target.nodeId, 200),
-          node_name: text(event.target.nodeName, 200),
-          service_id: text(event.target.serviceId, 200),
-          service_name: text(event.target.serviceName, 200),
-          target,
-          parameters: redactSecrets(event.parameters) as Record<string, unknown>,
-          reason: text(event.reason),
-          forced: event.forced ?? false,
-          error_code: event.errorCode ?? null,
-          error_message: text(event.errorMessage),
-          job_id: event.jobId ?? null,
-          result: event.result === undefined ? null : redactSecrets(event.result),
-          prev_hash: previous ? previous.hash : GENESIS_HASH,
-        };
-        // jsonb keeps JSON's data model only; round-trip through JSON so the hash covers what is stored.
-        for (const column of ['target', 'parameters', 'result'] as const) {
-          (row as Record<string, unknown>)[column] = JSON.parse(
-            JSON.stringify(row[column] ?? null),
-          ) as unknown;
-        }
-        const hash = chainHash(row.prev_hash, hashedContent(row));
-        const values = COLUMNS.map((column) => {
-          const value = row[column];
-          return column === 'target' || column === 'parameters' || column === 'result'
-            ? JSON.stringify(value)
-            : value;
-        });
-        const inserted = await client.query<{ seq: string }>(
-          `INSERT INTO audit_events (${COLUMNS.join(', ')}, hash)
-           VALUES (${COLUMNS.map((_, index) => `$${index + 1}`).join(', ')}, $${COLUMNS.length + 1})
-           RETURNING seq`,
-          [...values, hash],
-        );
+        appended = await this.appendIn(client, event);
         await client.query('COMMIT');
-        const appended = toEvent({ ...row, seq: inserted.rows[0]!.seq, hash });
-        onAppended?.(appended);
-        return appended;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
         client.release();
       }
+      onAppended?.(appended);
+      return appended;
+    },
+
+    /**
+     * Appends within the caller's open transaction (a job's final state and its outcome event commit together).
+     * The caller must call `announce` with the result after COMMIT.
+     */
+    async appendIn(client: pg.PoolClient, event: NewAuditEvent): Promise<AuditEvent> {
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7157))', [event.tenant]);
+      const last = await client.query<{ tenant_seq: string; hash: Buffer }>(
+        'SELECT tenant_seq, hash FROM audit_events WHERE tenant = $1 ORDER BY tenant_seq DESC LIMIT 1',
+        [event.tenant],
+      );
+      const previous = last.rows[0];
+      const target = redactSecrets(event.target) as Record<string, unknown>;
+      const row: Omit<AuditRow, 'seq' | 'hash'> = {
+        id: randomUUID(),
+        tenant: event.tenant,
+        tenant_seq: previous ? Number(previous.tenant_seq) + 1 : 1,
+        occurred_at: new Date(),
+        operation_id: event.operationId,
+        phase: event.phase,
+        action: event.action,
+        principal_sub: event.actor.sub,
+        actors: [...event.actor.actors],
+        roles: [...event.actor.roles],
+        source: event.actor.source,
+        client_address: text(event.actor.clientAddress, 200),
+        user_agent: text(event.actor.userAgent, 500),
+        request_id: text(event.actor.requestId, 200),
+        swarm_id: event.target.swarmId ?? null,
+        swarm_name: text(event.target.swarmName, 200),
+        node_id: text(event.target.nodeId, 200),
+        node_name: text(event.target.nodeName, 200),
+        service_id: text(event.target.serviceId, 200),
+        service_name: text(event.target.serviceName, 200),
+        target,
+        parameters: redactSecrets(event.parameters) as Record<string, unknown>,
+        reason: text(event.reason),
+        forced: event.forced ?? false,
+        error_code: event.errorCode ?? null,
+        error_message: text(event.errorMessage),
+        job_id: event.jobId ?? null,
+        result: event.result === undefined ? null : redactSecrets(event.result),
+        prev_hash: previous ? previous.hash : GENESIS_HASH,
+      };
+      // jsonb keeps JSON's data model only; round-trip through JSON so the hash covers what is stored.
+      for (const column of ['target', 'parameters', 'result'] as const) {
+        (row as Record<string, unknown>)[column] = JSON.parse(JSON.stringify(row[column] ?? null)) as unknown;
+      }
+      const hash = chainHash(row.prev_hash, hashedContent(row));
+      const values = COLUMNS.map((column) => {
+        const value = row[column];
+        return column === 'target' || column === 'parameters' || column === 'result'
+          ? JSON.stringify(value)
+          : value;
+      });
+      const inserted = await client.query<{ seq: string }>(
+        `INSERT INTO audit_events (${COLUMNS.join(', ')}, hash)
+         VALUES (${COLUMNS.map((_, index) => `$${index + 1}`).join(', ')}, $${COLUMNS.length + 1})
+         RETURNING seq`,
+        [...values, hash],
+      );
+      return toEvent({ ...row, seq: inserted.rows[0]!.seq, hash });
+    },
+
+    /** Tells listeners (subscriptions) about an event appended with appendIn, once its transaction committed. */
+    announce(event: AuditEvent): void {
+      onAppended?.(event);
     },
 
     /** Newest first; `after` is the endCursor of the previous page. */

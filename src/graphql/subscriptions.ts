@@ -1,8 +1,8 @@
 // Subscriptions: who is subscribing (token in the upgrade request or in connection_init), and topic names.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { PubSub } from 'mercurius';
+import mercurius, { type PubSub } from 'mercurius';
 import type { Principal } from '../auth/principal.ts';
-import { unauthenticated } from '../errors.ts';
+import { toClientError, unauthenticated } from '../errors.ts';
 
 /** What mercurius gives a subscription's resolvers. */
 export interface SubscriptionContext {
@@ -35,6 +35,35 @@ export async function subscriberOf(context: SubscriptionContext): Promise<Princi
   return context.app.authenticate(context.request);
 }
 
-export const auditTopic = (tenant: string) => `audit/${tenant}`;
-/** Every tenant's audit events (platform-admin). */
-export const ALL_AUDIT_TOPICS = 'audit/+';
+/**
+ * Wraps every field's `subscribe` so that a refusal reaches the client with our code in extensions.code: mercurius
+ * sends an error thrown while subscribing as it is, without the errorFormatter. Internal messages are hidden and
+ * logged, as the formatter does for queries.
+ */
+export function withSubscribeErrorCodes<T extends object>(fields: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(fields)) {
+    const subscribe = (field as { subscribe?: unknown }).subscribe;
+    if (typeof subscribe !== 'function') {
+      wrapped[name] = field;
+      continue;
+    }
+    wrapped[name] = {
+      ...(field as object),
+      subscribe: async (root: unknown, args: unknown, context: SubscriptionContext, info: unknown) => {
+        try {
+          return await (subscribe as (...params: unknown[]) => unknown)(root, args, context, info);
+        } catch (error) {
+          const client = toClientError(error);
+          if (client.code === 'INTERNAL')
+            context.app.log.error({ err: error }, 'GraphQL subscription failed');
+          throw new mercurius.ErrorWithProps(client.message, {
+            code: client.code,
+            ...(client.details ? { details: client.details } : {}),
+          });
+        }
+      },
+    };
+  }
+  return wrapped as T;
+}

@@ -36,9 +36,17 @@ export interface OperationSpec<R> {
    */
   locate: () => Promise<{ tenant: string; target: AuditTarget }>;
   /** Authorization, state checks and the change itself; runs only after `requested` was written. */
-  execute: () => Promise<R>;
-  /** What the outcome event records about the result (new ids, a job id, a summary). */
-  summarize?: (result: R) => { target?: AuditTarget; result?: unknown; jobId?: string | null };
+  execute: (operation: { operationId: string }) => Promise<R>;
+  /**
+   * What the outcome event records about the result (new ids, a job id, a summary). `deferred`: the change
+   * runs as a job whose worker writes the outcome when it ends.
+   */
+  summarize?: (result: R) => {
+    target?: AuditTarget;
+    result?: unknown;
+    jobId?: string | null;
+    deferred?: boolean;
+  };
 }
 
 /** Errors that mean "not done because it must not be", as opposed to "tried and failed". */
@@ -55,6 +63,11 @@ const REFUSALS = new Set<ErrorCode>([
 
 const OUTCOME_ATTEMPTS = 3;
 const MAX_REASON = 1000;
+
+/** The audit phase of an operation that ended with this error code. */
+export function phaseOfErrorCode(code: string): 'refused' | 'failed' {
+  return REFUSALS.has(code as ErrorCode) ? 'refused' : 'failed';
+}
 
 export function outcomeOf(error: unknown): { phase: AuditPhase; code: ErrorCode; message: string } {
   const client = toClientError(error);
@@ -120,7 +133,7 @@ export async function runOperation<R>(
       throw badInput(`reason must be at most ${MAX_REASON} characters`);
     if (spec.reasonRequired && !reason)
       throw badInput(`"${spec.action}" needs a reason: say why in "reason"`);
-    result = await spec.execute();
+    result = await spec.execute({ operationId });
   } catch (error) {
     const outcome = outcomeOf(error);
     await appendOutcome(deps, {
@@ -131,6 +144,7 @@ export async function runOperation<R>(
     throw error;
   }
   const summary = spec.summarize?.(result) ?? {};
+  if (summary.deferred) return result;
   await appendOutcome(deps, {
     ...base('succeeded'),
     target: { ...target, ...summary.target },

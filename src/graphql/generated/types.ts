@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { SwarmRecord } from '../../registry/repository.ts';
 import type { NodeView, ServiceView, TaskView } from '../../queries/views.ts';
 import type { AuditEventRecord } from '../../audit/types.ts';
+import type { JobRecordModel } from '../../jobs/types.ts';
 import type { GraphqlContext } from '../context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -143,6 +144,10 @@ export type Query = {
   auditIntegrity: AuditIntegrity;
   /** Every tenant (platform-admin only). */
   tenants: Array<Tenant>;
+  /** A job of the caller's tenant; another tenant's job is NOT_FOUND. */
+  job?: Maybe<Job>;
+  /** Jobs, newest first. */
+  jobs: JobConnection;
   /** The swarms of the caller's tenant (platform-admin: of every tenant, or of `tenant`). */
   swarms: Array<Swarm>;
   /** A swarm by id or name; another tenant's swarm is NOT_FOUND (null with the error). */
@@ -177,6 +182,28 @@ export type QueryAuditIntegrityArgs = {
  * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
  * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
  */
+export type QueryJobArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/**
+ * swarmgate: a management gateway in front of several Docker Swarm clusters.
+ * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
+ * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
+ */
+export type QueryJobsArgs = {
+  filter?: InputMaybe<JobFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+/**
+ * swarmgate: a management gateway in front of several Docker Swarm clusters.
+ * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
+ * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
+ */
 export type QuerySwarmsArgs = {
   tenant?: InputMaybe<Scalars['String']['input']>;
 };
@@ -194,12 +221,22 @@ export type QuerySwarmArgs = {
 /** Every mutation is declared in the schema file of its domain (extend type Mutation). */
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Cancels a job: a queued job never starts; a running one stops at its next step (a drain stops waiting,
+   * a rolling update stops following; Docker's own update is not reverted). Operator or the job's owner.
+   */
+  cancelJob: Job;
   /** Registers a running swarm by one or more of its manager endpoints (admin). */
   registerSwarm: SwarmPayload;
   /** Renames a swarm, replaces its labels or its endpoints (admin). */
   updateSwarm: SwarmPayload;
   /** Forgets a swarm; the swarm itself is not touched (admin). */
   unregisterSwarm: UnregisterSwarmPayload;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationCancelJobArgs = {
+  input: CancelJobInput;
 };
 
 /** Every mutation is declared in the schema file of its domain (extend type Mutation). */
@@ -222,6 +259,13 @@ export type Subscription = {
   __typename?: 'Subscription';
   /** Audit events as they are written, of the caller's tenant (platform-admin: of every tenant). */
   auditEventAdded: AuditEvent;
+  /** The job's state and progress as they change. */
+  jobUpdated: Job;
+};
+
+/** Every subscription is declared in the schema file of its domain (extend type Subscription). */
+export type SubscriptionJobUpdatedArgs = {
+  id: Scalars['ID']['input'];
 };
 
 export type Label = {
@@ -260,6 +304,71 @@ export type Tenant = {
   slug: Scalars['String']['output'];
   name: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
+};
+
+export type JobState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export type JobFilter = {
+  state?: InputMaybe<JobState>;
+  /** The operation, e.g. node.drain */
+  type?: InputMaybe<Scalars['String']['input']>;
+  /** Swarm id or name. */
+  swarm?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CancelJobInput = {
+  id: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type Job = {
+  __typename?: 'Job';
+  id: Scalars['ID']['output'];
+  /** The operation, as the audit names it: node.drain, service.update, swarm.joinToken.rotate... */
+  type: Scalars['String']['output'];
+  state: JobState;
+  progress: JobProgress;
+  tenant: Scalars['String']['output'];
+  swarmId?: Maybe<Scalars['ID']['output']>;
+  swarmName?: Maybe<Scalars['String']['output']>;
+  target: AuditTarget;
+  /** The input with secrets removed, as JSON. */
+  parameters: Scalars['String']['output'];
+  reason?: Maybe<Scalars['String']['output']>;
+  forced: Scalars['Boolean']['output'];
+  requestedBy: JobRequester;
+  /** What the job produced, as JSON. */
+  result?: Maybe<Scalars['String']['output']>;
+  errorCode?: Maybe<Scalars['String']['output']>;
+  errorMessage?: Maybe<Scalars['String']['output']>;
+  attempts: Scalars['Int']['output'];
+  /** Links the job with its audit events. */
+  operationId: Scalars['ID']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type JobProgress = {
+  __typename?: 'JobProgress';
+  percent: Scalars['Int']['output'];
+  step?: Maybe<Scalars['String']['output']>;
+  message?: Maybe<Scalars['String']['output']>;
+};
+
+export type JobRequester = {
+  __typename?: 'JobRequester';
+  sub: Scalars['String']['output'];
+  actors: Array<Scalars['String']['output']>;
+  source: Scalars['String']['output'];
+};
+
+export type JobConnection = {
+  __typename?: 'JobConnection';
+  items: Array<Job>;
+  pageInfo: PageInfo;
 };
 
 export type NodeRole = 'MANAGER' | 'WORKER';
@@ -717,6 +826,13 @@ export type ResolversTypes = {
   Role: Role;
   Me: ResolverTypeWrapper<Me>;
   Tenant: ResolverTypeWrapper<Tenant>;
+  JobState: JobState;
+  JobFilter: JobFilter;
+  CancelJobInput: CancelJobInput;
+  Job: ResolverTypeWrapper<JobRecordModel>;
+  JobProgress: ResolverTypeWrapper<JobProgress>;
+  JobRequester: ResolverTypeWrapper<JobRequester>;
+  JobConnection: ResolverTypeWrapper<Omit<JobConnection, 'items'> & { items: Array<ResolversTypes['Job']> }>;
   NodeRole: NodeRole;
   NodeAvailability: NodeAvailability;
   NodeState: NodeState;
@@ -783,6 +899,12 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Me: Me;
   Tenant: Tenant;
+  JobFilter: JobFilter;
+  CancelJobInput: CancelJobInput;
+  Job: JobRecordModel;
+  JobProgress: JobProgress;
+  JobRequester: JobRequester;
+  JobConnection: Omit<JobConnection, 'items'> & { items: Array<ResolversParentTypes['Job']> };
   NodeFilter: NodeFilter;
   Node: NodeView;
   Platform: Platform;
@@ -918,6 +1040,13 @@ export type QueryResolvers<
     Partial<QueryAuditIntegrityArgs>
   >;
   tenants?: Resolver<Array<ResolversTypes['Tenant']>, ParentType, ContextType>;
+  job?: Resolver<Maybe<ResolversTypes['Job']>, ParentType, ContextType, RequireFields<QueryJobArgs, 'id'>>;
+  jobs?: Resolver<
+    ResolversTypes['JobConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryJobsArgs, 'first'>
+  >;
   swarms?: Resolver<Array<ResolversTypes['Swarm']>, ParentType, ContextType, Partial<QuerySwarmsArgs>>;
   swarm?: Resolver<
     Maybe<ResolversTypes['Swarm']>,
@@ -931,6 +1060,12 @@ export type MutationResolvers<
   ContextType = GraphqlContext,
   ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
 > = {
+  cancelJob?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCancelJobArgs, 'input'>
+  >;
   registerSwarm?: Resolver<
     ResolversTypes['SwarmPayload'],
     ParentType,
@@ -960,6 +1095,13 @@ export type SubscriptionResolvers<
     'auditEventAdded',
     ParentType,
     ContextType
+  >;
+  jobUpdated?: SubscriptionResolver<
+    ResolversTypes['Job'],
+    'jobUpdated',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionJobUpdatedArgs, 'id'>
   >;
 };
 
@@ -1000,6 +1142,59 @@ export type TenantResolvers<
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type JobResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Job'] = ResolversParentTypes['Job'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['JobState'], ParentType, ContextType>;
+  progress?: Resolver<ResolversTypes['JobProgress'], ParentType, ContextType>;
+  tenant?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  swarmId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  swarmName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['AuditTarget'], ParentType, ContextType>;
+  parameters?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  forced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  requestedBy?: Resolver<ResolversTypes['JobRequester'], ParentType, ContextType>;
+  result?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  operationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type JobProgressResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['JobProgress'] = ResolversParentTypes['JobProgress'],
+> = {
+  percent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  step?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type JobRequesterResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['JobRequester'] = ResolversParentTypes['JobRequester'],
+> = {
+  sub?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actors?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type JobConnectionResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['JobConnection'] = ResolversParentTypes['JobConnection'],
+> = {
+  items?: Resolver<Array<ResolversTypes['Job']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
 };
 
 export type NodeResolvers<
@@ -1281,6 +1476,10 @@ export type Resolvers<ContextType = GraphqlContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Me?: MeResolvers<ContextType>;
   Tenant?: TenantResolvers<ContextType>;
+  Job?: JobResolvers<ContextType>;
+  JobProgress?: JobProgressResolvers<ContextType>;
+  JobRequester?: JobRequesterResolvers<ContextType>;
+  JobConnection?: JobConnectionResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   Platform?: PlatformResolvers<ContextType>;
   Resources?: ResourcesResolvers<ContextType>;

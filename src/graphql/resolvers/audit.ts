@@ -7,7 +7,8 @@ import type {
   QueryResolvers,
   SubscriptionResolvers,
 } from '../generated/types.ts';
-import { ALL_AUDIT_TOPICS, auditTopic, subscriberOf, type SubscriptionContext } from '../subscriptions.ts';
+import { ALL_AUDIT_TOPICS, auditTopic } from '../../plugins/app/events.ts';
+import { subscriberOf, type SubscriptionContext } from '../subscriptions.ts';
 
 export const auditQueries: Pick<QueryResolvers, 'auditEvents' | 'auditIntegrity'> = {
   auditEvents: (_root, { filter, first, after }, { principal, deps }) =>

@@ -1,20 +1,22 @@
 // All resolvers, keyed by GraphQL type.
 import type { Resolvers } from '../generated/types.ts';
 import { AuditEvent, auditQueries, Subscription } from './audit.ts';
+import { Job, jobMutations, jobQueries, jobSubscriptions } from './jobs.ts';
 import { Mutation } from './mutation.ts';
 import { Node, Service, Task } from './objects.ts';
 import { Query } from './query.ts';
 import { Swarm } from './swarm.ts';
 
 export const resolvers: Resolvers = {
-  Query: { ...Query, ...auditQueries },
-  Mutation,
+  Query: { ...Query, ...auditQueries, ...jobQueries },
+  Mutation: { ...Mutation, ...jobMutations },
   Swarm,
   Node,
   Service,
   Task,
   AuditEvent,
+  Job,
 };
 
 /** Subscriptions run with mercurius's subscription context, not the per-request one. */
-export const subscriptionResolvers = { Subscription };
+export const subscriptionResolvers = { Subscription: { ...Subscription, ...jobSubscriptions } };

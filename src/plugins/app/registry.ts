@@ -1,7 +1,4 @@
-// Decorates the instance with `registry`: tenants and registered swarms, credentials sealed with SWARMGATE_SECRET_KEY.
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+// Decorates the instance with `registry`: tenants and registered swarms, credentials sealed with the secret key.
 import fp from 'fastify-plugin';
 import { createRegistryRepository, type RegistryRepository } from '../../registry/repository.ts';
 import { createSealer } from '../../util/seal.ts';
@@ -13,32 +10,13 @@ declare module 'fastify' {
 }
 
 export interface RegistryPluginOptions {
-  /** SWARMGATE_SECRET_KEY; when unset outside production, a key kept in `devKeyFile` is used. */
-  secretKey: string | undefined;
-  devKeyFile: string;
-}
-
-/** Development convenience: a random key made once and kept beside the embedded database under var/. */
-function developmentKey(file: string): string {
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
-  }
-  chmodSync(file, 0o600);
-  return readFileSync(file, 'utf8').trim();
+  /** SWARMGATE_SECRET_KEY (or the development key), resolved by the caller. */
+  secretKey: string;
 }
 
 export default fp<RegistryPluginOptions>(
   (app, options, done) => {
-    let key = options.secretKey;
-    if (!key) {
-      key = developmentKey(options.devKeyFile);
-      app.log.warn(
-        { file: options.devKeyFile },
-        'SWARMGATE_SECRET_KEY is unset: using a development key from a file',
-      );
-    }
-    app.decorate('registry', createRegistryRepository(app.pg, createSealer(key)));
+    app.decorate('registry', createRegistryRepository(app.pg, createSealer(options.secretKey)));
     done();
   },
   { name: 'registry', dependencies: ['postgres'] },

@@ -1,0 +1,125 @@
+// The only module that changes swarms through the Docker API. Job processors reach it; nothing else may (lint rule).
+// Every update sends Docker's object version; an out-of-sequence update is re-read and retried, never lost.
+import type Dockerode from 'dockerode';
+import { GatewayError } from '../errors.ts';
+import { dockerMessage, dockerStatus } from './errors.ts';
+import type { SwarmClient } from './swarm-client.ts';
+import type { DockerNode, DockerService, DockerServiceSpec, DockerSwarm } from './types.ts';
+
+const VERSION_RETRIES = 8;
+
+/** Docker's answer when the version sent is not the object's current one. */
+export function isOutOfSequence(error: unknown): boolean {
+  return (
+    /update out of sequence|version.*out of date|object version/i.test(dockerMessage(error)) &&
+    (dockerStatus(error) === 500 || dockerStatus(error) === 409 || dockerStatus(error) === undefined)
+  );
+}
+
+/**
+ * Re-reads the object and applies `change` to its current spec until Docker accepts the version, so concurrent
+ * updates (from the gateway or from a person at a manager) are never lost. `change` returning null means
+ * nothing to do (already as wanted): no update is sent.
+ */
+async function updateVersioned<T extends { Version: { Index: number } }, S>(
+  client: SwarmClient,
+  what: string,
+  read: (docker: Dockerode) => Promise<T>,
+  change: (current: T) => S | null,
+  write: (docker: Dockerode, version: number, spec: S) => Promise<unknown>,
+): Promise<{ changed: boolean; object: T }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const current = await client.call(`${what}.inspect`, read);
+    const spec = change(current);
+    if (spec === null) return { changed: false, object: current };
+    try {
+      await client.call(`${what}.update`, (docker) => write(docker, current.Version.Index, spec));
+      return { changed: true, object: current };
+    } catch (error) {
+      const cause = error instanceof GatewayError ? (error.cause ?? error) : error;
+      if (attempt < VERSION_RETRIES && (isOutOfSequence(cause) || isOutOfSequence(error))) continue;
+      throw error;
+    }
+  }
+}
+
+export function updateNodeSpec(
+  client: SwarmClient,
+  nodeId: string,
+  change: (node: DockerNode) => DockerNode['Spec'] | null,
+) {
+  return updateVersioned(
+    client,
+    'node',
+    (docker) => docker.getNode(nodeId).inspect() as Promise<DockerNode>,
+    change,
+    (docker, version, spec) => docker.getNode(nodeId).update({ version, ...spec }),
+  );
+}
+
+export function removeNode(client: SwarmClient, nodeId: string, force: boolean) {
+  return client.call('node.remove', (docker) => docker.getNode(nodeId).remove({ force }));
+}
+
+export function updateSwarmSpec(
+  client: SwarmClient,
+  change: (
+    swarm: DockerSwarm,
+  ) => { spec: DockerSwarm['Spec']; rotateWorkerToken?: boolean; rotateManagerToken?: boolean } | null,
+) {
+  return updateVersioned(
+    client,
+    'swarm',
+    (docker) => docker.swarmInspect() as Promise<DockerSwarm>,
+    change,
+    (docker, version, update) =>
+      docker.swarmUpdate({
+        ...update.spec,
+        version,
+        rotateWorkerToken: update.rotateWorkerToken ?? false,
+        rotateManagerToken: update.rotateManagerToken ?? false,
+      }),
+  );
+}
+
+export function createService(client: SwarmClient, spec: DockerServiceSpec) {
+  return client.call(
+    'service.create',
+    // Our spec type follows the Engine API; dockerode's typing of it is stricter than the API itself.
+    (docker) =>
+      docker.createService(spec as unknown as Dockerode.CreateServiceOptions) as Promise<{
+        ID?: string;
+        id?: string;
+      }>,
+  );
+}
+
+export function updateServiceSpec(
+  client: SwarmClient,
+  serviceId: string,
+  change: (service: DockerService) => DockerServiceSpec | null,
+  options: { rollback?: boolean } = {},
+) {
+  return updateVersioned(
+    client,
+    'service',
+    (docker) => docker.getService(serviceId).inspect() as Promise<DockerService>,
+    change,
+    (docker, version, spec) =>
+      docker
+        .getService(serviceId)
+        .update({ version, ...spec, ...(options.rollback ? { rollback: 'previous' } : {}) }),
+  );
+}
+
+export function removeService(client: SwarmClient, serviceId: string) {
+  return client.call('service.remove', (docker) => docker.getService(serviceId).remove());
+}
+
+/** Engine-level calls on one engine (not a swarm manager): init, join and leave act on the engine itself. */
+export const engine = {
+  init: (docker: Dockerode, request: Record<string, unknown>) => docker.swarmInit(request) as Promise<string>,
+  join: (docker: Dockerode, request: Record<string, unknown>) =>
+    docker.swarmJoin(request) as Promise<unknown>,
+  leave: (docker: Dockerode, force: boolean) => docker.swarmLeave({ force }) as Promise<unknown>,
+};

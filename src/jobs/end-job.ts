@@ -1,0 +1,57 @@
+// Ending a job: its final state and its one audit outcome event commit together; an ended job is left alone.
+import type { AuditStore } from '../audit/store.ts';
+import type { AuditEvent } from '../audit/types.ts';
+import { phaseOfErrorCode } from '../operations/pipeline.ts';
+import type { JobRepository } from './repository.ts';
+import type { JobRecord, JobState } from './types.ts';
+
+export interface EndJobDeps {
+  jobs: JobRepository;
+  audit: AuditStore;
+  publishJob: (job: JobRecord) => void;
+}
+
+/** Ends the job and writes its one outcome event in the same transaction; a job already ended is left alone. */
+export async function endJob(
+  deps: EndJobDeps,
+  job: JobRecord,
+  state: Exclude<JobState, 'queued' | 'running'>,
+  end: {
+    result?: unknown;
+    target?: JobRecord['target'] | undefined;
+    errorCode?: string;
+    errorMessage?: string;
+    from?: ('queued' | 'running')[];
+  },
+): Promise<void> {
+  const phase =
+    state === 'succeeded' ? 'succeeded' : end.errorCode ? phaseOfErrorCode(end.errorCode) : 'failed';
+  const finished = await deps.jobs.finish(job.id, { state, ...end }, (client, ended): Promise<AuditEvent> =>
+    deps.audit.appendIn(client, {
+      tenant: ended.tenant,
+      operationId: ended.operationId,
+      phase,
+      action: ended.type,
+      actor: {
+        sub: ended.requestedBy.sub,
+        actors: ended.requestedBy.actors,
+        roles: ended.requestedBy.roles,
+        source: ended.requestedBy.source as 'graphql' | 'rest' | 'worker' | 'cli',
+        clientAddress: ended.clientAddress,
+        userAgent: ended.userAgent,
+        requestId: ended.requestId,
+      },
+      target: { ...ended.target, ...end.target },
+      parameters: ended.parameters,
+      reason: ended.reason,
+      forced: ended.forced,
+      errorCode: end.errorCode ?? null,
+      errorMessage: end.errorMessage ?? null,
+      jobId: ended.id,
+      result: end.result,
+    }),
+  );
+  if (!finished) return;
+  deps.audit.announce(finished.extra);
+  deps.publishJob(finished.job);
+}

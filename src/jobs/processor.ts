@@ -1,0 +1,56 @@
+// What a job processor is given and returns. Processors are plain async functions, one file per operation, and
+// must be idempotent: after a crash the same job runs again from the swarm's observed state.
+import type { FastifyBaseLogger } from 'fastify';
+import type { AuditTarget } from '../audit/types.ts';
+import type { SwarmClient } from '../docker/swarm-client.ts';
+import type { SwarmClients } from '../plugins/app/swarm-clients.ts';
+import type { RegistryRepository, SwarmRecord } from '../registry/repository.ts';
+import type { JobRepository } from './repository.ts';
+import type { JobRecord } from './types.ts';
+
+export interface ProcessorDeps {
+  registry: RegistryRepository;
+  swarmClients: SwarmClients;
+  jobs: JobRepository;
+  dockerTimeoutMs: number;
+  log: FastifyBaseLogger;
+}
+
+export interface JobContext {
+  job: JobRecord;
+  /** The operation's input as the operation stored it (secrets included; never log it). */
+  input: Record<string, unknown>;
+  /** The swarm the job acts on, when it acts on a registered swarm. */
+  swarm: SwarmRecord | null;
+  /** Its client; null for jobs without a registered swarm (e.g. initSwarm before registration). */
+  client: SwarmClient | null;
+  deps: ProcessorDeps;
+  log: FastifyBaseLogger;
+  /** Records progress (0-100) and tells subscribers. */
+  progress(percent: number, step: string, message?: string | null): Promise<void>;
+  /** Aborted when someone cancels the job. */
+  signal: AbortSignal;
+  /** Waits, unless the job is cancelled meanwhile (then throws JobCancelledError). */
+  sleep(ms: number): Promise<void>;
+}
+
+export interface JobOutcome {
+  result?: unknown;
+  /** More about the target, learned while running (a new node id, a service id...). */
+  target?: AuditTarget;
+}
+
+export type Processor = (context: JobContext) => Promise<JobOutcome>;
+
+export class JobCancelledError extends Error {
+  constructor() {
+    super('the job was cancelled');
+    this.name = 'JobCancelledError';
+  }
+}
+
+/** The swarm's client, or an error explaining the job needs one (a programming error in the operation). */
+export function requireClient(context: JobContext): SwarmClient {
+  if (!context.client || !context.swarm) throw new Error(`job ${context.job.type} needs a registered swarm`);
+  return context.client;
+}

@@ -1,0 +1,316 @@
+// Jobs in PostgreSQL: creation with idempotency keys, state transitions, progress, listing; the input sealed.
+import { createHash, randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { canonicalJson } from '../audit/chain.ts';
+import { redactSecrets } from '../audit/redact.ts';
+import type { AuditTarget } from '../audit/types.ts';
+import { badInput, conflict } from '../errors.ts';
+import type { OperationContext } from '../operations/pipeline.ts';
+import type { Sealer } from '../util/seal.ts';
+import type { JobProgress, JobRecord, JobState } from './types.ts';
+
+interface JobRow {
+  id: string;
+  tenant: string;
+  type: string;
+  state: JobState;
+  swarm_id: string | null;
+  swarm_name: string | null;
+  target: AuditTarget;
+  parameters: Record<string, unknown>;
+  input: Buffer;
+  reason: string | null;
+  forced: boolean;
+  operation_id: string;
+  principal_sub: string;
+  actors: string[];
+  roles: string[];
+  source: string;
+  client_address: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  idempotency_key: string | null;
+  input_hash: Buffer;
+  progress_percent: number;
+  progress_step: string | null;
+  progress_message: string | null;
+  result: unknown;
+  error_code: string | null;
+  error_message: string | null;
+  attempts: number;
+  cancel_requested: boolean;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  updated_at: Date;
+}
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+function toJob(row: JobRow): JobRecord {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    type: row.type,
+    state: row.state,
+    swarmId: row.swarm_id,
+    swarmName: row.swarm_name,
+    target: row.target,
+    parameters: row.parameters,
+    reason: row.reason,
+    forced: row.forced,
+    operationId: row.operation_id,
+    requestedBy: { sub: row.principal_sub, actors: row.actors, roles: row.roles, source: row.source },
+    clientAddress: row.client_address,
+    userAgent: row.user_agent,
+    requestId: row.request_id,
+    idempotencyKey: row.idempotency_key,
+    progress: { percent: row.progress_percent, step: row.progress_step, message: row.progress_message },
+    result: row.result,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    attempts: row.attempts,
+    cancelRequested: row.cancel_requested,
+    createdAt: row.created_at.toISOString(),
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export interface NewJob {
+  tenant: string;
+  type: string;
+  swarmId: string | null;
+  swarmName: string | null;
+  target: AuditTarget;
+  /** The full input the processor needs; sealed at rest, shown only with secrets removed. */
+  input: Record<string, unknown>;
+  reason: string | null;
+  forced: boolean;
+  operationId: string;
+  ctx: OperationContext;
+  idempotencyKey: string | null;
+}
+
+export interface JobFilter {
+  state?: JobState | null | undefined;
+  type?: string | null | undefined;
+  swarm?: string | null | undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const sealContext = (id: string) => `job-input:${id}`;
+
+export function createJobRepository(pool: pg.Pool, sealer: Sealer) {
+  return {
+    /**
+     * Creates a queued job. With an idempotency key already used by the same principal in the tenant, the
+     * existing job is returned (`created: false`) when the input is the same, and CONFLICT when it is not.
+     */
+    async create(job: NewJob): Promise<{ job: JobRecord; created: boolean }> {
+      const id = randomUUID();
+      const inputHash = createHash('sha256')
+        .update(canonicalJson({ type: job.type, swarm: job.swarmId, input: job.input }))
+        .digest();
+      const actor = job.ctx;
+      const inserted = await pool.query<JobRow>(
+        `INSERT INTO jobs (id, tenant, type, state, swarm_id, swarm_name, target, parameters, input, reason, forced,
+                           operation_id, principal_sub, actors, roles, source, client_address, user_agent, request_id,
+                           idempotency_key, input_hash)
+         VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+         ON CONFLICT (tenant, principal_sub, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING *`,
+        [
+          id,
+          job.tenant,
+          job.type,
+          job.swarmId,
+          job.swarmName,
+          JSON.stringify(redactSecrets(job.target)),
+          JSON.stringify(redactSecrets(job.input)),
+          sealer.seal(JSON.stringify(job.input), sealContext(id)),
+          job.reason,
+          job.forced,
+          job.operationId,
+          actor.principal.sub,
+          [...actor.principal.actors],
+          [...actor.principal.roles],
+          actor.source,
+          actor.clientAddress ?? null,
+          actor.userAgent ?? null,
+          actor.requestId ?? null,
+          job.idempotencyKey,
+          inputHash,
+        ],
+      );
+      if (inserted.rows[0]) return { job: toJob(inserted.rows[0]), created: true };
+      const existing = await pool.query<JobRow>(
+        'SELECT * FROM jobs WHERE tenant = $1 AND principal_sub = $2 AND idempotency_key = $3',
+        [job.tenant, actor.principal.sub, job.idempotencyKey],
+      );
+      const row = existing.rows[0];
+      if (!row) throw new Error('idempotency conflict without an existing job');
+      if (!row.input_hash.equals(inputHash)) {
+        throw conflict(
+          `idempotency key "${job.idempotencyKey}" was already used for another request (job ${row.id}); use a new key`,
+          { jobId: row.id },
+        );
+      }
+      return { job: toJob(row), created: false };
+    },
+
+    async get(id: string): Promise<JobRecord | null> {
+      if (!UUID.test(id)) return null;
+      const result = await pool.query<JobRow>('SELECT * FROM jobs WHERE id = $1', [id]);
+      return result.rows[0] ? toJob(result.rows[0]) : null;
+    },
+
+    /** The sealed input of a job, for its processor. */
+    async inputOf(id: string): Promise<Record<string, unknown>> {
+      const result = await pool.query<{ input: Buffer }>('SELECT input FROM jobs WHERE id = $1', [id]);
+      const row = result.rows[0];
+      if (!row) throw new Error(`job ${id} does not exist`);
+      return JSON.parse(sealer.open(row.input, sealContext(id))) as Record<string, unknown>;
+    },
+
+    async list(tenants: string[] | null, filter: JobFilter, first = 50, after?: string | null) {
+      if (!Number.isInteger(first) || first < 1 || first > 500) throw badInput('first must be from 1 to 500');
+      const conditions: string[] = [];
+      const params: unknown[] = [];
+      const add = (sql: (p: string) => string, value: unknown) => {
+        params.push(value);
+        conditions.push(sql(`$${params.length}`));
+      };
+      if (tenants !== null) add((p) => `tenant = ANY(${p}::text[])`, tenants);
+      if (filter.state) add((p) => `state = ${p}`, filter.state);
+      if (filter.type) add((p) => `type = ${p}`, filter.type);
+      if (filter.swarm) {
+        if (UUID.test(filter.swarm)) add((p) => `swarm_id = ${p}::uuid`, filter.swarm);
+        else add((p) => `swarm_name = ${p}`, filter.swarm);
+      }
+      if (after) {
+        const [time, id] = Buffer.from(after, 'base64url').toString('utf8').split('|');
+        if (!time || !id || !UUID.test(id) || Number.isNaN(Date.parse(time))) {
+          throw badInput('the cursor "after" is not one this API gave out');
+        }
+        params.push(time, id);
+        conditions.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      }
+      params.push(first + 1);
+      const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+      const result = await pool.query<JobRow>(
+        `SELECT * FROM jobs ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+        params,
+      );
+      const rows = result.rows.slice(0, first);
+      const last = rows[rows.length - 1];
+      return {
+        items: rows.map(toJob),
+        pageInfo: {
+          endCursor: last
+            ? Buffer.from(`${last.created_at.toISOString()}|${last.id}`).toString('base64url')
+            : null,
+          hasNextPage: result.rows.length > first,
+        },
+      };
+    },
+
+    /** queued|running → running; null when the job already ended (a redelivered job is then skipped). */
+    async markRunning(id: string): Promise<JobRecord | null> {
+      const result = await pool.query<JobRow>(
+        `UPDATE jobs SET state = 'running', started_at = COALESCE(started_at, now()), attempts = attempts + 1,
+                         updated_at = now()
+          WHERE id = $1 AND state IN ('queued', 'running') RETURNING *`,
+        [id],
+      );
+      return result.rows[0] ? toJob(result.rows[0]) : null;
+    },
+
+    async progress(id: string, progress: JobProgress): Promise<JobRecord | null> {
+      const result = await pool.query<JobRow>(
+        `UPDATE jobs SET progress_percent = $2, progress_step = $3, progress_message = $4, updated_at = now()
+          WHERE id = $1 AND state = 'running' RETURNING *`,
+        [id, Math.max(0, Math.min(100, Math.round(progress.percent))), progress.step, progress.message],
+      );
+      return result.rows[0] ? toJob(result.rows[0]) : null;
+    },
+
+    /**
+     * Ends a job that has not ended yet, and runs `alongside` (the audit outcome) in the same transaction, so a
+     * job gets exactly one outcome event even if two processes race to finish it. Null when it had ended.
+     */
+    async finish<T>(
+      id: string,
+      end: {
+        state: Exclude<JobState, 'queued' | 'running'>;
+        /** Only from these states (default queued or running). */
+        from?: ('queued' | 'running')[];
+        result?: unknown;
+        errorCode?: string | null;
+        errorMessage?: string | null;
+      },
+      alongside: (client: pg.PoolClient, job: JobRecord) => Promise<T>,
+    ): Promise<{ job: JobRecord; extra: T } | null> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await client.query<JobRow>(
+          `UPDATE jobs SET state = $2, result = $3, error_code = $4, error_message = $5, finished_at = now(),
+                           updated_at = now(),
+                           progress_percent = CASE WHEN $2 = 'succeeded' THEN 100 ELSE progress_percent END
+            WHERE id = $1 AND state = ANY($6::text[]) RETURNING *`,
+          [
+            id,
+            end.state,
+            end.result === undefined ? null : JSON.stringify(redactSecrets(end.result)),
+            end.errorCode ?? null,
+            end.errorMessage ?? null,
+            end.from ?? ['queued', 'running'],
+          ],
+        );
+        const row = result.rows[0];
+        if (!row) {
+          await client.query('ROLLBACK');
+          return null;
+        }
+        const job = toJob(row);
+        const extra = await alongside(client, job);
+        await client.query('COMMIT');
+        return { job, extra };
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+
+    async requestCancel(id: string): Promise<JobRecord | null> {
+      const result = await pool.query<JobRow>(
+        `UPDATE jobs SET cancel_requested = true, updated_at = now()
+          WHERE id = $1 AND state IN ('queued', 'running') RETURNING *`,
+        [id],
+      );
+      return result.rows[0] ? toJob(result.rows[0]) : null;
+    },
+
+    async isCancelRequested(id: string): Promise<boolean> {
+      const result = await pool.query<{ cancel_requested: boolean }>(
+        'SELECT cancel_requested FROM jobs WHERE id = $1',
+        [id],
+      );
+      return result.rows[0]?.cancel_requested ?? false;
+    },
+
+    /** Jobs not yet ended, for the worker to make sure each is in the queue after a restart. */
+    async unfinished(): Promise<{ id: string; type: string }[]> {
+      const result = await pool.query<{ id: string; type: string }>(
+        "SELECT id, type FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at",
+      );
+      return result.rows;
+    },
+  };
+}
+
+export type JobRepository = ReturnType<typeof createJobRepository>;

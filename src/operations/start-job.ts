@@ -1,0 +1,99 @@
+// The door of every operation that changes a swarm: audit `requested`, check, create and queue the job (the worker
+// writes the outcome when it ends). Quick operations wait briefly for their job, so they answer finished.
+import { requireRole } from '../auth/authorize.ts';
+import type { TenantRole } from '../auth/principal.ts';
+import type { AuditTarget } from '../audit/types.ts';
+import { TERMINAL_STATES, type JobRecord } from '../jobs/types.ts';
+import { createSwarmReads, type SwarmReads } from '../queries/swarm-reads.ts';
+import type { SwarmRecord } from '../registry/repository.ts';
+import type { OperationDeps } from './deps.ts';
+import { runOperation, type OperationContext } from './pipeline.ts';
+import { findSwarmFor } from './swarm-registration.ts';
+
+export interface JobSpec {
+  /** The operation as the audit names it; also the job's type, which picks its processor. */
+  action: string;
+  /** The swarm, by id or name, as the caller gave it. */
+  swarm: string;
+  /** Everything the processor needs (stored sealed; shown and audited without secrets). */
+  input: Record<string, unknown>;
+  reason?: string | null | undefined;
+  reasonRequired?: boolean;
+  forced?: boolean;
+  idempotencyKey?: string | null | undefined;
+  /** The least role that may do this in the swarm's tenant. */
+  role: TenantRole;
+  /**
+   * Checks made before anything is queued, against the swarm as it is now (the node exists, quorum holds...).
+   * Returns what it learned about the target (node id and hostname...).
+   */
+  precheck?: (swarm: SwarmRecord, reads: SwarmReads) => Promise<AuditTarget | void>;
+  /** Wait for the job to end (up to the configured quick wait) before answering. */
+  quick?: boolean;
+}
+
+const POLL_MS = 50;
+
+export function startJob(deps: OperationDeps, ctx: OperationContext, spec: JobSpec): Promise<JobRecord> {
+  let swarm: SwarmRecord;
+  let replay = false;
+  return runOperation(deps, ctx, {
+    action: spec.action,
+    parameters: spec.input,
+    reason: spec.reason,
+    reasonRequired: spec.reasonRequired,
+    forced: spec.forced,
+    locate: async () => {
+      swarm = await findSwarmFor(deps, ctx.principal, spec.swarm);
+      return { tenant: swarm.tenant, target: { swarmId: swarm.id, swarmName: swarm.name } };
+    },
+    execute: async ({ operationId }) => {
+      requireRole(ctx.principal, spec.role, spec.action);
+      const reads = createSwarmReads(deps, ctx.principal);
+      const target = (await spec.precheck?.(swarm, reads)) ?? {};
+      const { job, created } = await deps.jobs.repository.create({
+        tenant: swarm.tenant,
+        type: spec.action,
+        swarmId: swarm.id,
+        swarmName: swarm.name,
+        target: { swarmId: swarm.id, swarmName: swarm.name, ...target },
+        input: spec.input,
+        reason: spec.reason?.trim() || null,
+        forced: spec.forced ?? false,
+        operationId,
+        ctx,
+        idempotencyKey: spec.idempotencyKey ?? null,
+      });
+      replay = !created;
+      if (created) {
+        try {
+          await deps.jobs.queue.enqueue(job.id, job.type);
+        } catch (error) {
+          // Not queued: the job ends here; the pipeline writes this operation's outcome (QUEUE_UNAVAILABLE).
+          await deps.jobs.repository.finish(
+            job.id,
+            { state: 'failed', errorCode: 'QUEUE_UNAVAILABLE', errorMessage: 'the job could not be queued' },
+            () => Promise.resolve(null),
+          );
+          throw error;
+        }
+        deps.jobs.publish(job);
+      }
+      return spec.quick ? waitForEnd(deps, job) : job;
+    },
+    // A replayed idempotency key gets its own outcome (the job it names); a new job's outcome comes from its worker.
+    summarize: (job) =>
+      replay ? { jobId: job.id, result: { idempotentReplayOf: job.id } } : { jobId: job.id, deferred: true },
+  });
+}
+
+/** The job once it ended, or as it is when the quick wait runs out. */
+async function waitForEnd(deps: OperationDeps, job: JobRecord): Promise<JobRecord> {
+  const deadline = Date.now() + deps.quickWaitMs;
+  let current = job;
+  while (!TERMINAL_STATES.has(current.state) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    current = (await deps.jobs.repository.get(job.id)) ?? current;
+  }
+  return current;
+}

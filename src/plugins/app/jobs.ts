@@ -1,0 +1,68 @@
+// Decorates the instance with `jobs`: the job table, the BullMQ queue, and (unless turned off) a worker running them.
+import fp from 'fastify-plugin';
+import type { Config } from '../../config.ts';
+import { createJobQueue, checkEvictionPolicy, type JobQueue } from '../../jobs/queue.ts';
+import { createJobRepository, type JobRepository } from '../../jobs/repository.ts';
+import type { JobRecord } from '../../jobs/types.ts';
+import { startJobWorker, type JobWorker } from '../../jobs/worker.ts';
+import { createSealer } from '../../util/seal.ts';
+import { jobTopic } from './events.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    jobs: {
+      repository: JobRepository;
+      queue: JobQueue;
+      publish(job: JobRecord): void;
+    };
+  }
+}
+
+export interface JobsPluginOptions {
+  redisUrl: string;
+  secretKey: string;
+  dockerTimeoutMs: number;
+  jobs: Config['jobs'];
+  /** Force the worker on or off regardless of config (the worker process turns it on). */
+  runWorker?: boolean;
+}
+
+export default fp<JobsPluginOptions>(
+  async (app, options) => {
+    // BullMQ's production rule: refuse to run against a Redis that may evict keys.
+    if (app.redis.status === 'ready') {
+      const problem = await checkEvictionPolicy(app.redis);
+      if (problem) throw new Error(problem);
+    }
+    const repository = createJobRepository(app.pg, createSealer(options.secretKey));
+    const queue = createJobQueue(options.redisUrl);
+    const publish = (job: JobRecord) => app.events.publish(jobTopic(job.id), { jobUpdated: job });
+    app.decorate('jobs', { repository, queue, publish });
+
+    let worker: JobWorker | undefined;
+    if (options.runWorker ?? options.jobs.worker === 'inline') {
+      worker = startJobWorker(
+        {
+          pool: app.pg,
+          audit: app.audit,
+          registry: app.registry,
+          swarmClients: app.swarmClients,
+          jobs: repository,
+          dockerTimeoutMs: options.dockerTimeoutMs,
+          log: app.log,
+          publishJob: publish,
+        },
+        {
+          redisUrl: options.redisUrl,
+          concurrency: options.jobs.concurrency,
+          lockDurationMs: options.jobs.lockMs,
+        },
+      );
+    }
+    app.addHook('onClose', async () => {
+      await worker?.close();
+      await queue.close();
+    });
+  },
+  { name: 'jobs', dependencies: ['postgres', 'redis', 'audit', 'events', 'registry', 'swarm-clients'] },
+);
