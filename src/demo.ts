@@ -48,7 +48,7 @@ async function main(): Promise<void> {
 
   // Register (or re-register, after the lab was rebuilt with new clusters) alpha and beta in tenant demo.
   const admin: Principal = { sub: 'demo-setup', tenant: TENANT, roles: ['admin'], actors: [] };
-  const deps = operationDepsOf(app, config.dockerTimeoutMs);
+  const deps = operationDepsOf(app);
   const ctx = { principal: admin, source: 'cli' as const };
   for (const swarm of inventory.swarms) {
     const existing = await app.registry.findSwarm(TENANT, swarm.name);

@@ -3,13 +3,16 @@ import type { Resolvers } from '../generated/types.ts';
 import { AuditEvent, auditQueries, Subscription } from './audit.ts';
 import { Job, jobMutations, jobQueries, jobSubscriptions } from './jobs.ts';
 import { Mutation } from './mutation.ts';
+import { nodeMutations } from './node-ops.ts';
 import { Node, Service, Task } from './objects.ts';
 import { Query } from './query.ts';
+import { serviceMutations } from './service-ops.ts';
+import { swarmMutations } from './swarm-ops.ts';
 import { Swarm } from './swarm.ts';
 
 export const resolvers: Resolvers = {
   Query: { ...Query, ...auditQueries, ...jobQueries },
-  Mutation: { ...Mutation, ...jobMutations },
+  Mutation: { ...Mutation, ...jobMutations, ...swarmMutations, ...nodeMutations, ...serviceMutations },
   Swarm,
   Node,
   Service,

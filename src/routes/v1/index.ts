@@ -6,6 +6,11 @@ import type { OperationContext } from '../../operations/pipeline.ts';
 import { operationContextOf } from '../../operations/request-context.ts';
 import { principalOf, requireAuth } from '../../plugins/app/auth.ts';
 import { createSwarmReads, type SwarmReads } from '../../queries/swarm-reads.ts';
+import auditIntegrity from './audit/integrity.ts';
+import listAudit from './audit/list.ts';
+import cancelJob from './jobs/cancel.ts';
+import getJob from './jobs/get.ts';
+import listJobs from './jobs/list.ts';
 import me from './me.ts';
 import listNodes from './nodes/list.ts';
 import getNode from './nodes/get.ts';
@@ -20,11 +25,13 @@ import registerSwarm from './swarms/register.ts';
 import swarmStatus from './swarms/status.ts';
 import unregisterSwarm from './swarms/unregister.ts';
 import updateSwarm from './swarms/update.ts';
+import nodeOperations from './operations/nodes.ts';
+import serviceOperations from './operations/services.ts';
+import swarmOperations from './operations/swarms.ts';
 import listTasks from './tasks/list.ts';
 
-export interface V1RoutesOptions {
-  dockerTimeoutMs: number;
-}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the subtree takes no options of its own
+export interface V1RoutesOptions {}
 
 /** What every endpoint plugin is given: its only way to the gateway's queries and operations. */
 export interface V1Context {
@@ -52,10 +59,18 @@ const ENDPOINTS = [
   listServices,
   getService,
   listTasks,
+  listAudit,
+  auditIntegrity,
+  listJobs,
+  getJob,
+  cancelJob,
+  swarmOperations,
+  nodeOperations,
+  serviceOperations,
 ];
 
 /** Registered with the prefix '/v1'; encapsulated, so its hooks and handlers stay inside the subtree. */
-export default async function v1Routes(app: FastifyInstance, options: V1RoutesOptions): Promise<void> {
+export default async function v1Routes(app: FastifyInstance, _options: V1RoutesOptions): Promise<void> {
   // onRequest rather than preHandler: a caller without a token learns nothing about bodies or parameters
   // (no 400 before the 401), and an unauthenticated body is never parsed.
   app.addHook('onRequest', requireAuth);
@@ -84,7 +99,7 @@ export default async function v1Routes(app: FastifyInstance, options: V1RoutesOp
       }
       return reads;
     },
-    deps: operationDepsOf(app, options.dockerTimeoutMs),
+    deps: operationDepsOf(app),
     operationOf: (request) => operationContextOf(request, 'rest'),
   };
   for (const endpoint of ENDPOINTS) await app.register(endpoint, context);

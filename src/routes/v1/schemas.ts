@@ -54,7 +54,7 @@ export const problemSchema = {
   },
 } as const;
 
-export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 503;
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
 
 const PROBLEM_DESCRIPTIONS: Record<ProblemStatus, string> = {
   400: 'The request is malformed or names something ambiguous (BAD_INPUT)',
@@ -64,6 +64,7 @@ const PROBLEM_DESCRIPTIONS: Record<ProblemStatus, string> = {
   409: 'The change conflicts with what exists (CONFLICT)',
   413: 'The body is too large (BAD_INPUT)',
   415: 'The body is not application/json (BAD_INPUT)',
+  429: 'Too many of these requests at once; retry after the Retry-After seconds (RATE_LIMITED)',
   500: 'An unexpected failure; the detail says nothing, the log has it under requestId (INTERNAL)',
   503: 'No manager of the swarm answers (SWARM_UNREACHABLE); details.endpoints says what each said',
 };
@@ -268,6 +269,81 @@ export const meSchema = view('Who the token says the caller is', {
 
 export const unregisteredSwarmSchema = view('The swarm that was forgotten', { id: string, name: string });
 
+// ---------------------------------------------------------------- audit (GraphQL's AuditEvent, JSON as objects)
+
+const AUDIT_OUTCOMES = ['REQUESTED', 'SUCCEEDED', 'FAILED', 'REFUSED'] as const;
+
+export const auditEventSchema = view('An audit event: who asked for what, on what, why, and what happened', {
+  id: { type: 'string', format: 'uuid' },
+  seq: { ...string, description: 'Global write order (a decimal bigint)' },
+  tenant: string,
+  tenantSeq: { ...integer, description: "Position in the tenant's hash chain" },
+  occurredAt: dateTime,
+  operationId: {
+    type: 'string',
+    format: 'uuid',
+    description: 'Links the REQUESTED event of an operation with its outcome',
+  },
+  outcome: { type: 'string', enum: [...AUDIT_OUTCOMES] },
+  action: { ...string, description: '`swarm.register`, `node.drain`, `swarm.joinToken.rotate`, ...' },
+  actor: view('Who asked', {
+    sub: { ...string, description: 'The principal the request was made for' },
+    actors: { ...strings, description: 'The actor chain, nearest first (the bot acting for `sub`)' },
+    roles: strings,
+    source: { ...string, description: 'graphql, rest, worker or cli' },
+    clientAddress: nullableString,
+    userAgent: nullableString,
+    requestId: nullableString,
+  }),
+  target: view('What the operation was about', {
+    swarmId: nullableString,
+    swarmName: nullableString,
+    nodeId: nullableString,
+    nodeName: nullableString,
+    serviceId: nullableString,
+    serviceName: nullableString,
+  }),
+  parameters: {
+    type: 'object',
+    additionalProperties: true,
+    description: 'The input, with secrets removed',
+  },
+  reason: nullableString,
+  forced: boolean,
+  errorCode: nullableString,
+  errorMessage: nullableString,
+  jobId: nullableString,
+  result: { description: 'What the outcome recorded (any JSON), or null' },
+  prevHash: { ...string, description: 'Hash of the previous event of the tenant (hex)' },
+  hash: { ...string, description: 'SHA-256 over prevHash and this event (hex)' },
+});
+
+export const auditPageSchema = view('A page of audit events, newest first', {
+  items: { type: 'array', items: auditEventSchema },
+  pageInfo: view('Where this page ends', {
+    endCursor: { ...nullableString, description: 'Pass as `after` to get the next (older) page' },
+    hasNextPage: boolean,
+  }),
+});
+
+export const auditIntegritySchema = view("The verdict of walking each tenant's hash chain", {
+  ok: { ...boolean, description: 'Every chain holds' },
+  tenants: {
+    type: 'array',
+    items: view("One tenant's chain", {
+      tenant: string,
+      events: integer,
+      ok: boolean,
+      firstBroken: {
+        type: ['object', 'null'],
+        description: 'The first event whose link or content does not hold; null when the chain holds',
+        required: ['id', 'seq', 'tenantSeq', 'problem'],
+        properties: { id: string, seq: string, tenantSeq: integer, problem: string },
+      },
+    }),
+  },
+});
+
 /** A list with its total, as `{ totalCount, items }`, so it can grow paging without breaking clients. */
 export function listOf(description: string, item: object) {
   return view(description, { totalCount: integer, items: { type: 'array', items: item } });
@@ -312,6 +388,57 @@ export const pageQueryProperties = {
   first: { type: 'integer', minimum: 0, maximum: MAX_PAGE_SIZE, default: 100, description: 'Page size' },
   after: { type: 'string', description: 'The `endCursor` of the previous page' },
 } as const;
+
+/** The filters of GET /v1/audit (GraphQL's AuditFilter), its page and its tenant. */
+export const auditListQuery = closedObject({
+  actor: {
+    type: 'string',
+    minLength: 1,
+    description: 'The principal (`sub`) or any actor of its chain (a bot)',
+  },
+  action: {
+    type: 'string',
+    minLength: 1,
+    description: 'An action (`node.drain`) or a prefix ending in a dot or `*` (`node.`, `node.*`)',
+  },
+  swarm: { type: 'string', minLength: 1, description: 'Swarm id or name' },
+  node: { type: 'string', minLength: 1, description: 'Node id or hostname' },
+  service: { type: 'string', minLength: 1, description: 'Service id or name' },
+  outcome: {
+    type: 'string',
+    minLength: 1,
+    description: 'REQUESTED, SUCCEEDED, FAILED or REFUSED (any case)',
+  },
+  operationId: { type: 'string', format: 'uuid', description: 'The events of one operation' },
+  from: { type: 'string', format: 'date-time', description: 'Events at or after this time (RFC 3339)' },
+  to: { type: 'string', format: 'date-time', description: 'Events before this time (RFC 3339)' },
+  tenant: {
+    type: 'string',
+    minLength: 1,
+    description:
+      "platform-admin: only this tenant's events (default: every tenant's); others: their own only",
+  },
+  first: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 1000,
+    default: 50,
+    description: 'Page size (JSON only: NDJSON exports every matching event)',
+  },
+  after: {
+    type: 'string',
+    minLength: 1,
+    description: 'The `endCursor` of the previous page (JSON only)',
+  },
+});
+
+export const auditIntegrityQuery = closedObject({
+  tenant: {
+    type: 'string',
+    minLength: 1,
+    description: "platform-admin: only this tenant's chain (default: every tenant's); others: their own only",
+  },
+});
 
 export const labelFilterProperty = {
   type: 'string',

@@ -1,0 +1,4 @@
+// Mutations of the swarm operations: each hands its input to the operation of the same name.
+import type { MutationResolvers } from '../generated/types.ts';
+
+export const swarmMutations: MutationResolvers = {};

@@ -1,0 +1,230 @@
+// GET /v1/audit: the audit log, filtered; a page as JSON, or every matching event streamed as NDJSON.
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AuditEvent } from '../../../audit/types.ts';
+import { GatewayError } from '../../../errors.ts';
+import { principalOf } from '../../../plugins/app/auth.ts';
+import {
+  auditTenants,
+  listAuditEvents,
+  toStoreFilter,
+  type AuditQueryFilter,
+} from '../../../queries/audit-queries.ts';
+import type { V1Context } from '../index.ts';
+import { auditEventSchema, auditListQuery, auditPageSchema, problemResponses } from '../schemas.ts';
+
+type Query = AuditQueryFilter & { first: number; after?: string };
+
+const NDJSON = 'application/x-ndjson';
+
+/**
+ * Each export holds a pooled PostgreSQL client for as long as its reader takes; the pool (10) must keep room
+ * for the audit appends every mutation needs, or slow exports would turn changes into AUDIT_UNAVAILABLE.
+ */
+const MAX_CONCURRENT_EXPORTS = 3;
+const EXPORT_RETRY_AFTER_SECONDS = 5;
+
+/** Lines are written in chunks of about this size: one socket write per event would cost a syscall each. */
+const EXPORT_CHUNK_CHARS = 64 * 1024;
+
+/**
+ * An audit event as REST answers it: GraphQL's field names, with parameters and result as JSON values. (A type,
+ * not an interface, so that it is a record fastify's serialisers accept.)
+ */
+export type AuditEventView = {
+  id: string;
+  seq: string;
+  tenant: string;
+  tenantSeq: number;
+  occurredAt: string;
+  operationId: string;
+  outcome: Uppercase<AuditEvent['phase']>;
+  action: string;
+  actor: {
+    sub: string;
+    actors: string[];
+    roles: string[];
+    source: AuditEvent['source'];
+    clientAddress: string | null;
+    userAgent: string | null;
+    requestId: string | null;
+  };
+  target: {
+    swarmId: string | null;
+    swarmName: string | null;
+    nodeId: string | null;
+    nodeName: string | null;
+    serviceId: string | null;
+    serviceName: string | null;
+  };
+  parameters: Record<string, unknown>;
+  reason: string | null;
+  forced: boolean;
+  errorCode: string | null;
+  errorMessage: string | null;
+  jobId: string | null;
+  result: unknown;
+  prevHash: string;
+  hash: string;
+};
+
+const nameOf = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+export function toAuditEventView(event: AuditEvent): AuditEventView {
+  return {
+    id: event.id,
+    seq: event.seq,
+    tenant: event.tenant,
+    tenantSeq: event.tenantSeq,
+    occurredAt: event.occurredAt,
+    operationId: event.operationId,
+    outcome: event.phase.toUpperCase() as Uppercase<AuditEvent['phase']>,
+    action: event.action,
+    actor: {
+      sub: event.principalSub,
+      actors: event.actors,
+      roles: event.roles,
+      source: event.source,
+      clientAddress: event.clientAddress,
+      userAgent: event.userAgent,
+      requestId: event.requestId,
+    },
+    target: {
+      swarmId: nameOf(event.target.swarmId),
+      swarmName: nameOf(event.target.swarmName),
+      nodeId: nameOf(event.target.nodeId),
+      nodeName: nameOf(event.target.nodeName),
+      serviceId: nameOf(event.target.serviceId),
+      serviceName: nameOf(event.target.serviceName),
+    },
+    parameters: event.parameters,
+    reason: event.reason,
+    forced: event.forced,
+    errorCode: event.errorCode,
+    errorMessage: event.errorMessage,
+    jobId: event.jobId,
+    result: event.result ?? null,
+    prevHash: event.prevHash,
+    hash: event.hash,
+  };
+}
+
+/** True when the Accept header prefers NDJSON to JSON (an equal preference, or no Accept, means JSON). */
+export function prefersNdjson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  let ndjson = 0;
+  let json = 0;
+  for (const part of accept.split(',')) {
+    const [range = '', ...parameters] = part.split(';').map((piece) => piece.trim().toLowerCase());
+    const q = parameters.find((parameter) => parameter.startsWith('q='));
+    const quality = q === undefined ? 1 : Number(q.slice(2));
+    if (Number.isNaN(quality)) continue;
+    if (range === NDJSON || range === 'application/ndjson') ndjson = Math.max(ndjson, quality);
+    else if (range === 'application/json') json = Math.max(json, quality);
+  }
+  return ndjson > 0 && ndjson > json;
+}
+
+/** The events as NDJSON text, a chunk of lines at a time; pulled only as fast as the reader takes them. */
+async function* ndjsonChunks(
+  rows: AsyncIterable<AuditEvent>,
+  serialize: (view: AuditEventView) => string,
+): AsyncGenerator<string> {
+  let chunk = '';
+  for await (const event of rows) {
+    chunk += `${serialize(toAuditEventView(event))}\n`;
+    if (chunk.length >= EXPORT_CHUNK_CHARS) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+export default function listAuditRoute(app: FastifyInstance, { deps }: V1Context): void {
+  let exportsRunning = 0;
+
+  /**
+   * Streams every matching event, oldest first, through the store's server-side cursor. Backpressure runs
+   * the whole way: the socket drains → the Readable asks for a chunk → the cursor fetches its next batch.
+   * The DB client is released whichever comes first: the end of the rows, a failure, or the client leaving.
+   */
+  async function sendExport(reply: FastifyReply, query: Query): Promise<FastifyReply> {
+    const principal = principalOf(reply.request);
+    const { first: _first, after: _after, tenant, ...filter } = query;
+    const tenants = auditTenants(principal, tenant);
+    const storeFilter = toStoreFilter(filter);
+    if (exportsRunning >= MAX_CONCURRENT_EXPORTS) {
+      void reply.header('retry-after', String(EXPORT_RETRY_AFTER_SECONDS));
+      throw new GatewayError(
+        'RATE_LIMITED',
+        `${MAX_CONCURRENT_EXPORTS} audit exports are already running; retry in ${EXPORT_RETRY_AFTER_SECONDS} seconds ` +
+          'or narrow the export with filters',
+      );
+    }
+    exportsRunning += 1;
+    let finished = false;
+    let release: (() => void) | undefined;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      exportsRunning -= 1;
+      release?.();
+    };
+    try {
+      const stream = await deps.audit.stream(tenants, storeFilter);
+      release = stream.release;
+      const serialize =
+        reply.getSerializationFunction('200', NDJSON) ?? reply.compileSerializationSchema(auditEventSchema);
+      const body = Readable.from(ndjsonChunks(stream.rows, serialize), { objectMode: false });
+      body.once('close', finish);
+      // Releasing at once, rather than when the Readable closes: that waits for the generator's pending row.
+      reply.raw.once('close', () => {
+        finish();
+        body.destroy();
+      });
+      if (reply.raw.destroyed || reply.request.raw.socket.destroyed) {
+        finish();
+        body.destroy();
+      }
+      return reply.type(NDJSON).header('vary', 'accept').send(body);
+    } catch (error) {
+      finish();
+      throw error;
+    }
+  }
+
+  app.get<{ Querystring: Query }>(
+    '/audit',
+    {
+      schema: {
+        operationId: 'listAuditEvents',
+        tags: ['audit'],
+        summary: "The audit log of the caller's tenant, filtered (viewer)",
+        description:
+          'JSON (the default): a page of events, newest first; pass `pageInfo.endCursor` as `after` for the next. ' +
+          '`Accept: application/x-ndjson`: every matching event, oldest first, one JSON object per line, with ' +
+          '`first` and `after` ignored. A platform-admin reads every tenant, or `tenant`; anyone else asking for ' +
+          `another tenant is FORBIDDEN. At most ${MAX_CONCURRENT_EXPORTS} NDJSON exports run at once (RATE_LIMITED).`,
+        querystring: auditListQuery,
+        response: {
+          200: {
+            description: 'A page of events (application/json) or every matching event (application/x-ndjson)',
+            content: {
+              'application/json': { schema: auditPageSchema },
+              [NDJSON]: { schema: { ...auditEventSchema, description: 'One line per event, oldest first' } },
+            },
+          },
+          ...problemResponses(400, 403, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      if (prefersNdjson(request.headers.accept)) return sendExport(reply, request.query);
+      const { first, after, ...filter } = request.query;
+      const page = await listAuditEvents(deps.audit, principalOf(request), filter, first, after);
+      void reply.header('vary', 'accept');
+      return { items: page.items.map(toAuditEventView), pageInfo: page.pageInfo };
+    },
+  );
+}
