@@ -34,6 +34,18 @@ export interface BuildAppOptions {
 }
 
 export async function buildApp(config: Config, options: BuildAppOptions): Promise<FastifyInstance> {
+  const app = createInstance(config, options);
+  try {
+    await registerParts(app, config, options);
+  } catch (error) {
+    // A part that failed to start must not leave the others (pools, connections, the worker) running.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  return app;
+}
+
+function createInstance(config: Config, options: BuildAppOptions): FastifyInstance {
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     requestIdHeader: 'x-request-id',
@@ -68,6 +80,10 @@ export async function buildApp(config: Config, options: BuildAppOptions): Promis
       });
   });
 
+  return app;
+}
+
+async function registerParts(app: FastifyInstance, config: Config, options: BuildAppOptions): Promise<void> {
   await app.register(postgresPlugin, {
     connectionString: options.databaseUrl,
     migrate: config.migrateOnStart,
@@ -91,8 +107,7 @@ export async function buildApp(config: Config, options: BuildAppOptions): Promis
     runWorker: options.runWorker,
   });
   app.register(healthRoutes);
-  if (options.http === false) return app;
+  if (options.http === false) return;
   await app.register(graphqlPlugin, { graphiql: config.graphiql });
   await app.register(v1Routes, { prefix: '/v1' });
-  return app;
 }
