@@ -7,6 +7,7 @@ import authPlugin from './plugins/app/auth.ts';
 import auditPlugin from './plugins/app/audit.ts';
 import eventsPlugin from './plugins/app/events.ts';
 import jobsPlugin from './plugins/app/jobs.ts';
+import metricsPlugin from './plugins/app/metrics.ts';
 import registryPlugin from './plugins/app/registry.ts';
 import { resolveSecretKey } from './util/secret-key.ts';
 import swarmClientsPlugin from './plugins/app/swarm-clients.ts';
@@ -89,6 +90,7 @@ async function registerParts(app: FastifyInstance, config: Config, options: Buil
     migrate: config.migrateOnStart,
   });
   await app.register(redisPlugin, { url: config.redisUrl });
+  await app.register(metricsPlugin, { ...config.metrics, host: config.host });
   // Before any route: it collects the routes' schemas as they are added.
   if (options.http !== false) await app.register(swaggerPlugin);
   await app.register(authPlugin, { jwt: config.jwt });

@@ -51,6 +51,8 @@ const EnvSchema = z.object({
   SWARMGATE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   SWARMGATE_MIGRATE_ON_START: booleanFromEnv.default(true),
   SWARMGATE_GRAPHIQL: booleanFromEnv.optional(),
+  SWARMGATE_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  SWARMGATE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SWARMGATE_WORKER: z.enum(['inline', 'off']).default('inline'),
   SWARMGATE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   SWARMGATE_JOB_LOCK_MS: z.coerce.number().int().min(2000).max(600_000).default(10_000),
@@ -88,6 +90,7 @@ export interface Config {
   shutdownGraceMs: number;
   migrateOnStart: boolean;
   graphiql: boolean;
+  metrics: { port: number | undefined; token: string | undefined };
   jobs: {
     /** `inline`: this process also runs the job worker; `off`: only `npm run worker` processes do. */
     worker: 'inline' | 'off';
@@ -136,6 +139,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: env.SWARMGATE_SHUTDOWN_GRACE_MS,
     migrateOnStart: env.SWARMGATE_MIGRATE_ON_START,
     graphiql: env.SWARMGATE_GRAPHIQL ?? env.NODE_ENV !== 'production',
+    metrics: { port: env.SWARMGATE_METRICS_PORT, token: env.SWARMGATE_METRICS_TOKEN },
     jobs: {
       worker: env.SWARMGATE_WORKER,
       concurrency: env.SWARMGATE_WORKER_CONCURRENCY,

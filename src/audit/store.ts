@@ -180,15 +180,23 @@ export interface ChainReport {
   firstBroken: BrokenLink | null;
 }
 
-export function createAuditStore(pool: pg.Pool, onAppended?: (event: AuditEvent) => void) {
+export function createAuditStore(
+  pool: pg.Pool,
+  onAppended?: (event: AuditEvent) => void,
+  observeAppend?: (durationMs: number, ok: boolean) => void,
+) {
   return {
     /**
      * Appends one event to its tenant's chain. One writer per tenant at a time (advisory lock), and the unique
      * (tenant, tenant_seq) refuses a fork even if that lock were bypassed. Throws when the database does.
      */
     async append(event: NewAuditEvent): Promise<AuditEvent> {
-      const client = await pool.connect();
+      const started = performance.now();
       let appended: AuditEvent;
+      const client = await pool.connect().catch((error: unknown) => {
+        observeAppend?.(performance.now() - started, false);
+        throw error;
+      });
       try {
         await client.query('BEGIN');
         await client.query(`SET LOCAL statement_timeout = ${APPEND_TIMEOUT_MS}`);
@@ -196,10 +204,12 @@ export function createAuditStore(pool: pg.Pool, onAppended?: (event: AuditEvent)
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
+        observeAppend?.(performance.now() - started, false);
         throw error;
       } finally {
         client.release();
       }
+      observeAppend?.(performance.now() - started, true);
       onAppended?.(appended);
       return appended;
     },

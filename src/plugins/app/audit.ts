@@ -15,15 +15,19 @@ declare module 'fastify' {
 export default fp(
   (app, _options, done) => {
     const listeners = new Set<(event: AuditEvent) => void>();
-    const store = createAuditStore(app.pg, (event) => {
-      for (const listener of listeners) {
-        try {
-          listener(event);
-        } catch (error) {
-          app.log.warn({ err: error }, 'audit listener failed');
+    const store = createAuditStore(
+      app.pg,
+      (event) => {
+        for (const listener of listeners) {
+          try {
+            listener(event);
+          } catch (error) {
+            app.log.warn({ err: error }, 'audit listener failed');
+          }
         }
-      }
-    });
+      },
+      (durationMs, ok) => app.metrics.auditAppend(durationMs, ok),
+    );
     app.decorate('audit', {
       ...store,
       onAppended(listener: (event: AuditEvent) => void) {
@@ -33,5 +37,5 @@ export default fp(
     });
     done();
   },
-  { name: 'audit', dependencies: ['postgres'] },
+  { name: 'audit', dependencies: ['postgres', 'metrics'] },
 );

@@ -36,7 +36,12 @@ export default fp<JobsPluginOptions>(
     }
     const repository = createJobRepository(app.pg, createSealer(options.secretKey));
     const queue = createJobQueue(options.redisUrl);
-    const publish = (job: JobRecord) => app.events.publish(jobTopic(job.id), { jobUpdated: job });
+    const publish = (job: JobRecord) => {
+      app.events.publish(jobTopic(job.id), { jobUpdated: job });
+      if (job.finishedAt)
+        app.metrics.jobEnded(job.type, job.state, Date.parse(job.finishedAt) - Date.parse(job.createdAt));
+    };
+    app.metrics.onScrape(async () => app.metrics.queueDepth(await queue.counts()));
     app.decorate('jobs', { repository, queue, publish });
 
     let worker: JobWorker | undefined;
@@ -64,5 +69,8 @@ export default fp<JobsPluginOptions>(
       await queue.close();
     });
   },
-  { name: 'jobs', dependencies: ['postgres', 'redis', 'audit', 'events', 'registry', 'swarm-clients'] },
+  {
+    name: 'jobs',
+    dependencies: ['postgres', 'redis', 'metrics', 'audit', 'events', 'registry', 'swarm-clients'],
+  },
 );

@@ -32,6 +32,7 @@ export default fp<SwarmClientsOptions>(
 
     const emit = (event: DockerCallEvent) => {
       counts.set(event.swarm, (counts.get(event.swarm) ?? 0) + 1);
+      app.metrics.dockerCall(event.swarm, event.endpoint, event.operation, event.ok, event.durationMs);
       for (const listener of listeners) listener(event);
     };
 
@@ -63,5 +64,5 @@ export default fp<SwarmClientsOptions>(
     app.decorate('swarmClients', swarmClients);
     done();
   },
-  { name: 'swarm-clients', dependencies: ['registry'] },
+  { name: 'swarm-clients', dependencies: ['registry', 'metrics'] },
 );

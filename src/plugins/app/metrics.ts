@@ -1,0 +1,180 @@
+// Decorates the instance with `metrics`: Prometheus metrics of requests, GraphQL operations, Docker calls, jobs,
+// the queue and audit writes. Served on their own port or behind a token, never publicly.
+import { createServer, type Server } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import fp from 'fastify-plugin';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: {
+      registry: Registry;
+      dockerCall(swarm: string, endpoint: string, operation: string, ok: boolean, durationMs: number): void;
+      auditAppend(durationMs: number, ok: boolean): void;
+      jobEnded(type: string, state: string, durationMs: number): void;
+      /** Seconds since a swarm's cached state was last confirmed by its managers. */
+      cacheStaleness(swarm: string, seconds: number): void;
+      /** Jobs in the queue by BullMQ state, set at scrape time. */
+      queueDepth(counts: Record<string, number>): void;
+      /** Called at each scrape to refresh gauges that are read on demand (queue depth). */
+      onScrape(collect: () => Promise<void>): void;
+    };
+  }
+}
+
+export interface MetricsPluginOptions {
+  /** Serve /metrics on this port (same host) instead of the API port. */
+  port: number | undefined;
+  host: string;
+  /** Serve GET /metrics on the API port to callers presenting this bearer token. */
+  token: string | undefined;
+}
+
+const MAX_OPERATION_NAMES = 200;
+const SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
+
+export default fp<MetricsPluginOptions>(
+  async (app, options) => {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'swarmgate_' });
+    const httpDuration = new Histogram({
+      name: 'swarmgate_http_request_duration_seconds',
+      help: 'HTTP request durations by route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: SECONDS,
+      registers: [registry],
+    });
+    const graphqlDuration = new Histogram({
+      name: 'swarmgate_graphql_operation_duration_seconds',
+      help: 'GraphQL operation durations by operation name',
+      labelNames: ['operation'],
+      buckets: SECONDS,
+      registers: [registry],
+    });
+    const dockerCalls = new Counter({
+      name: 'swarmgate_docker_calls_total',
+      help: 'Docker Engine API calls by swarm, endpoint, operation and result',
+      labelNames: ['swarm', 'endpoint', 'operation', 'result'],
+      registers: [registry],
+    });
+    const dockerDuration = new Histogram({
+      name: 'swarmgate_docker_call_duration_seconds',
+      help: 'Docker Engine API call durations by swarm and endpoint',
+      labelNames: ['swarm', 'endpoint'],
+      buckets: SECONDS,
+      registers: [registry],
+    });
+    const auditLatency = new Histogram({
+      name: 'swarmgate_audit_write_duration_seconds',
+      help: 'Audit event write latency',
+      labelNames: ['result'],
+      buckets: SECONDS,
+      registers: [registry],
+    });
+    const jobDuration = new Histogram({
+      name: 'swarmgate_job_duration_seconds',
+      help: 'Job durations (queued to ended) by type and final state',
+      labelNames: ['type', 'state'],
+      buckets: SECONDS,
+      registers: [registry],
+    });
+    const staleness = new Gauge({
+      name: 'swarmgate_cache_staleness_seconds',
+      help: "Seconds since a swarm's cached state was last confirmed by its managers",
+      labelNames: ['swarm'],
+      registers: [registry],
+    });
+    const queueJobs = new Gauge({
+      name: 'swarmgate_queue_jobs',
+      help: 'Jobs in the operations queue by state',
+      labelNames: ['state'],
+      registers: [registry],
+    });
+    const collectors: (() => Promise<void>)[] = [];
+    // GraphQL operation names come from clients: bounded, so a client cannot explode the label set.
+    const operationNames = new Set<string>();
+    const operationLabel = (name: unknown) => {
+      if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return 'anonymous';
+      if (!operationNames.has(name) && operationNames.size >= MAX_OPERATION_NAMES) return 'other';
+      operationNames.add(name);
+      return name;
+    };
+
+    app.decorate('metrics', {
+      registry,
+      dockerCall(swarm, endpoint, operation, ok, durationMs) {
+        dockerCalls.inc({ swarm, endpoint, operation, result: ok ? 'ok' : 'error' });
+        dockerDuration.observe({ swarm, endpoint }, durationMs / 1000);
+      },
+      auditAppend(durationMs, ok) {
+        auditLatency.observe({ result: ok ? 'ok' : 'error' }, durationMs / 1000);
+      },
+      jobEnded(type, state, durationMs) {
+        jobDuration.observe({ type, state }, durationMs / 1000);
+      },
+      queueDepth(counts) {
+        for (const [state, count] of Object.entries(counts)) queueJobs.set({ state }, count);
+      },
+      cacheStaleness(swarm, seconds) {
+        staleness.set({ swarm }, seconds);
+      },
+      onScrape(collect) {
+        collectors.push(collect);
+      },
+    });
+
+    app.addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url;
+      if (route === '/graphql' && request.method === 'POST') {
+        const body = request.body as { operationName?: unknown } | undefined;
+        graphqlDuration.observe({ operation: operationLabel(body?.operationName) }, reply.elapsedTime / 1000);
+      }
+      if (route && route !== '/metrics') {
+        httpDuration.observe(
+          { method: request.method, route, status: String(reply.statusCode) },
+          reply.elapsedTime / 1000,
+        );
+      }
+      done();
+    });
+
+    const render = async () => {
+      await Promise.all(collectors.map((collect) => collect().catch(() => undefined)));
+      return registry.metrics();
+    };
+
+    if (options.token) {
+      const expected = Buffer.from(`Bearer ${options.token}`);
+      app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+        const given = Buffer.from(request.headers.authorization ?? '');
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          return reply.code(404).send();
+        }
+        return reply.type(registry.contentType).send(await render());
+      });
+    }
+
+    let server: Server | undefined;
+    if (options.port !== undefined) {
+      server = createServer((request, response) => {
+        if (request.url !== '/metrics') {
+          response.writeHead(404).end();
+          return;
+        }
+        render().then(
+          (body) => response.writeHead(200, { 'content-type': registry.contentType }).end(body),
+          () => response.writeHead(500).end(),
+        );
+      });
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(options.port, options.host, resolve);
+      });
+      app.log.info({ port: options.port }, 'metrics served on their own port');
+    }
+    app.addHook('onClose', async () => {
+      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    });
+  },
+  { name: 'metrics' },
+);
