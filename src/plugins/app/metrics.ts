@@ -173,7 +173,7 @@ export default fp<MetricsPluginOptions>(
       app.log.info({ port: options.port }, 'metrics served on their own port');
     }
     app.addHook('onClose', async () => {
-      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     });
   },
   { name: 'metrics' },
