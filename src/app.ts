@@ -11,6 +11,7 @@ import metricsPlugin from './plugins/app/metrics.ts';
 import registryPlugin from './plugins/app/registry.ts';
 import { resolveSecretKey } from './util/secret-key.ts';
 import swarmClientsPlugin from './plugins/app/swarm-clients.ts';
+import swarmStatePlugin from './plugins/app/swarm-state.ts';
 import postgresPlugin from './plugins/external/postgres.ts';
 import redisPlugin from './plugins/external/redis.ts';
 import swaggerPlugin from './plugins/external/swagger.ts';
@@ -101,6 +102,7 @@ async function registerParts(app: FastifyInstance, config: Config, options: Buil
   await app.register(auditPlugin);
   await app.register(eventsPlugin, { redisUrl: config.redisUrl });
   await app.register(swarmClientsPlugin, { timeoutMs: config.dockerTimeoutMs });
+  await app.register(swarmStatePlugin, { ...config.cache, timeoutMs: config.dockerTimeoutMs });
   await app.register(jobsPlugin, {
     redisUrl: config.redisUrl,
     secretKey: secret.key,

@@ -54,9 +54,17 @@ const EnvSchema = z.object({
   SWARMGATE_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   SWARMGATE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SWARMGATE_WORKER: z.enum(['inline', 'off']).default('inline'),
+  SWARMGATE_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"')
+    .default('swarmgate'),
   SWARMGATE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   SWARMGATE_JOB_LOCK_MS: z.coerce.number().int().min(2000).max(600_000).default(10_000),
   SWARMGATE_QUICK_JOB_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(15_000),
+  SWARMGATE_CACHE: z.enum(['on', 'off']).default('off'),
+  SWARMGATE_CACHE_TASKS_MS: z.coerce.number().int().min(500).max(60_000).default(3000),
+  SWARMGATE_CACHE_CHECK_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
+  SWARMGATE_CACHE_IDLE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -95,10 +103,23 @@ export interface Config {
     /** `inline`: this process also runs the job worker; `off`: only `npm run worker` processes do. */
     worker: 'inline' | 'off';
     concurrency: number;
+    /** BullMQ key prefix in Redis. */
+    queuePrefix: string;
     /** A crashed worker's job is resumed by another after about this long. */
     lockMs: number;
     /** How long a quick operation's request waits for its job to finish before answering with it queued. */
     quickWaitMs: number;
+  };
+  /** The event-fed state of watched swarms (src/state/). */
+  cache: {
+    /** Reads of nodes, services and tasks come from the state (`fresh` still asks a manager); off: every read is live. */
+    enabled: boolean;
+    /** Tasks have no events: while clients read them, they are listed again this often (and after service events). */
+    tasksRefreshMs: number;
+    /** How often the watched manager is asked whether it still reaches its swarm's leader. */
+    checkMs: number;
+    /** A watcher nobody read from or subscribed to for this long is stopped. */
+    idleMs: number;
   };
 }
 
@@ -143,8 +164,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jobs: {
       worker: env.SWARMGATE_WORKER,
       concurrency: env.SWARMGATE_WORKER_CONCURRENCY,
+      queuePrefix: env.SWARMGATE_QUEUE_PREFIX,
       lockMs: env.SWARMGATE_JOB_LOCK_MS,
       quickWaitMs: env.SWARMGATE_QUICK_JOB_WAIT_MS,
+    },
+    cache: {
+      enabled: env.SWARMGATE_CACHE === 'on',
+      tasksRefreshMs: env.SWARMGATE_CACHE_TASKS_MS,
+      checkMs: env.SWARMGATE_CACHE_CHECK_MS,
+      idleMs: env.SWARMGATE_CACHE_IDLE_MS,
     },
   };
 }

@@ -31,7 +31,7 @@ function endpointsOf(inventory: Inventory, names: string[]) {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig({ SWARMGATE_JWT_SECRET: DEMO_SECRET, ...process.env });
+  const config = loadConfig({ SWARMGATE_JWT_SECRET: DEMO_SECRET, SWARMGATE_CACHE: 'on', ...process.env });
   if (!config.jwt.secret)
     throw new Error(
       'the demo signs its tokens with SWARMGATE_JWT_SECRET (HS256); unset the other key variables',

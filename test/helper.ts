@@ -96,7 +96,8 @@ export async function buildTestApp(
   options: BuildTestAppOptions = {},
 ): Promise<TestApp> {
   const db = options.database ?? (await createTestDatabase());
-  const config = testConfig({ ...overrides, DATABASE_URL: db.url });
+  // A queue of the database's own: gateways of other test databases sharing this Redis never take its jobs.
+  const config = testConfig({ SWARMGATE_QUEUE_PREFIX: db.name, ...overrides, DATABASE_URL: db.url });
   const app = await buildApp(config, { databaseUrl: db.url, logger: testLogger() });
   await options.beforeReady?.(app);
   await app.ready();

@@ -60,6 +60,13 @@ export function redactSecrets(value: unknown, extraSecretFields: readonly string
       const out: Record<string, unknown> = {};
       for (const [name, inner] of Object.entries(current)) {
         const lower = name.toLowerCase();
+        // Service environments often carry passwords: keep the variable names, never their values.
+        if (lower === 'env' && Array.isArray(inner)) {
+          out[name] = inner.map((entry) =>
+            typeof entry === 'string' ? `${entry.split('=')[0]}=${REDACTED}` : REDACTED,
+          );
+          continue;
+        }
         out[name] =
           (SECRET_FIELDS.has(lower) || extra.has(lower)) && inner !== null && inner !== undefined
             ? REDACTED

@@ -1,7 +1,8 @@
 // One swarm's Docker access: every call goes to a reachable manager, failing over between its endpoints.
+import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { GatewayError } from '../errors.ts';
-import { withTimeout } from '../util/timeout.ts';
+import { TimeoutError, withTimeout } from '../util/timeout.ts';
 import { createDockerClient, type EngineEndpoint } from './endpoint.ts';
 import { dockerMessage, isEndpointFailure, toGatewayError } from './errors.ts';
 
@@ -30,6 +31,46 @@ interface Slot {
   endpoint: EngineEndpoint;
   docker: Dockerode;
   state: EndpointState;
+}
+
+/** One message of Docker's events stream (GET /events), as Engine API 1.41 sends it. */
+export interface DockerEventMessage {
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes?: Record<string, string> };
+  scope?: 'local' | 'swarm';
+  /** Unix seconds. */
+  time: number;
+  /** Unix nanoseconds. */
+  timeNano: number;
+}
+
+export interface EventsQuery {
+  /** Docker's event filters, e.g. `{ scope: ['swarm'], type: ['node', 'service'] }`. */
+  filters: Record<string, string[]>;
+  /** Replays the events the manager still holds from this Unix second on, before the live ones. */
+  since?: number | undefined;
+  /** Endpoints (URLs) to try last: a watcher's manager that just failed it may still accept the stream. */
+  tryLast?: readonly string[] | undefined;
+}
+
+export interface EventsHandlers {
+  onEvent(message: DockerEventMessage): void;
+  /** Called once when the stream ends by itself (the manager stopped, the connection broke); not after close(). */
+  onEnd(reason: string): void;
+}
+
+/** An open events stream on one manager, and calls to that same manager. */
+export interface EventsWatch {
+  /** The endpoint the events come from. */
+  readonly url: string;
+  /**
+   * Runs `run` on the watched manager only (no failover: a watcher that loses its manager reconnects instead).
+   * A failure of the endpoint is SWARM_UNREACHABLE naming it; Docker's other answers are mapped as call() maps them.
+   */
+  call<T>(operation: string, run: (docker: Dockerode) => Promise<T>): Promise<T>;
+  /** Ends the stream; onEnd is not called. */
+  close(): void;
 }
 
 export class SwarmClient {
@@ -109,6 +150,151 @@ export class SwarmClient {
         }
       }),
     );
+  }
+
+  /**
+   * Opens Docker's events stream on the first manager that accepts it (same order as call()), for a long-lived
+   * watch. The stream has no inactivity time-out (Docker sends nothing while nothing happens); opening it is bounded
+   * by the call time-out. When no endpoint accepts: SWARM_UNREACHABLE naming what each said.
+   */
+  async openEvents(query: EventsQuery, handlers: EventsHandlers): Promise<EventsWatch> {
+    const failures: string[] = [];
+    const last = new Set(query.tryLast ?? []);
+    const order = this.callOrder();
+    for (const slot of [
+      ...order.filter((slot) => !last.has(slot.endpoint.url)),
+      ...order.filter((slot) => last.has(slot.endpoint.url)),
+    ]) {
+      const started = performance.now();
+      try {
+        const { stream, abort } = await this.openEventStream(slot, query);
+        // Not made the preferred endpoint: accepting a stream does not show the engine is a working manager.
+        this.record(slot, 'events.watch', started, true, null);
+        return this.followEvents(slot, stream, abort, handlers);
+      } catch (error) {
+        const message = dockerMessage(error);
+        // Whatever the reason (down, refused, not a manager), another manager may stream the swarm's events.
+        this.record(slot, 'events.watch', started, !isEndpointFailure(error), message);
+        failures.push(`${slot.endpoint.url}: ${message}`);
+      }
+    }
+    throw new GatewayError(
+      'SWARM_UNREACHABLE',
+      `swarm "${this.swarmName}" is unreachable: no manager streams its events (${failures.join('; ')})`,
+      { swarm: this.swarmName, endpoints: this.endpointStates() },
+    );
+  }
+
+  private readonly streamClients = new Map<Slot, Dockerode>();
+
+  /** A client of the slot's endpoint without the inactivity time-out, which would cut a quiet events stream. */
+  private streamClientOf(slot: Slot): Dockerode {
+    let docker = this.streamClients.get(slot);
+    if (!docker) {
+      docker = createDockerClient(slot.endpoint, 0);
+      this.streamClients.set(slot, docker);
+    }
+    return docker;
+  }
+
+  private async openEventStream(
+    slot: Slot,
+    query: EventsQuery,
+  ): Promise<{ stream: Readable; abort: AbortController }> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.options.timeoutMs);
+    try {
+      const options = {
+        filters: query.filters,
+        ...(query.since !== undefined ? { since: query.since } : {}),
+        abortSignal: abort.signal,
+      } as Dockerode.GetEventsOptions;
+      const stream = (await this.streamClientOf(slot).getEvents(options)) as Readable;
+      return { stream, abort };
+    } catch (error) {
+      if (abort.signal.aborted) {
+        throw new TimeoutError(`${slot.endpoint.url} (events.watch)`, this.options.timeoutMs);
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Parses the newline-delimited JSON of an open events stream and reports its end once. */
+  private followEvents(
+    slot: Slot,
+    stream: Readable,
+    abort: AbortController,
+    handlers: EventsHandlers,
+  ): EventsWatch {
+    let closed = false;
+    let ended = false;
+    let pending = '';
+    const end = (reason: string) => {
+      if (ended) return;
+      ended = true;
+      stream.destroy();
+      if (!closed) handlers.onEnd(reason);
+    };
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      pending += chunk;
+      for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
+        const line = pending.slice(0, newline).trim();
+        pending = pending.slice(newline + 1);
+        if (!line) continue;
+        let message: DockerEventMessage;
+        try {
+          message = JSON.parse(line) as DockerEventMessage;
+        } catch {
+          end(`${slot.endpoint.url} sent an events line that is not JSON`);
+          return;
+        }
+        if (!ended) handlers.onEvent(message);
+      }
+    });
+    stream.on('end', () => end(`${slot.endpoint.url} ended the events stream`));
+    stream.on('close', () => end(`${slot.endpoint.url} closed the events stream`));
+    stream.on('error', (error: Error) => end(`${slot.endpoint.url}: ${dockerMessage(error)}`));
+    return {
+      url: slot.endpoint.url,
+      call: (operation, run) => this.callEndpoint(slot, operation, run),
+      close: () => {
+        closed = true;
+        end('closed');
+        abort.abort();
+      },
+    };
+  }
+
+  private async callEndpoint<T>(
+    slot: Slot,
+    operation: string,
+    run: (docker: Dockerode) => Promise<T>,
+  ): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await withTimeout(
+        run(slot.docker),
+        this.options.timeoutMs,
+        `${slot.endpoint.url} (${operation})`,
+      );
+      this.record(slot, operation, started, true, null);
+      return result;
+    } catch (error) {
+      if (isEndpointFailure(error)) {
+        const message = dockerMessage(error);
+        this.record(slot, operation, started, false, message);
+        throw new GatewayError(
+          'SWARM_UNREACHABLE',
+          `manager ${slot.endpoint.url} of swarm "${this.swarmName}" did not answer (${message})`,
+          { swarm: this.swarmName, endpoint: slot.endpoint.url },
+        );
+      }
+      this.record(slot, operation, started, true, null);
+      throw toGatewayError(error, this.swarmName);
+    }
   }
 
   endpointStates(): EndpointState[] {

@@ -30,7 +30,7 @@ export async function checkEvictionPolicy(redis: Redis): Promise<string | null> 
   }
 }
 
-export function createJobQueue(redisUrl: string): JobQueue {
+export function createJobQueue(redisUrl: string, prefix: string): JobQueue {
   // Producer: no offline queue and one retry, so a request never hangs on a Redis that is gone.
   const connection = new Redis(redisUrl, {
     maxRetriesPerRequest: 1,
@@ -40,6 +40,7 @@ export function createJobQueue(redisUrl: string): JobQueue {
   connection.on('error', () => undefined);
   const queue = new Queue(QUEUE_NAME, {
     connection,
+    prefix,
     defaultJobOptions: {
       attempts: 1,
       removeOnComplete: { count: 1000, age: 24 * 3600 },

@@ -22,6 +22,8 @@ export interface WorkerDeps extends ProcessorDeps {
 
 export interface WorkerOptions {
   redisUrl: string;
+  /** BullMQ key prefix: gateways sharing a Redis but not a database must not share a queue. */
+  queuePrefix: string;
   concurrency: number;
   /** How long a crashed worker's job stays locked before another worker resumes it. */
   lockDurationMs: number;
@@ -43,6 +45,7 @@ export function startJobWorker(deps: WorkerDeps, options: WorkerOptions): JobWor
   connection.on('error', () => undefined);
   const worker = new Worker<{ jobId: string }>(QUEUE_NAME, (bullJob, token) => runJob(deps, bullJob, token), {
     connection,
+    prefix: options.queuePrefix,
     concurrency: options.concurrency,
     lockDuration: options.lockDurationMs,
     stalledInterval: Math.max(1000, Math.floor(options.lockDurationMs / 2)),
@@ -132,15 +135,15 @@ async function execute(deps: WorkerDeps, job: JobRecord): Promise<void> {
       sleep: (ms) =>
         new Promise<void>((resolve, reject) => {
           if (abort.signal.aborted) return reject(new JobCancelledError());
-          const timer = setTimeout(resolve, ms);
-          abort.signal.addEventListener(
-            'abort',
-            () => {
-              clearTimeout(timer);
-              reject(new JobCancelledError());
-            },
-            { once: true },
-          );
+          const onAbort = () => {
+            clearTimeout(timer);
+            reject(new JobCancelledError());
+          };
+          const timer = setTimeout(() => {
+            abort.signal.removeEventListener('abort', onAbort);
+            resolve();
+          }, ms);
+          abort.signal.addEventListener('abort', onAbort, { once: true });
         }),
     };
     const outcome = await processor(context);

@@ -106,8 +106,12 @@ export interface ServiceFilter {
 
 async function serviceViewsOf(reads: SwarmReads, swarm: SwarmRecord): Promise<ServiceView[]> {
   const [services, tasks] = await Promise.all([reads.services(swarm), reads.tasks(swarm)]);
-  const byService = new Map<string, typeof tasks>();
-  for (const task of tasks) byService.set(task.ServiceID, [...(byService.get(task.ServiceID) ?? []), task]);
+  const byService = new Map<string, (typeof tasks)[number][]>();
+  for (const task of tasks) {
+    const group = byService.get(task.ServiceID);
+    if (group) group.push(task);
+    else byService.set(task.ServiceID, [task]);
+  }
   return services.map((service) => toServiceView(swarm.id, service, byService.get(service.ID) ?? []));
 }
 

@@ -1,4 +1,6 @@
-// Per-request reads of swarms: tenant-scoped lookups and one memoised upstream call per swarm and kind.
+// Per-request reads of swarms: tenant-scoped lookups and one memoised read per swarm and kind. With the cache on
+// (SWARMGATE_CACHE), nodes, services and tasks come from the event-fed swarm state (src/state/) unless the caller
+// asks for a fresh read; otherwise, and for everything else, from a manager.
 import type Dockerode from 'dockerode';
 import { requireRole } from '../auth/authorize.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -6,10 +8,39 @@ import type { DockerInfo, DockerNode, DockerService, DockerSwarm, DockerTask } f
 import { badInput, notFound } from '../errors.ts';
 import type { RegistryRepository, SwarmRecord } from '../registry/repository.ts';
 import type { SwarmClients } from '../plugins/app/swarm-clients.ts';
+import type { SwarmClient } from '../docker/swarm-client.ts';
+import { stateStoreOf, type SwarmStateStore } from '../state/state-store.ts';
 
 export interface SwarmReadsDeps {
   registry: RegistryRepository;
   swarmClients: SwarmClients;
+  /** The swarm state; when left out, the one the swarm-state plugin linked to `swarmClients`, if any. */
+  swarmState?: SwarmStateStore | undefined;
+}
+
+export interface SwarmReads {
+  principal: Principal;
+  clientFor(swarm: SwarmRecord): Promise<SwarmClient>;
+  /** Swarms the principal may see; `tenant` narrows a platform-admin's view. */
+  listSwarms(tenant?: string | null): Promise<SwarmRecord[]>;
+  /** A swarm by id or name; another tenant's swarm is NOT_FOUND, so existence does not leak. */
+  getSwarm(ref: string): Promise<SwarmRecord>;
+  nodes(swarm: SwarmRecord): Promise<DockerNode[]>;
+  services(swarm: SwarmRecord): Promise<DockerService[]>;
+  tasks(swarm: SwarmRecord): Promise<DockerTask[]>;
+  info(swarm: SwarmRecord): Promise<DockerInfo>;
+  inspect(swarm: SwarmRecord): Promise<DockerSwarm>;
+  node(swarm: SwarmRecord, ref: string): Promise<DockerNode>;
+  service(swarm: SwarmRecord, ref: string): Promise<DockerService>;
+  /** The same reads, whose nodes, services and tasks always ask a manager (`fresh: true`), for this request. */
+  fresh(): SwarmReads;
+  /** These reads, or fresh() ones when `fresh` is true. */
+  withFresh(fresh: boolean | null | undefined): SwarmReads;
+  /**
+   * When a manager last confirmed the swarm's state that reads are served from, as ISO-8601; null with the cache
+   * off. `start` (default true) starts watching the swarm, as a read of its nodes would.
+   */
+  observedAt(swarm: SwarmRecord, options?: { start?: boolean }): Promise<string | null>;
 }
 
 /** The tenant whose objects the principal may see; null for a platform-admin, who sees every tenant. */
@@ -40,11 +71,13 @@ export function resolveRef<T>(
   throw notFound(kind, trimmed);
 }
 
-export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal) {
+export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal): SwarmReads {
   const scope = tenantScope(principal);
   // Every read needs at least the viewer role; a token whose roles grant nothing reads nothing.
   const canRead = () => requireRole(principal, 'viewer', 'read swarms');
   const memo = new Map<string, Promise<unknown>>();
+  const state = deps.swarmState ?? stateStoreOf(deps.swarmClients);
+  const cached = state?.enabled ? state : undefined;
 
   function once<T>(key: string, load: () => Promise<T>): Promise<T> {
     let pending = memo.get(key) as Promise<T> | undefined;
@@ -65,81 +98,103 @@ export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal) {
     return (await client.call(operation, run)) as T;
   }
 
-  return {
-    principal,
+  /** The reads of this request; `fresh` ones bypass the swarm state for nodes, services and tasks. */
+  function readsOf(fresh: boolean): SwarmReads {
+    // Fresh and cached answers are memoised apart: a request may ask for both.
+    const kind = (name: string) => (fresh ? `${name}-fresh` : name);
+    const reads: SwarmReads = {
+      principal,
 
-    clientFor: (swarm: SwarmRecord) => deps.swarmClients.clientFor(swarm),
+      clientFor: (swarm) => deps.swarmClients.clientFor(swarm),
 
-    /** Swarms the principal may see; `tenant` narrows a platform-admin's view. */
-    listSwarms(tenant?: string | null): Promise<SwarmRecord[]> {
-      canRead();
-      const effective = scope === null ? (tenant ?? null) : scope;
-      if (scope !== null && tenant && tenant !== scope) return Promise.resolve([]);
-      return once(`swarms:${effective ?? '*'}`, () => deps.registry.listSwarms(effective));
-    },
+      listSwarms(tenant) {
+        canRead();
+        const effective = scope === null ? (tenant ?? null) : scope;
+        if (scope !== null && tenant && tenant !== scope) return Promise.resolve([]);
+        return once(`swarms:${effective ?? '*'}`, () => deps.registry.listSwarms(effective));
+      },
 
-    /** A swarm by id or name; another tenant's swarm is NOT_FOUND, so existence does not leak. */
-    getSwarm(ref: string): Promise<SwarmRecord> {
-      canRead();
-      return once(`swarm:${ref}`, async () => {
-        const swarm = await deps.registry.findSwarm(scope, ref);
-        if (!swarm) throw notFound('swarm', ref);
-        return swarm;
-      });
-    },
+      getSwarm(ref) {
+        canRead();
+        return once(`swarm:${ref}`, async () => {
+          const swarm = await deps.registry.findSwarm(scope, ref);
+          if (!swarm) throw notFound('swarm', ref);
+          return swarm;
+        });
+      },
 
-    nodes(swarm: SwarmRecord): Promise<DockerNode[]> {
-      return once(`nodes:${swarm.id}`, () =>
-        call<DockerNode[]>(swarm, 'node.list', (docker) => docker.listNodes()),
-      );
-    },
+      nodes(swarm) {
+        return once(`${kind('nodes')}:${swarm.id}`, () =>
+          cached
+            ? cached.nodes(swarm, { fresh })
+            : call<DockerNode[]>(swarm, 'node.list', (docker) => docker.listNodes()),
+        );
+      },
 
-    services(swarm: SwarmRecord): Promise<DockerService[]> {
-      return once(`services:${swarm.id}`, () =>
-        call<DockerService[]>(swarm, 'service.list', (docker) => docker.listServices()),
-      );
-    },
+      services(swarm) {
+        return once(`${kind('services')}:${swarm.id}`, () =>
+          cached
+            ? cached.services(swarm, { fresh })
+            : call<DockerService[]>(swarm, 'service.list', (docker) => docker.listServices()),
+        );
+      },
 
-    tasks(swarm: SwarmRecord): Promise<DockerTask[]> {
-      return once(`tasks:${swarm.id}`, () =>
-        call<DockerTask[]>(swarm, 'task.list', (docker) => docker.listTasks()),
-      );
-    },
+      tasks(swarm) {
+        return once(`${kind('tasks')}:${swarm.id}`, () =>
+          cached
+            ? cached.tasks(swarm, { fresh })
+            : call<DockerTask[]>(swarm, 'task.list', (docker) => docker.listTasks()),
+        );
+      },
 
-    info(swarm: SwarmRecord): Promise<DockerInfo> {
-      return once(`info:${swarm.id}`, () =>
-        call<DockerInfo>(swarm, 'system.info', (docker) => docker.info()),
-      );
-    },
+      info(swarm) {
+        return once(`info:${swarm.id}`, () =>
+          call<DockerInfo>(swarm, 'system.info', (docker) => docker.info()),
+        );
+      },
 
-    inspect(swarm: SwarmRecord): Promise<DockerSwarm> {
-      return once(`inspect:${swarm.id}`, () =>
-        call<DockerSwarm>(swarm, 'swarm.inspect', (docker) => docker.swarmInspect()),
-      );
-    },
+      inspect(swarm) {
+        return once(`inspect:${swarm.id}`, () =>
+          call<DockerSwarm>(swarm, 'swarm.inspect', (docker) => docker.swarmInspect()),
+        );
+      },
 
-    async node(swarm: SwarmRecord, ref: string): Promise<DockerNode> {
-      const nodes = await this.nodes(swarm);
-      return resolveRef(
-        nodes,
-        ref,
-        (node) => node.ID,
-        (node) => node.Description?.Hostname ?? '',
-        'node',
-      );
-    },
+      async node(swarm, ref) {
+        const nodes = await reads.nodes(swarm);
+        return resolveRef(
+          nodes,
+          ref,
+          (node) => node.ID,
+          (node) => node.Description?.Hostname ?? '',
+          'node',
+        );
+      },
 
-    async service(swarm: SwarmRecord, ref: string): Promise<DockerService> {
-      const services = await this.services(swarm);
-      return resolveRef(
-        services,
-        ref,
-        (service) => service.ID,
-        (service) => service.Spec.Name,
-        'service',
-      );
-    },
-  };
+      async service(swarm, ref) {
+        const services = await reads.services(swarm);
+        return resolveRef(
+          services,
+          ref,
+          (service) => service.ID,
+          (service) => service.Spec.Name,
+          'service',
+        );
+      },
+
+      fresh: () => freshReads,
+
+      withFresh: (wanted) => (wanted ? freshReads : cachedReads),
+
+      async observedAt(swarm, options = {}) {
+        if (!cached) return null;
+        const at = await cached.observedAt(swarm, { start: options.start ?? true });
+        return at?.toISOString() ?? null;
+      },
+    };
+    return reads;
+  }
+
+  const cachedReads: SwarmReads = readsOf(false);
+  const freshReads: SwarmReads = readsOf(true);
+  return cachedReads;
 }
-
-export type SwarmReads = ReturnType<typeof createSwarmReads>;

@@ -41,6 +41,8 @@ const SWARM_SELECT = `
          (SELECT array_agg(e.url ORDER BY e.position) FROM swarm_endpoints e WHERE e.swarm_id = s.id) AS endpoint_urls
     FROM swarms s JOIN tenants t ON t.id = s.tenant_id`;
 
+const LOOKUP_TTL_MS = 1000;
+const MAX_RECENT = 10_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function toSwarm(row: SwarmRow): SwarmRecord {
@@ -118,7 +120,12 @@ export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
       throw error;
     }
   }
-  const forgetRemembered = () => lastKnown.clear();
+  /** Lookups answered from memory for a moment (see findSwarm). */
+  const recent = new Map<string, { until: number; value: Promise<SwarmRecord | null> }>();
+  const forgetRemembered = () => {
+    lastKnown.clear();
+    recent.clear();
+  };
 
   const sealContext = (swarmId: string, url: string) => `swarm-endpoint:${swarmId}:${url}`;
 
@@ -186,8 +193,19 @@ export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
     },
 
     /** A swarm by id or name within `tenant` (null: any tenant; a name must then be unique). */
+    /**
+     * A swarm by id or name, answered from memory for up to a second: every read resolves its swarm, and a
+     * database round trip per read would cost more than the read itself. Writes through this process clear it.
+     */
     findSwarm(tenant: string | null, ref: string): Promise<SwarmRecord | null> {
-      return remembered(`find:${tenant ?? '*'}:${ref}`, () => this.findSwarmNow(tenant, ref));
+      const key = `find:${tenant ?? '*'}:${ref}`;
+      const fresh = recent.get(key);
+      if (fresh && fresh.until > Date.now()) return fresh.value;
+      const value = remembered(key, () => this.findSwarmNow(tenant, ref));
+      recent.set(key, { until: Date.now() + LOOKUP_TTL_MS, value });
+      value.catch(() => recent.delete(key));
+      if (recent.size > MAX_RECENT) recent.delete(recent.keys().next().value!);
+      return value;
     },
 
     async findSwarmNow(tenant: string | null, ref: string): Promise<SwarmRecord | null> {

@@ -122,6 +122,192 @@ const CASES: Record<string, { action: string; run: () => Promise<void> }> = {
       );
     },
   },
+  // The node operations' cases are refusals decided before any job is queued, so they leave alpha as it is.
+  cancelJob: {
+    action: 'job.cancel',
+    run: async () => {
+      // A job that exists and has ended: cancelling it changes nothing, and is audited all the same.
+      const jobs = dataOf(
+        await gql<{ jobs: { items: { id: string }[] } }>(
+          lab.app,
+          bot(),
+          '{ jobs(first: 1) { items { id } } }',
+        ),
+      ).jobs.items;
+      const id = jobs[0]?.id ?? '00000000-0000-4000-8000-000000000000';
+      const answer = await gql(
+        lab.app,
+        bot(),
+        'mutation ($id: ID!) { cancelJob(input: { id: $id, reason: "audit test" }) { id state } }',
+        {
+          id,
+        },
+      );
+      if (jobs[0]) assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+      else assert.equal(answer.errors?.[0]?.extensions.code, 'NOT_FOUND');
+    },
+  },
+  setNodeAvailability: {
+    action: 'node.pause',
+    run: async () => {
+      const answer = await gql(
+        lab.app,
+        bot(),
+        'mutation { setNodeAvailability(input: { swarm: "alpha", node: "no-such-node", availability: PAUSE, reason: "audit test" }) { id } }',
+      );
+      assert.equal(answer.errors?.[0]?.extensions.code, 'NOT_FOUND');
+    },
+  },
+  promoteNode: {
+    action: 'node.promote',
+    run: async () => {
+      // A fourth manager is an even number: refused without force.
+      const answer = await gql(
+        lab.app,
+        bot(),
+        'mutation { promoteNode(input: { swarm: "alpha", node: "alpha-w2", reason: "audit test" }) { id } }',
+      );
+      assert.equal(answer.errors?.[0]?.extensions.code, 'QUORUM_AT_RISK');
+    },
+  },
+  demoteNode: {
+    action: 'node.demote',
+    run: async () => {
+      const answer = await gql(
+        lab.app,
+        bot(),
+        'mutation { demoteNode(input: { swarm: "alpha", node: "alpha-m3", reason: "audit test" }) { id } }',
+      );
+      assert.equal(answer.errors?.[0]?.extensions.code, 'QUORUM_AT_RISK');
+    },
+  },
+  updateNodeLabels: {
+    action: 'node.labels.update',
+    run: async () => {
+      const answer = await gql(
+        lab.app,
+        bot(),
+        'mutation { updateNodeLabels(input: { swarm: "alpha", node: "alpha-w2", reason: "audit test" }) { id } }',
+      );
+      assert.equal(answer.errors?.[0]?.extensions.code, 'BAD_INPUT');
+    },
+  },
+  removeNode: {
+    action: 'node.remove',
+    run: async () => {
+      // A Ready node must leave the swarm first (or be removed with force).
+      const answer = await gql(
+        lab.app,
+        bot(),
+        'mutation { removeNode(input: { swarm: "alpha", node: "alpha-w2", reason: "audit test" }) { id } }',
+      );
+      assert.equal(answer.errors?.[0]?.extensions.code, 'CONFLICT');
+    },
+  },
+  // The service operations' cases change nothing on alpha: refusals before any job, and the removal of a
+  // service that does not exist (a job that succeeds without a Docker write).
+  createService: {
+    action: 'service.create',
+    run: async () => {
+      const answer = await gql(
+        lab.app,
+        bot(),
+        'mutation { createService(input: { swarm: "alpha", name: "bad name!", image: "swarmgate/probe:1", reason: "audit test" }) { id } }',
+      );
+      assert.equal(answer.errors?.[0]?.extensions.code, 'BAD_INPUT');
+    },
+  },
+  scaleService: {
+    action: 'service.scale',
+    run: async () => {
+      const answer = await gql(
+        lab.app,
+        bot(),
+        'mutation { scaleService(input: { swarm: "alpha", service: "no-such-service", replicas: 2, reason: "audit test" }) { id } }',
+      );
+      assert.equal(answer.errors?.[0]?.extensions.code, 'NOT_FOUND');
+    },
+  },
+  updateService: {
+    action: 'service.update',
+    run: async () => {
+      const answer = await gql(
+        lab.app,
+        bot(),
+        'mutation { updateService(input: { swarm: "alpha", service: "no-such-service", image: "swarmgate/probe:2", reason: "audit test" }) { id } }',
+      );
+      assert.equal(answer.errors?.[0]?.extensions.code, 'NOT_FOUND');
+    },
+  },
+  rollbackService: {
+    action: 'service.rollback',
+    run: async () => {
+      const answer = await gql(
+        lab.app,
+        bot(),
+        'mutation { rollbackService(input: { swarm: "alpha", service: "no-such-service", reason: "audit test" }) { id } }',
+      );
+      assert.equal(answer.errors?.[0]?.extensions.code, 'NOT_FOUND');
+    },
+  },
+  removeService: {
+    action: 'service.remove',
+    run: async () => {
+      const answer = await gql<{ removeService: { state: string } }>(
+        lab.app,
+        bot(),
+        'mutation { removeService(input: { swarm: "alpha", service: "no-such-service", reason: "audit test" }) { state } }',
+      );
+      assert.equal(dataOf(answer).removeService.state, 'SUCCEEDED');
+    },
+  },
+  // The swarm operations' cases are refusals decided before any engine is asked: no swarm changes.
+  rotateJoinToken: {
+    action: 'swarm.joinToken.rotate',
+    run: async () => {
+      // beta is blue's: red's bot gets NOT_FOUND, audited in red.
+      const answer = await gql(
+        lab.app,
+        bot(),
+        'mutation { rotateJoinToken(input: { swarm: "beta", role: WORKER, reason: "audit test" }) { token } }',
+      );
+      assert.equal(answer.errors?.[0]?.extensions.code, 'NOT_FOUND');
+    },
+  },
+  joinNode: {
+    action: 'swarm.join',
+    run: async () => {
+      // A tcp:// endpoint without its TLS material is refused before any engine is asked.
+      const answer = await gql(
+        lab.app,
+        bot(),
+        'mutation { joinNode(input: { swarm: "alpha", endpoint: { url: "tcp://192.168.77.31:2376" }, reason: "audit test" }) { id } }',
+      );
+      assert.equal(answer.errors?.[0]?.extensions.code, 'BAD_INPUT');
+    },
+  },
+  leaveSwarm: {
+    action: 'swarm.leave',
+    run: async () => {
+      const answer = await gql(
+        lab.app,
+        bot(),
+        'mutation { leaveSwarm(input: { swarm: "alpha", node: "alpha-w2", endpoint: { url: "tcp://192.168.77.15:2376" }, reason: "audit test" }) { id } }',
+      );
+      assert.equal(answer.errors?.[0]?.extensions.code, 'BAD_INPUT');
+    },
+  },
+  initSwarm: {
+    action: 'swarm.init',
+    run: async () => {
+      const answer = await gql(
+        lab.app,
+        bot(),
+        'mutation { initSwarm(input: { name: "audit-init", endpoint: { url: "tcp://192.168.77.32:2376" }, reason: "audit test" }) { id } }',
+      );
+      assert.equal(answer.errors?.[0]?.extensions.code, 'BAD_INPUT');
+    },
+  },
 };
 
 test('every Mutation field has an audit case', () => {

@@ -45,6 +45,73 @@ const CHECKS: Record<string, (lab: RedBlue) => Promise<void>> = {
     );
     assert.deepEqual(asked.data?.swarms, []);
   },
+  auditEvents: async ({ app, tokens }) => {
+    const answer = await gql<{ auditEvents: { items: { tenant: string }[] } }>(
+      app,
+      tokens.redViewer,
+      '{ auditEvents(first: 200) { items { tenant } } }',
+    );
+    assert.ok(answer.data?.auditEvents.items.length, 'red has audit events of its own');
+    assert.deepEqual([...new Set(answer.data?.auditEvents.items.map((event) => event.tenant))], ['red']);
+    const asked = await gql(
+      app,
+      tokens.redAdmin,
+      '{ auditEvents(filter: { tenant: "blue" }) { items { id } } }',
+    );
+    assert.equal(asked.errors?.[0]?.extensions.code, 'FORBIDDEN');
+  },
+  auditIntegrity: async ({ app, tokens }) => {
+    const answer = await gql<{ auditIntegrity: { tenants: { tenant: string }[] } }>(
+      app,
+      tokens.redAdmin,
+      '{ auditIntegrity { ok tenants { tenant } } }',
+    );
+    assert.deepEqual(
+      answer.data?.auditIntegrity.tenants.map((report) => report.tenant),
+      ['red'],
+    );
+    const asked = await gql(app, tokens.redAdmin, '{ auditIntegrity(tenant: "blue") { ok } }');
+    assert.equal(asked.errors?.[0]?.extensions.code, 'FORBIDDEN');
+  },
+  jobs: async ({ app, tokens }) => {
+    // A job of blue's: labels on beta's worker, added and removed again.
+    const job = await gql<{ updateNodeLabels: { id: string } }>(
+      app,
+      tokens.blueAdmin,
+      'mutation { updateNodeLabels(input: { swarm: "beta", node: "beta-w1", add: [{ key: "iso", value: "1" }] }) { id } }',
+    );
+    const id = job.data?.updateNodeLabels.id;
+    assert.ok(id, JSON.stringify(job.errors));
+    await gql(
+      app,
+      tokens.blueAdmin,
+      'mutation { updateNodeLabels(input: { swarm: "beta", node: "beta-w1", remove: ["iso"] }) { id } }',
+    );
+    const red = await gql<{ jobs: { items: { id: string; tenant: string }[] } }>(
+      app,
+      tokens.redViewer,
+      '{ jobs(first: 200) { items { id tenant } } }',
+    );
+    assert.ok(!red.data?.jobs.items.some((item) => item.id === id));
+    assert.ok(red.data?.jobs.items.every((item) => item.tenant === 'red'));
+  },
+  job: async ({ app, tokens }) => {
+    const blue = await gql<{ jobs: { items: { id: string }[] } }>(
+      app,
+      tokens.blueViewer,
+      '{ jobs(first: 1) { items { id } } }',
+    );
+    const id = blue.data?.jobs.items[0]?.id;
+    assert.ok(id, 'blue has a job (see the jobs check)');
+    const answer = await gql<{ job: unknown }>(
+      app,
+      tokens.redAdmin,
+      'query ($id: ID!) { job(id: $id) { id } }',
+      { id },
+    );
+    assert.equal(answer.errors?.[0]?.extensions.code, 'NOT_FOUND');
+    assert.equal(answer.data?.job ?? null, null);
+  },
   swarm: async ({ app, tokens, beta }) => {
     for (const ref of [beta.id, beta.name]) {
       const answer = await gql(

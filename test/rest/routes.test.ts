@@ -32,11 +32,49 @@ const v1Routes = (app: FastifyInstance) =>
 const fill = (path: string, swarm: string) =>
   path.replace(':swarm', encodeURIComponent(swarm)).replace(/:(\w+)/g, 'some-$1');
 
-/** A body the route's schema accepts, so a refusal is about who asks, not what is sent. */
-const validBody = (route: Route) => {
-  if (route.method === 'POST') return { name: 'fresh', endpoints: [{ url: 'unix:///nonexistent' }] };
-  if (route.method === 'PATCH') return { name: 'renamed' };
-  return undefined;
+interface JsonSchema {
+  type?: string | string[];
+  enum?: unknown[];
+  minimum?: number;
+  minItems?: number;
+  required?: string[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+}
+
+/** The smallest value a JSON Schema accepts: required properties only, first enum value, minimum... */
+function exampleOf(schema: JsonSchema): unknown {
+  if (schema.enum) return schema.enum[0];
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  switch (type) {
+    case 'object':
+      return Object.fromEntries(
+        (schema.required ?? []).map((name) => [name, exampleOf(schema.properties?.[name] ?? {})]),
+      );
+    case 'array':
+      return Array.from({ length: schema.minItems ?? 0 }, () => exampleOf(schema.items ?? {}));
+    case 'integer':
+    case 'number':
+      return Math.max(schema.minimum ?? 1, 1);
+    case 'boolean':
+      return false;
+    default:
+      return 'x';
+  }
+}
+
+/** A body the route's own schema accepts, so a refusal is about who asks, not what is sent. */
+const validBody = (app: FastifyInstance, route: Route) => {
+  if (route.method !== 'POST' && route.method !== 'PATCH' && route.method !== 'PUT') return undefined;
+  const document = app.swagger() as {
+    paths: Record<
+      string,
+      Record<string, { requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>
+    >;
+  };
+  const operation = document.paths[toOpenApiPath(route.path)]?.[route.method.toLowerCase()];
+  const schema = operation?.requestBody?.content?.['application/json']?.schema;
+  return schema ? exampleOf(schema) : {};
 };
 
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
@@ -61,7 +99,7 @@ describe('every /v1 route', () => {
   });
   after(() => subject.close());
 
-  test('the route table holds the read API and the registry mutations', () => {
+  test('the route table holds the read API, the registry mutations and the audit log', () => {
     const listed = routes.map((route) => `${route.method} ${route.path}`);
     for (const expected of [
       'GET /v1/me',
@@ -79,6 +117,8 @@ describe('every /v1 route', () => {
       'GET /v1/swarms/:swarm/services',
       'GET /v1/swarms/:swarm/services/:service',
       'GET /v1/swarms/:swarm/tasks',
+      'GET /v1/audit',
+      'GET /v1/audit/integrity',
     ]) {
       assert.ok(listed.includes(expected), `${expected} is missing from ${listed.join(', ')}`);
     }
@@ -115,7 +155,7 @@ describe('every /v1 route', () => {
     assert.ok(swarmRoutes.length >= 12);
     for (const route of swarmRoutes) {
       for (const ref of [theirs.name, theirs.id]) {
-        const body = validBody(route);
+        const body = validBody(subject.app, route);
         const response = await subject.app.inject({
           method: route.method as 'GET',
           url: fill(route.path, ref),
@@ -133,7 +173,7 @@ describe('every /v1 route', () => {
 
   test('answers 404 NOT_FOUND for a swarm that does not exist', async () => {
     for (const route of routes.filter((r) => r.path.includes(':swarm'))) {
-      const body = validBody(route);
+      const body = validBody(subject.app, route);
       const response = await subject.app.inject({
         method: route.method as 'GET',
         url: fill(route.path, 'no-such-swarm'),

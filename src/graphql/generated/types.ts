@@ -226,6 +226,72 @@ export type Mutation = {
    * a rolling update stops following; Docker's own update is not reverted). Operator or the job's owner.
    */
   cancelJob: Job;
+  /**
+   * `docker node update --availability` (operator). ACTIVE and PAUSE answer once done; DRAIN is a job that ends when
+   * no task runs on the node any more (progress: tasks left), or fails after `timeoutSeconds`.
+   */
+  setNodeAvailability: Job;
+  /**
+   * `docker node promote` (admin), as a job that ends when the node is a reachable manager. Refused with
+   * QUORUM_AT_RISK when it would leave an even number of managers (unless `force`) or lose quorum (always).
+   */
+  promoteNode: Job;
+  /**
+   * `docker node demote` (admin, needs a reason), as a job that ends when the node is a worker. Refused with
+   * QUORUM_AT_RISK when it would lose quorum given the managers reachable now (even with `force`), or leave an even
+   * number of managers (unless `force`).
+   */
+  demoteNode: Job;
+  /** `docker node update --label-add/--label-rm` (operator); answers once done. Other labels are kept. */
+  updateNodeLabels: Job;
+  /**
+   * `docker node rm` (admin, needs a reason), as a job. A node that is not Down is refused (CONFLICT: make it leave
+   * the swarm first) unless `force`; a manager is always refused: demote it first. A node already gone succeeds.
+   */
+  removeNode: Job;
+  /**
+   * Creates a service, as `docker service create` (the image is never resolved against a registry). A job: it
+   * ends when the desired tasks run; IMAGE_MISSING when nodes reject them with "No such image". The same name
+   * with the same spec again succeeds with the existing service (operator).
+   */
+  createService: Job;
+  /** Sets a replicated service's replicas; the job ends when that many tasks run (operator). */
+  scaleService: Job;
+  /**
+   * A rolling update: changes the image, environment, labels or update settings, then follows Docker's
+   * UpdateStatus to completed (succeeded), paused (failed, with Docker's message) or rolled back (failed).
+   * Progress is per task of the new spec. IMAGE_MISSING names the nodes that lack the image (operator).
+   */
+  updateService: Job;
+  /** Rolls back to the service's previous spec (Docker's PreviousSpec) and follows it to rollback_completed (operator). */
+  rollbackService: Job;
+  /** Removes a service; a service that is already gone is success (operator). */
+  removeService: Job;
+  /**
+   * Rotates a join token (`docker swarm join-token --rotate`), admin, with a reason. Nodes already joined are
+   * unaffected. The new token is never stored with the job or the audit: with `reveal: true` the payload's `token`
+   * is read from the swarm once the job succeeded (audited as `swarm.joinTokens.read`); otherwise read
+   * `Swarm.joinTokens` later.
+   */
+  rotateJoinToken: RotateJoinTokenPayload;
+  /**
+   * Joins an engine to the swarm (`docker swarm join`) as a job: fetches the role's token from a manager, calls the
+   * joining engine and waits until the node is Ready. Operator for workers; admin with a reason for managers.
+   * Fails with ALREADY_IN_SWARM when the engine is in a swarm already, JOIN_TIMEOUT (naming the ports to open) when
+   * it cannot reach the managers.
+   */
+  joinNode: Job;
+  /**
+   * Makes a node's engine leave the swarm (`docker swarm leave`) as a job that ends when the swarm shows the node
+   * Down (admin). A manager leaves only with `force: true` and never when the quorum guard refuses it. Removing the
+   * Down node afterwards is `removeNode`.
+   */
+  leaveSwarm: Job;
+  /**
+   * Creates a new swarm on an engine that is in none (`docker swarm init`) and registers it in the caller's tenant
+   * (admin). A quick job: it usually answers finished, with the new swarm's id in its result.
+   */
+  initSwarm: Job;
   /** Registers a running swarm by one or more of its manager endpoints (admin). */
   registerSwarm: SwarmPayload;
   /** Renames a swarm, replaces its labels or its endpoints (admin). */
@@ -237,6 +303,76 @@ export type Mutation = {
 /** Every mutation is declared in the schema file of its domain (extend type Mutation). */
 export type MutationCancelJobArgs = {
   input: CancelJobInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationSetNodeAvailabilityArgs = {
+  input: SetNodeAvailabilityInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationPromoteNodeArgs = {
+  input: PromoteNodeInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationDemoteNodeArgs = {
+  input: DemoteNodeInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationUpdateNodeLabelsArgs = {
+  input: UpdateNodeLabelsInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationRemoveNodeArgs = {
+  input: RemoveNodeInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationCreateServiceArgs = {
+  input: CreateServiceInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationScaleServiceArgs = {
+  input: ScaleServiceInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationUpdateServiceArgs = {
+  input: UpdateServiceInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationRollbackServiceArgs = {
+  input: RollbackServiceInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationRemoveServiceArgs = {
+  input: RemoveServiceInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationRotateJoinTokenArgs = {
+  input: RotateJoinTokenInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationJoinNodeArgs = {
+  input: JoinNodeInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationLeaveSwarmArgs = {
+  input: LeaveSwarmInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationInitSwarmArgs = {
+  input: InitSwarmInput;
 };
 
 /** Every mutation is declared in the schema file of its domain (extend type Mutation). */
@@ -261,11 +397,22 @@ export type Subscription = {
   auditEventAdded: AuditEvent;
   /** The job's state and progress as they change. */
   jobUpdated: Job;
+  /**
+   * Docker's swarm events (node, service, secret and config: create, update, remove) of a swarm of the caller's tenant,
+   * by id or name (another tenant's swarm is NOT_FOUND), as its managers report them; each event once, whichever gateway
+   * instance watches the swarm. Needs the viewer role.
+   */
+  swarmEvents: SwarmEvent;
 };
 
 /** Every subscription is declared in the schema file of its domain (extend type Subscription). */
 export type SubscriptionJobUpdatedArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** Every subscription is declared in the schema file of its domain (extend type Subscription). */
+export type SubscriptionSwarmEventsArgs = {
+  swarm: Scalars['String']['input'];
 };
 
 export type Label = {
@@ -437,6 +584,58 @@ export type NodeConnection = {
   pageInfo: PageInfo;
 };
 
+export type SetNodeAvailabilityInput = {
+  /** Swarm id or name. */
+  swarm: Scalars['String']['input'];
+  /** Node ID, unique ID prefix or hostname. */
+  node: Scalars['String']['input'];
+  availability: NodeAvailability;
+  /** DRAIN only: how long to wait for the node's tasks to move before the job fails (default 600). */
+  timeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type PromoteNodeInput = {
+  swarm: Scalars['String']['input'];
+  node: Scalars['String']['input'];
+  /** Accept an even number of managers afterwards (audited as forced). Never accepts losing quorum. */
+  force?: InputMaybe<Scalars['Boolean']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type DemoteNodeInput = {
+  swarm: Scalars['String']['input'];
+  node: Scalars['String']['input'];
+  /** Accept an even number of managers afterwards (audited as forced). Never accepts losing quorum. */
+  force?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Required: why the manager is demoted. */
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateNodeLabelsInput = {
+  swarm: Scalars['String']['input'];
+  node: Scalars['String']['input'];
+  /** Labels to set (added, or replaced when the key exists). */
+  add?: InputMaybe<Array<LabelInput>>;
+  /** Keys of labels to remove; a key the node does not have is ignored. */
+  remove?: InputMaybe<Array<Scalars['String']['input']>>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RemoveNodeInput = {
+  swarm: Scalars['String']['input'];
+  node: Scalars['String']['input'];
+  /** Remove a node that is not Down (as `docker node rm --force`). Never removes a manager. */
+  force?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Required: why the node is removed. */
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type ServiceMode = 'REPLICATED' | 'GLOBAL';
 
 export type ServiceFilter = {
@@ -495,6 +694,210 @@ export type ServiceConnection = {
   pageInfo: PageInfo;
 };
 
+/** What a task failure does to a rolling update (Docker's FailureAction). */
+export type UpdateFailureAction =
+  | 'PAUSE'
+  | 'CONTINUE'
+  /** Not allowed in a rollback configuration. */
+  | 'ROLLBACK';
+
+/** Whether a task's replacement starts after (STOP_FIRST) or before (START_FIRST) it is stopped. */
+export type UpdateOrder = 'STOP_FIRST' | 'START_FIRST';
+
+export type PortProtocol = 'TCP' | 'UDP' | 'SCTP';
+
+export type PortPublishMode = 'INGRESS' | 'HOST';
+
+/** How Docker rolls out a new spec (or rolls back). Fields left out take the docker CLI's defaults. */
+export type UpdateConfigInput = {
+  /** Tasks updated at once; 0 = all at once. Default 1. */
+  parallelism?: InputMaybe<Scalars['Int']['input']>;
+  /** Pause between batches, in seconds. Default 0. */
+  delaySeconds?: InputMaybe<Scalars['Float']['input']>;
+  /** Default PAUSE. */
+  failureAction?: InputMaybe<UpdateFailureAction>;
+  /** Default STOP_FIRST. */
+  order?: InputMaybe<UpdateOrder>;
+  /** How long each updated task is watched for failure, in seconds; 0 = Docker's default (5). */
+  monitorSeconds?: InputMaybe<Scalars['Float']['input']>;
+  /** Share of tasks (0 to 1) that may fail during the update before failureAction applies. Default 0. */
+  maxFailureRatio?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type PortInput = {
+  targetPort: Scalars['Int']['input'];
+  /** Left out: Docker picks one (ingress mode). */
+  publishedPort?: InputMaybe<Scalars['Int']['input']>;
+  protocol?: InputMaybe<PortProtocol>;
+  publishMode?: InputMaybe<PortPublishMode>;
+};
+
+export type CreateServiceInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+  /** Used as given: never resolved against a registry, so it must be present on the nodes. */
+  image: Scalars['String']['input'];
+  mode?: InputMaybe<ServiceMode>;
+  /** REPLICATED only; default 1. */
+  replicas?: InputMaybe<Scalars['Int']['input']>;
+  /** KEY=VALUE entries. */
+  env?: InputMaybe<Array<Scalars['String']['input']>>;
+  labels?: InputMaybe<Array<LabelInput>>;
+  /** Placement constraints, e.g. node.role==worker, node.labels.zone==a. */
+  constraints?: InputMaybe<Array<Scalars['String']['input']>>;
+  updateConfig?: InputMaybe<UpdateConfigInput>;
+  rollbackConfig?: InputMaybe<UpdateConfigInput>;
+  ports?: InputMaybe<Array<PortInput>>;
+  /** Replaces the image's entrypoint. */
+  command?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Arguments (the image's CMD when left out). */
+  args?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** How long the job waits for the tasks to run; default 120. */
+  timeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ScaleServiceInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** Service id, unique id prefix or name. */
+  service: Scalars['String']['input'];
+  replicas: Scalars['Int']['input'];
+  /** How long the job waits for the tasks; default 120. */
+  timeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateServiceInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** Service id, unique id prefix or name. */
+  service: Scalars['String']['input'];
+  /** The new image, used as given (never resolved against a registry). */
+  image?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the environment: KEY=VALUE entries. */
+  env?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Replaces the service's labels. */
+  labels?: InputMaybe<Array<LabelInput>>;
+  /** Changes only the settings given; they apply to this update already. */
+  updateConfig?: InputMaybe<UpdateConfigInput>;
+  /** How long the job follows the update; default 600. */
+  timeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RollbackServiceInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** Service id, unique id prefix or name. */
+  service: Scalars['String']['input'];
+  /** How long the job follows the rollback; default 600. */
+  timeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RemoveServiceInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** Service id, unique id prefix or name. */
+  service: Scalars['String']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** One change of a swarm's object, as Docker reports it (`docker events --filter scope=swarm`). */
+export type SwarmEvent = {
+  __typename?: 'SwarmEvent';
+  swarmId: Scalars['ID']['output'];
+  /** node, service, secret or config */
+  type: Scalars['String']['output'];
+  /** create, update or remove */
+  action: Scalars['String']['output'];
+  /** The object's ID. */
+  actorId: Scalars['String']['output'];
+  /** The object's name (a node's hostname). */
+  actorName?: Maybe<Scalars['String']['output']>;
+  /** Docker's attributes as JSON, e.g. {"name":"alpha-w2","availability.old":"active","availability.new":"drain"}. */
+  attributes: Scalars['String']['output'];
+  /** When the change was made (for remove: when the manager saw it). */
+  time: Scalars['DateTime']['output'];
+};
+
+export type RotateJoinTokenInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** Which token: the worker's or the manager's. */
+  role: NodeRole;
+  /** Return the new token in the payload (admin; the read is audited). Default false. */
+  reveal?: InputMaybe<Scalars['Boolean']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RotateJoinTokenPayload = {
+  __typename?: 'RotateJoinTokenPayload';
+  job: Job;
+  /**
+   * The new token, read from the swarm after the job succeeded; null unless `reveal` was true and the job ended
+   * succeeded within the wait. Secret: never log it.
+   */
+  token?: Maybe<Scalars['String']['output']>;
+};
+
+export type JoinNodeInput = {
+  /** Id or name of the swarm to join. */
+  swarm: Scalars['String']['input'];
+  /** The joining engine's API: tcp://ADDR:2376 with TLS material, or its unix socket. */
+  endpoint: EngineEndpointInput;
+  role?: NodeRole;
+  /** The address the node advertises to the swarm; default: the endpoint's IP address, else Docker's choice. */
+  advertiseAddress?: InputMaybe<Scalars['String']['input']>;
+  /** Where the node listens for swarm traffic; default 0.0.0.0:2377. */
+  listenAddress?: InputMaybe<Scalars['String']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type LeaveSwarmInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** Node ID, unique ID prefix or hostname. */
+  node: Scalars['String']['input'];
+  /** The leaving node's own engine API (leave acts on the engine itself). */
+  endpoint: EngineEndpointInput;
+  /** Needed for a manager (as `docker swarm leave --force`); the quorum guard still applies. */
+  force?: InputMaybe<Scalars['Boolean']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type InitSwarmInput = {
+  /** The name the new swarm is registered under in the caller's tenant. */
+  name: Scalars['String']['input'];
+  /** The engine that becomes the first manager; it must be in no swarm. */
+  endpoint: EngineEndpointInput;
+  /** The address the manager advertises (IP or interface); default: the endpoint's IP address, else Docker's choice. */
+  advertiseAddress?: InputMaybe<Scalars['String']['input']>;
+  /** Where the manager listens for swarm traffic; default 0.0.0.0:2377. */
+  listenAddress?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * Lock managers' raft keys at rest (`--autolock`). The unlock key is neither stored nor returned: read it on the
+   * manager with `docker swarm unlock-key`.
+   */
+  autolock?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Validity of node certificates (`--cert-expiry`), in seconds; at least 3600. Default Docker's (90 days). */
+  certExpirySeconds?: InputMaybe<Scalars['Int']['input']>;
+  /** Registry labels of the new swarm, as registerSwarm's. */
+  labels?: InputMaybe<Array<LabelInput>>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type Swarm = {
   __typename?: 'Swarm';
   id: Scalars['ID']['output'];
@@ -525,32 +928,44 @@ export type Swarm = {
   tasks?: Maybe<TaskConnection>;
   /** The join commands' tokens (admin only; each read is audited). */
   joinTokens?: Maybe<JoinTokens>;
+  /**
+   * When a manager last confirmed the state that this swarm's nodes, services and tasks are read from (the gateway
+   * keeps it current from the swarm's events). Old while no manager can be watched, when reads go to the managers
+   * directly; null when the gateway keeps no state (cache off) or has not synced it yet. `fresh: true` on nodes, node,
+   * services, service and tasks asks a manager instead of the state.
+   */
+  observedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
 export type SwarmNodesArgs = {
   filter?: InputMaybe<NodeFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
+  fresh?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type SwarmNodeArgs = {
   ref: Scalars['String']['input'];
+  fresh?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type SwarmServicesArgs = {
   filter?: InputMaybe<ServiceFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
+  fresh?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type SwarmServiceArgs = {
   ref: Scalars['String']['input'];
+  fresh?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type SwarmTasksArgs = {
   filter?: InputMaybe<TaskFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
+  fresh?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type SwarmState =
@@ -845,6 +1260,11 @@ export type ResolversTypes = {
   NodeConnection: ResolverTypeWrapper<
     Omit<NodeConnection, 'items'> & { items: Array<ResolversTypes['Node']> }
   >;
+  SetNodeAvailabilityInput: SetNodeAvailabilityInput;
+  PromoteNodeInput: PromoteNodeInput;
+  DemoteNodeInput: DemoteNodeInput;
+  UpdateNodeLabelsInput: UpdateNodeLabelsInput;
+  RemoveNodeInput: RemoveNodeInput;
   ServiceMode: ServiceMode;
   ServiceFilter: ServiceFilter;
   Service: ResolverTypeWrapper<ServiceView>;
@@ -853,6 +1273,25 @@ export type ResolversTypes = {
   ServiceConnection: ResolverTypeWrapper<
     Omit<ServiceConnection, 'items'> & { items: Array<ResolversTypes['Service']> }
   >;
+  UpdateFailureAction: UpdateFailureAction;
+  UpdateOrder: UpdateOrder;
+  PortProtocol: PortProtocol;
+  PortPublishMode: PortPublishMode;
+  UpdateConfigInput: UpdateConfigInput;
+  PortInput: PortInput;
+  CreateServiceInput: CreateServiceInput;
+  ScaleServiceInput: ScaleServiceInput;
+  UpdateServiceInput: UpdateServiceInput;
+  RollbackServiceInput: RollbackServiceInput;
+  RemoveServiceInput: RemoveServiceInput;
+  SwarmEvent: ResolverTypeWrapper<SwarmEvent>;
+  RotateJoinTokenInput: RotateJoinTokenInput;
+  RotateJoinTokenPayload: ResolverTypeWrapper<
+    Omit<RotateJoinTokenPayload, 'job'> & { job: ResolversTypes['Job'] }
+  >;
+  JoinNodeInput: JoinNodeInput;
+  LeaveSwarmInput: LeaveSwarmInput;
+  InitSwarmInput: InitSwarmInput;
   Swarm: ResolverTypeWrapper<SwarmRecord>;
   SwarmState: SwarmState;
   SwarmStatus: ResolverTypeWrapper<SwarmStatus>;
@@ -911,11 +1350,29 @@ export type ResolversParentTypes = {
   Resources: Resources;
   Float: Scalars['Float']['output'];
   NodeConnection: Omit<NodeConnection, 'items'> & { items: Array<ResolversParentTypes['Node']> };
+  SetNodeAvailabilityInput: SetNodeAvailabilityInput;
+  PromoteNodeInput: PromoteNodeInput;
+  DemoteNodeInput: DemoteNodeInput;
+  UpdateNodeLabelsInput: UpdateNodeLabelsInput;
+  RemoveNodeInput: RemoveNodeInput;
   ServiceFilter: ServiceFilter;
   Service: ServiceView;
   UpdateStatus: UpdateStatus;
   Port: Port;
   ServiceConnection: Omit<ServiceConnection, 'items'> & { items: Array<ResolversParentTypes['Service']> };
+  UpdateConfigInput: UpdateConfigInput;
+  PortInput: PortInput;
+  CreateServiceInput: CreateServiceInput;
+  ScaleServiceInput: ScaleServiceInput;
+  UpdateServiceInput: UpdateServiceInput;
+  RollbackServiceInput: RollbackServiceInput;
+  RemoveServiceInput: RemoveServiceInput;
+  SwarmEvent: SwarmEvent;
+  RotateJoinTokenInput: RotateJoinTokenInput;
+  RotateJoinTokenPayload: Omit<RotateJoinTokenPayload, 'job'> & { job: ResolversParentTypes['Job'] };
+  JoinNodeInput: JoinNodeInput;
+  LeaveSwarmInput: LeaveSwarmInput;
+  InitSwarmInput: InitSwarmInput;
   Swarm: SwarmRecord;
   SwarmStatus: SwarmStatus;
   EndpointStatus: EndpointStatus;
@@ -1066,6 +1523,90 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationCancelJobArgs, 'input'>
   >;
+  setNodeAvailability?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationSetNodeAvailabilityArgs, 'input'>
+  >;
+  promoteNode?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationPromoteNodeArgs, 'input'>
+  >;
+  demoteNode?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationDemoteNodeArgs, 'input'>
+  >;
+  updateNodeLabels?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationUpdateNodeLabelsArgs, 'input'>
+  >;
+  removeNode?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRemoveNodeArgs, 'input'>
+  >;
+  createService?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCreateServiceArgs, 'input'>
+  >;
+  scaleService?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationScaleServiceArgs, 'input'>
+  >;
+  updateService?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationUpdateServiceArgs, 'input'>
+  >;
+  rollbackService?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRollbackServiceArgs, 'input'>
+  >;
+  removeService?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRemoveServiceArgs, 'input'>
+  >;
+  rotateJoinToken?: Resolver<
+    ResolversTypes['RotateJoinTokenPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRotateJoinTokenArgs, 'input'>
+  >;
+  joinNode?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationJoinNodeArgs, 'input'>
+  >;
+  leaveSwarm?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationLeaveSwarmArgs, 'input'>
+  >;
+  initSwarm?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationInitSwarmArgs, 'input'>
+  >;
   registerSwarm?: Resolver<
     ResolversTypes['SwarmPayload'],
     ParentType,
@@ -1102,6 +1643,13 @@ export type SubscriptionResolvers<
     ParentType,
     ContextType,
     RequireFields<SubscriptionJobUpdatedArgs, 'id'>
+  >;
+  swarmEvents?: SubscriptionResolver<
+    ResolversTypes['SwarmEvent'],
+    'swarmEvents',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionSwarmEventsArgs, 'swarm'>
   >;
 };
 
@@ -1298,6 +1846,28 @@ export type ServiceConnectionResolvers<
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
 };
 
+export type SwarmEventResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['SwarmEvent'] = ResolversParentTypes['SwarmEvent'],
+> = {
+  swarmId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  attributes?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  time?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type RotateJoinTokenPayloadResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['RotateJoinTokenPayload'] =
+    ResolversParentTypes['RotateJoinTokenPayload'],
+> = {
+  job?: Resolver<ResolversTypes['Job'], ParentType, ContextType>;
+  token?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type SwarmResolvers<
   ContextType = GraphqlContext,
   ParentType extends ResolversParentTypes['Swarm'] = ResolversParentTypes['Swarm'],
@@ -1317,33 +1887,34 @@ export type SwarmResolvers<
     Maybe<ResolversTypes['NodeConnection']>,
     ParentType,
     ContextType,
-    RequireFields<SwarmNodesArgs, 'first'>
+    RequireFields<SwarmNodesArgs, 'first' | 'fresh'>
   >;
   node?: Resolver<
     Maybe<ResolversTypes['Node']>,
     ParentType,
     ContextType,
-    RequireFields<SwarmNodeArgs, 'ref'>
+    RequireFields<SwarmNodeArgs, 'ref' | 'fresh'>
   >;
   services?: Resolver<
     Maybe<ResolversTypes['ServiceConnection']>,
     ParentType,
     ContextType,
-    RequireFields<SwarmServicesArgs, 'first'>
+    RequireFields<SwarmServicesArgs, 'first' | 'fresh'>
   >;
   service?: Resolver<
     Maybe<ResolversTypes['Service']>,
     ParentType,
     ContextType,
-    RequireFields<SwarmServiceArgs, 'ref'>
+    RequireFields<SwarmServiceArgs, 'ref' | 'fresh'>
   >;
   tasks?: Resolver<
     Maybe<ResolversTypes['TaskConnection']>,
     ParentType,
     ContextType,
-    RequireFields<SwarmTasksArgs, 'first'>
+    RequireFields<SwarmTasksArgs, 'first' | 'fresh'>
   >;
   joinTokens?: Resolver<Maybe<ResolversTypes['JoinTokens']>, ParentType, ContextType>;
+  observedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
 export type SwarmStatusResolvers<
@@ -1488,6 +2059,8 @@ export type Resolvers<ContextType = GraphqlContext> = {
   UpdateStatus?: UpdateStatusResolvers<ContextType>;
   Port?: PortResolvers<ContextType>;
   ServiceConnection?: ServiceConnectionResolvers<ContextType>;
+  SwarmEvent?: SwarmEventResolvers<ContextType>;
+  RotateJoinTokenPayload?: RotateJoinTokenPayloadResolvers<ContextType>;
   Swarm?: SwarmResolvers<ContextType>;
   SwarmStatus?: SwarmStatusResolvers<ContextType>;
   EndpointStatus?: EndpointStatusResolvers<ContextType>;

@@ -8,12 +8,13 @@ import { Node, Service, Task } from './objects.ts';
 import { Query } from './query.ts';
 import { serviceMutations } from './service-ops.ts';
 import { swarmMutations } from './swarm-ops.ts';
+import { stateSubscriptions, swarmStateFields } from './state.ts';
 import { Swarm } from './swarm.ts';
 
 export const resolvers: Resolvers = {
   Query: { ...Query, ...auditQueries, ...jobQueries },
   Mutation: { ...Mutation, ...jobMutations, ...swarmMutations, ...nodeMutations, ...serviceMutations },
-  Swarm,
+  Swarm: { ...Swarm, ...swarmStateFields },
   Node,
   Service,
   Task,
@@ -22,4 +23,6 @@ export const resolvers: Resolvers = {
 };
 
 /** Subscriptions run with mercurius's subscription context, not the per-request one. */
-export const subscriptionResolvers = { Subscription: { ...Subscription, ...jobSubscriptions } };
+export const subscriptionResolvers = {
+  Subscription: { ...Subscription, ...jobSubscriptions, ...stateSubscriptions },
+};

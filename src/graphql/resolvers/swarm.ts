@@ -19,10 +19,14 @@ export const Swarm: SwarmResolvers = {
   status: (swarm, _args, { reads }) => swarmStatus(reads, swarm),
   info: async (swarm, _args, { reads }) => toSwarmInfoView((await reads.info(swarm)).Swarm),
   quorum: async (swarm, _args, { reads }) => quorumOf(await reads.nodes(swarm)),
-  nodes: (swarm, { filter, first, after }, { reads }) => listNodes(reads, swarm, filter, first, after),
-  node: (swarm, { ref }, { reads }) => getNode(reads, swarm, ref),
-  services: (swarm, { filter, first, after }, { reads }) => listServices(reads, swarm, filter, first, after),
-  service: (swarm, { ref }, { reads }) => getService(reads, swarm, ref),
-  tasks: (swarm, { filter, first, after }, { reads }) => listTasks(reads, swarm, filter, first, after),
+  // `fresh: true` asks a manager instead of the gateway's event-fed state.
+  nodes: (swarm, { filter, first, after, fresh }, { reads }) =>
+    listNodes(reads.withFresh(fresh), swarm, filter, first, after),
+  node: (swarm, { ref, fresh }, { reads }) => getNode(reads.withFresh(fresh), swarm, ref),
+  services: (swarm, { filter, first, after, fresh }, { reads }) =>
+    listServices(reads.withFresh(fresh), swarm, filter, first, after),
+  service: (swarm, { ref, fresh }, { reads }) => getService(reads.withFresh(fresh), swarm, ref),
+  tasks: (swarm, { filter, first, after, fresh }, { reads }) =>
+    listTasks(reads.withFresh(fresh), swarm, filter, first, after),
   joinTokens: (swarm, _args, { reads, deps, operation }) => readJoinTokens(deps, operation, reads, swarm),
 };

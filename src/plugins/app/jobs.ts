@@ -35,7 +35,7 @@ export default fp<JobsPluginOptions>(
       if (problem) throw new Error(problem);
     }
     const repository = createJobRepository(app.pg, createSealer(options.secretKey));
-    const queue = createJobQueue(options.redisUrl);
+    const queue = createJobQueue(options.redisUrl, options.jobs.queuePrefix);
     const publish = (job: JobRecord) => {
       app.events.publish(jobTopic(job.id), { jobUpdated: job });
       if (job.finishedAt)
@@ -59,6 +59,7 @@ export default fp<JobsPluginOptions>(
         },
         {
           redisUrl: options.redisUrl,
+          queuePrefix: options.jobs.queuePrefix,
           concurrency: options.jobs.concurrency,
           lockDurationMs: options.jobs.lockMs,
         },

@@ -2,10 +2,11 @@
 import type { FastifyInstance } from 'fastify';
 import { getNode } from '../../../queries/swarm-queries.ts';
 import type { V1Context } from '../index.ts';
-import { nodeParams, nodeSchema, problemResponses } from '../schemas.ts';
+import { freshQueryProperty } from '../swarms/fresh-query.ts';
+import { closedObject, nodeParams, nodeSchema, problemResponses } from '../schemas.ts';
 
 export default function getNodeRoute(app: FastifyInstance, { readsOf }: V1Context): void {
-  app.get<{ Params: { swarm: string; node: string } }>(
+  app.get<{ Params: { swarm: string; node: string }; Querystring: { fresh?: boolean } }>(
     '/swarms/:swarm/nodes/:node',
     {
       schema: {
@@ -14,12 +15,14 @@ export default function getNodeRoute(app: FastifyInstance, { readsOf }: V1Contex
         summary: 'Get a node by ID, unique ID prefix or hostname (`docker node inspect`)',
         description: 'An ID prefix shared by several nodes is BAD_INPUT, as the docker CLI refuses it.',
         params: nodeParams,
+        querystring: closedObject({ ...freshQueryProperty }),
         response: { 200: nodeSchema, ...problemResponses(400, 404, 503) },
       },
     },
     async (request) => {
       const reads = readsOf(request);
-      return getNode(reads, await reads.getSwarm(request.params.swarm), request.params.node);
+      const swarm = await reads.getSwarm(request.params.swarm);
+      return getNode(reads.withFresh(request.query.fresh), swarm, request.params.node);
     },
   );
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { listNodes, type NodeFilter } from '../../../queries/swarm-queries.ts';
 import type { V1Context } from '../index.ts';
+import { freshQueryProperty } from '../swarms/fresh-query.ts';
 import {
   closedObject,
   labelFilterProperty,
@@ -12,7 +13,7 @@ import {
   swarmParams,
 } from '../schemas.ts';
 
-type Query = NodeFilter & { first?: number; after?: string };
+type Query = NodeFilter & { first?: number; after?: string; fresh?: boolean };
 
 export default function listNodesRoute(app: FastifyInstance, { readsOf }: V1Context): void {
   app.get<{ Params: { swarm: string }; Querystring: Query }>(
@@ -29,6 +30,7 @@ export default function listNodesRoute(app: FastifyInstance, { readsOf }: V1Cont
           state: { type: 'string', enum: ['UNKNOWN', 'DOWN', 'READY', 'DISCONNECTED'] },
           label: labelFilterProperty,
           ...pageQueryProperties,
+          ...freshQueryProperty,
         }),
         response: {
           200: pageOf('A page of nodes, by hostname', nodeSchema),
@@ -39,8 +41,8 @@ export default function listNodesRoute(app: FastifyInstance, { readsOf }: V1Cont
     async (request) => {
       const reads = readsOf(request);
       const swarm = await reads.getSwarm(request.params.swarm);
-      const { first, after, ...filter } = request.query;
-      return listNodes(reads, swarm, filter, first, after);
+      const { first, after, fresh, ...filter } = request.query;
+      return listNodes(reads.withFresh(fresh), swarm, filter, first, after);
     },
   );
 }

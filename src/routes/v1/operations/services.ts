@@ -2,8 +2,23 @@
 // Location, or 200 with the job when a quick operation already ended.
 import type { FastifyInstance } from 'fastify';
 import type { V1Context } from '../index.ts';
+import createServiceRoute from './service-create.ts';
+import removeServiceRoute from './service-remove.ts';
+import rollbackServiceRoute from './service-rollback.ts';
+import scaleServiceRoute from './service-scale.ts';
+import updateServiceRoute from './service-update.ts';
 
 export default async function serviceOperationRoutes(
-  _app: FastifyInstance,
-  _context: V1Context,
-): Promise<void> {}
+  app: FastifyInstance,
+  context: V1Context,
+): Promise<void> {
+  for (const route of [
+    createServiceRoute,
+    scaleServiceRoute,
+    updateServiceRoute,
+    rollbackServiceRoute,
+    removeServiceRoute,
+  ]) {
+    await app.register(route, context);
+  }
+}

@@ -2,8 +2,12 @@
 // Location, or 200 with the job when a quick operation already ended.
 import type { FastifyInstance } from 'fastify';
 import type { V1Context } from '../index.ts';
+import initSwarm from './swarm-init.ts';
+import joinNode from './swarm-join-node.ts';
+import leaveSwarm from './swarm-leave.ts';
+import rotateJoinToken from './swarm-rotate-join-token.ts';
 
-export default async function swarmOperationRoutes(
-  _app: FastifyInstance,
-  _context: V1Context,
-): Promise<void> {}
+export default async function swarmOperationRoutes(app: FastifyInstance, context: V1Context): Promise<void> {
+  for (const endpoint of [rotateJoinToken, joinNode, leaveSwarm, initSwarm])
+    await app.register(endpoint, context);
+}

@@ -2,10 +2,11 @@
 import type { FastifyInstance } from 'fastify';
 import { getService } from '../../../queries/swarm-queries.ts';
 import type { V1Context } from '../index.ts';
-import { problemResponses, serviceParams, serviceSchema } from '../schemas.ts';
+import { freshQueryProperty } from '../swarms/fresh-query.ts';
+import { closedObject, problemResponses, serviceParams, serviceSchema } from '../schemas.ts';
 
 export default function getServiceRoute(app: FastifyInstance, { readsOf }: V1Context): void {
-  app.get<{ Params: { swarm: string; service: string } }>(
+  app.get<{ Params: { swarm: string; service: string }; Querystring: { fresh?: boolean } }>(
     '/swarms/:swarm/services/:service',
     {
       schema: {
@@ -13,12 +14,14 @@ export default function getServiceRoute(app: FastifyInstance, { readsOf }: V1Con
         tags: ['services'],
         summary: 'Get a service by ID, unique ID prefix or name (`docker service inspect`)',
         params: serviceParams,
+        querystring: closedObject({ ...freshQueryProperty }),
         response: { 200: serviceSchema, ...problemResponses(400, 404, 503) },
       },
     },
     async (request) => {
       const reads = readsOf(request);
-      return getService(reads, await reads.getSwarm(request.params.swarm), request.params.service);
+      const swarm = await reads.getSwarm(request.params.swarm);
+      return getService(reads.withFresh(request.query.fresh), swarm, request.params.service);
     },
   );
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { listServices, type ServiceFilter } from '../../../queries/swarm-queries.ts';
 import type { V1Context } from '../index.ts';
+import { freshQueryProperty } from '../swarms/fresh-query.ts';
 import {
   closedObject,
   labelFilterProperty,
@@ -12,7 +13,7 @@ import {
   swarmParams,
 } from '../schemas.ts';
 
-type Query = ServiceFilter & { first?: number; after?: string };
+type Query = ServiceFilter & { first?: number; after?: string; fresh?: boolean };
 
 export default function listServicesRoute(app: FastifyInstance, { readsOf }: V1Context): void {
   app.get<{ Params: { swarm: string }; Querystring: Query }>(
@@ -28,6 +29,7 @@ export default function listServicesRoute(app: FastifyInstance, { readsOf }: V1C
           mode: { type: 'string', enum: ['REPLICATED', 'GLOBAL'] },
           label: labelFilterProperty,
           ...pageQueryProperties,
+          ...freshQueryProperty,
         }),
         response: {
           200: pageOf('A page of services, by name', serviceSchema),
@@ -38,8 +40,8 @@ export default function listServicesRoute(app: FastifyInstance, { readsOf }: V1C
     async (request) => {
       const reads = readsOf(request);
       const swarm = await reads.getSwarm(request.params.swarm);
-      const { first, after, ...filter } = request.query;
-      return listServices(reads, swarm, filter, first, after);
+      const { first, after, fresh, ...filter } = request.query;
+      return listServices(reads.withFresh(fresh), swarm, filter, first, after);
     },
   );
 }

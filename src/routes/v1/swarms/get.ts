@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { toSwarmView } from '../../../queries/views.ts';
 import type { V1Context } from '../index.ts';
 import { problemResponses, swarmParams, swarmSchema } from '../schemas.ts';
+import { withObservedAt } from './observed-at.ts';
 
 export default function getSwarmRoute(app: FastifyInstance, { readsOf }: V1Context): void {
   app.get<{ Params: { swarm: string } }>(
@@ -13,9 +14,14 @@ export default function getSwarmRoute(app: FastifyInstance, { readsOf }: V1Conte
         tags: ['swarms'],
         summary: 'Get a swarm by id or name',
         params: swarmParams,
-        response: { 200: swarmSchema, ...problemResponses(400, 404) },
+        response: { 200: withObservedAt(swarmSchema, false), ...problemResponses(400, 404) },
       },
     },
-    async (request) => toSwarmView(await readsOf(request).getSwarm(request.params.swarm)),
+    async (request) => {
+      const reads = readsOf(request);
+      const swarm = await reads.getSwarm(request.params.swarm);
+      // Registration data only: the state's age is shown when the swarm is watched, no watcher is started for it.
+      return { ...toSwarmView(swarm), observedAt: await reads.observedAt(swarm, { start: false }) };
+    },
   );
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { swarmStatus } from '../../../queries/swarm-queries.ts';
 import type { V1Context } from '../index.ts';
 import { problemResponses, swarmParams, swarmStatusSchema } from '../schemas.ts';
+import { withObservedAt } from './observed-at.ts';
 
 export default function swarmStatusRoute(app: FastifyInstance, { readsOf }: V1Context): void {
   app.get<{ Params: { swarm: string } }>(
@@ -15,12 +16,14 @@ export default function swarmStatusRoute(app: FastifyInstance, { readsOf }: V1Co
         description:
           'A swarm no manager answers for is 200 with state UNREACHABLE and errorCode SWARM_UNREACHABLE.',
         params: swarmParams,
-        response: { 200: swarmStatusSchema, ...problemResponses(400, 404) },
+        response: { 200: withObservedAt(swarmStatusSchema, true), ...problemResponses(400, 404) },
       },
     },
     async (request) => {
       const reads = readsOf(request);
-      return swarmStatus(reads, await reads.getSwarm(request.params.swarm));
+      const swarm = await reads.getSwarm(request.params.swarm);
+      const [status, observedAt] = await Promise.all([swarmStatus(reads, swarm), reads.observedAt(swarm)]);
+      return { ...status, observedAt };
     },
   );
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { listTasks, type TaskFilter } from '../../../queries/swarm-queries.ts';
 import type { V1Context } from '../index.ts';
+import { freshQueryProperty } from '../swarms/fresh-query.ts';
 import {
   closedObject,
   pageOf,
@@ -11,7 +12,7 @@ import {
   taskSchema,
 } from '../schemas.ts';
 
-type Query = TaskFilter & { first?: number; after?: string };
+type Query = TaskFilter & { first?: number; after?: string; fresh?: boolean };
 
 export default function listTasksRoute(app: FastifyInstance, { readsOf }: V1Context): void {
   app.get<{ Params: { swarm: string }; Querystring: Query }>(
@@ -28,6 +29,7 @@ export default function listTasksRoute(app: FastifyInstance, { readsOf }: V1Cont
           node: { type: 'string', minLength: 1, description: 'Node ID, unique ID prefix or hostname' },
           desiredState: { type: 'string', minLength: 1, description: 'RUNNING, SHUTDOWN, ACCEPTED...' },
           ...pageQueryProperties,
+          ...freshQueryProperty,
         }),
         response: {
           200: pageOf('A page of tasks, by service, slot and newest first', taskSchema),
@@ -38,8 +40,8 @@ export default function listTasksRoute(app: FastifyInstance, { readsOf }: V1Cont
     async (request) => {
       const reads = readsOf(request);
       const swarm = await reads.getSwarm(request.params.swarm);
-      const { first, after, ...filter } = request.query;
-      return listTasks(reads, swarm, filter, first, after);
+      const { first, after, fresh, ...filter } = request.query;
+      return listTasks(reads.withFresh(fresh), swarm, filter, first, after);
     },
   );
 }

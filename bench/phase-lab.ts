@@ -1,0 +1,157 @@
+// Comparisons a and c on the lab's real swarm alpha: node, service and task lists through the gateway (REST and
+// GraphQL, real JWT and tenant checks, SWARMGATE_CACHE=on) against the same lists from alpha-m1's Engine API, with
+// the gateway's Docker calls counted around every measured run.
+import { randomBytes } from 'node:crypto';
+import { gatewayJson, httpsJson, measureRead, type Context, type ReadSpec } from './context.ts';
+import { Gateway, tokenFor } from './gateway.ts';
+import { sleep } from './processes.ts';
+import { alphaAnswers, createPendingTasks, labAlpha, TASKS_SERVICE } from './lab-alpha.ts';
+import {
+  graphqlNodes,
+  graphqlServices,
+  graphqlTasks,
+  itemsOf,
+  restNodes,
+  restServices,
+  restTasks,
+  type ListKind,
+} from './queries.ts';
+import type { MemorySample, ReadRow } from './types.ts';
+
+export const PENDING_TASKS = 1000;
+
+export interface LabPhase {
+  reads: ReadRow[];
+  memory: MemorySample | null;
+  totalTasks: number | null;
+}
+
+export async function runLabPhase(ctx: Context): Promise<LabPhase> {
+  const alpha = labAlpha();
+  if (!(await alphaAnswers(alpha))) {
+    throw new Error('alpha-m1 does not answer over TLS: the lab is not up (npm run lab -- status)');
+  }
+  const gateway = await Gateway.start({
+    name: 'gateway-lab',
+    cpu: ctx.pinning.serverCpu,
+    build: ctx.build,
+    redisUrl: ctx.redis.url,
+  });
+  const stopGateway = ctx.cleanup.add('gateway-lab', () => gateway.stop());
+  const tenant = `bench-${randomBytes(3).toString('hex')}`;
+  await gateway.registerSwarm(tokenFor(tenant, 'admin'), 'alpha', alpha.endpoints);
+  const viewer = tokenFor(tenant, 'viewer');
+  const alphaOnly = new Set(['alpha']);
+  const reads: ReadRow[] = [];
+
+  const rest = (list: ListKind, path: string): ReadSpec => ({
+    id: `rest-${list}`,
+    label: `${list} REST`,
+    list,
+    door: 'REST',
+    request: `GET ${path}`,
+    items: null,
+    target: {
+      url: gateway.baseUrl,
+      connections: ctx.settings.connections,
+      requests: [{ method: 'GET', path, headers: { authorization: `Bearer ${viewer}` } }],
+    },
+    gateway,
+    swarms: alphaOnly,
+  });
+  const graphql = (list: ListKind, query: string): ReadSpec => ({
+    id: `graphql-${list}`,
+    label: `${list} GraphQL`,
+    list,
+    door: 'GraphQL',
+    request: `POST /graphql ${query.slice(0, 60)}…`,
+    items: null,
+    target: {
+      url: gateway.baseUrl,
+      connections: ctx.settings.connections,
+      requests: [
+        {
+          method: 'POST',
+          path: '/graphql',
+          headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ query }),
+        },
+      ],
+    },
+    gateway,
+    swarms: alphaOnly,
+  });
+  const direct = (list: ListKind, path: string): ReadSpec => ({
+    id: `direct-${list}`,
+    label: `${list} Docker API`,
+    list,
+    door: 'Docker API',
+    request: `GET ${alpha.direct.url}${path}`,
+    items: null,
+    target: {
+      url: alpha.direct.url,
+      connections: ctx.settings.connections,
+      tls: alpha.direct.tls,
+      requests: [{ method: 'GET', path }],
+    },
+  });
+
+  /** Items in one answer of `spec`; a wrong answer stops the run. */
+  async function itemsNow(spec: ReadSpec): Promise<number> {
+    const request = spec.target.requests[0]!;
+    if (spec.door === 'Docker API') {
+      const body = await httpsJson(`${spec.target.url}${request.path ?? '/'}`, alpha.direct.tls);
+      return itemsOf(spec.list as ListKind, spec.door, body);
+    }
+    const answer = await gatewayJson(gateway, request);
+    if (answer.status !== 200) {
+      throw new Error(`${spec.label}: HTTP ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
+    }
+    return itemsOf(spec.list as ListKind, spec.door as 'REST' | 'GraphQL', answer.body);
+  }
+
+  /** Checks an answer before measuring; with `expected`, waits (up to 30 s) for the gateway to show that many. */
+  async function checked(spec: ReadSpec, expected?: number): Promise<ReadSpec> {
+    let items = await itemsNow(spec);
+    const deadline = Date.now() + 30_000;
+    while (expected !== undefined && items !== expected && Date.now() < deadline) {
+      await sleep(250);
+      items = await itemsNow(spec);
+    }
+    if (expected !== undefined && items !== expected) {
+      ctx.notes.push(`${spec.label}: answered ${items} items, not the ${expected} alpha holds, after 30 s`);
+    }
+    return { ...spec, items };
+  }
+
+  // alpha gets a service of 1,000 tasks that stay pending (no container starts; creating them takes about a
+  // second): the service list is then not empty, and every door reads exactly that service's 1,000 tasks.
+  ctx.log(
+    `a/c. alpha through the gateway vs alpha-m1 directly (${PENDING_TASKS} pending tasks: ${TASKS_SERVICE})`,
+  );
+  const pending = await createPendingTasks(alpha, PENDING_TASKS);
+  const removePending = ctx.cleanup.add(`service ${TASKS_SERVICE} on alpha`, () => pending.remove());
+  for (const spec of [
+    rest('nodes', restNodes('alpha')),
+    graphql('nodes', graphqlNodes('alpha')),
+    direct('nodes', '/v1.41/nodes'),
+    rest('services', restServices('alpha')),
+    graphql('services', graphqlServices('alpha')),
+    direct('services', '/v1.41/services'),
+  ]) {
+    reads.push(await measureRead(ctx, await checked(spec)));
+  }
+
+  const filter = encodeURIComponent(JSON.stringify({ service: [TASKS_SERVICE] }));
+  for (const spec of [
+    rest('tasks', restTasks('alpha', TASKS_SERVICE)),
+    graphql('tasks', graphqlTasks('alpha', TASKS_SERVICE)),
+    direct('tasks', `/v1.41/tasks?filters=${filter}`),
+  ]) {
+    reads.push(await measureRead(ctx, await checked(spec, PENDING_TASKS)));
+  }
+  await removePending();
+  const memory = gateway.memory();
+  await stopGateway();
+  return { reads, memory, totalTasks: pending.totalTasks };
+}

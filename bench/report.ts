@@ -1,0 +1,252 @@
+// The issue's targets evaluated on one run's numbers, and the table printed at the end of `npm run bench`.
+import type { BenchResults, GrowthRow, ReadRow, TargetRow } from './types.ts';
+
+const MB = 1024 * 1024;
+
+export const formatRate = (value: number) => Math.round(value).toLocaleString('en-US');
+export const formatMs = (value: number) =>
+  Number.isFinite(value) ? (value < 10 ? value.toFixed(2) : value.toFixed(1)) : '-';
+export const formatRatio = (value: number | null) =>
+  value === null || !Number.isFinite(value) ? '-' : `${value < 10 ? value.toFixed(2) : value.toFixed(1)}x`;
+export const formatMb = (bytes: number | undefined) =>
+  bytes === undefined || !Number.isFinite(bytes) ? '-' : `${Math.round(bytes / MB)} MB`;
+
+const ratio = (a: ReadRow | undefined, b: ReadRow | undefined) =>
+  a && b && b.load.rps > 0 ? a.load.rps / b.load.rps : null;
+
+function target(
+  name: string,
+  goal: string,
+  value: number | null,
+  holds: (value: number) => boolean,
+  show: (value: number) => string,
+): TargetRow {
+  if (value === null || !Number.isFinite(value)) {
+    return { target: name, goal, measured: 'not measured', holds: null };
+  }
+  return { target: name, goal, measured: show(value), holds: holds(value) };
+}
+
+export function evaluateTargets(reads: ReadRow[], growth: GrowthRow[]): TargetRow[] {
+  const read = (id: string) => reads.find((row) => row.id === id);
+  const largest = growth.find((row) => row.swarms === 1 && row.nodesPerSwarm === 1000);
+  const gatewayReads = reads.filter((row) => row.dockerCallsPer1000 !== null);
+  const worst = gatewayReads.reduce<ReadRow | null>(
+    (found, row) => (found === null || row.dockerCallsPer1000! > found.dockerCallsPer1000! ? row : found),
+    null,
+  );
+  const show = (value: number) => formatRatio(value);
+  return [
+    target(
+      'cached REST node list vs bare fastify hello-world (req/s)',
+      '>= 0.5x',
+      ratio(read('rest-nodes'), read('fastify-hello')),
+      (value) => value >= 0.5,
+      show,
+    ),
+    target(
+      'cached REST node list vs direct Docker API (req/s)',
+      '>= 5x',
+      ratio(read('rest-nodes'), read('direct-nodes')),
+      (value) => value >= 5,
+      show,
+    ),
+    target(
+      'cached REST task list (1,000 tasks) vs direct Docker API (req/s)',
+      '>= 10x',
+      ratio(read('rest-tasks'), read('direct-tasks')),
+      (value) => value >= 10,
+      show,
+    ),
+    ...(['nodes', 'services', 'tasks'] as const).map((list) =>
+      target(
+        `GraphQL vs REST, ${list} (req/s)`,
+        '>= 0.8x',
+        ratio(read(`graphql-${list}`), read(`rest-${list}`)),
+        (value) => value >= 0.8,
+        show,
+      ),
+    ),
+    target(
+      `Docker API calls per 1,000 gateway reads (worst: ${worst?.label ?? '-'})`,
+      '<= 5',
+      worst?.dockerCallsPer1000 ?? null,
+      (value) => value <= 5,
+      (value) => value.toFixed(2),
+    ),
+    ...(
+      [
+        ['node list (whole, 1,000 nodes)', largest?.nodes, largest?.nodesAlone],
+        ['task list (page of 1,000 of 10,000 tasks)', largest?.tasks, largest?.tasksAlone],
+      ] as const
+    ).flatMap(([list, loaded, alone]) => [
+      target(
+        `1,000 nodes + 10,000 tasks: ${list} p50, ${largest?.connections ?? '?'} connections`,
+        '< 20 ms',
+        loaded?.p50 ?? null,
+        (value) => value < 20,
+        (value) => `${formatMs(value)} ms`,
+      ),
+      target(
+        `1,000 nodes + 10,000 tasks: ${list} p50, 1 connection`,
+        '< 20 ms',
+        alone?.p50 ?? null,
+        (value) => value < 20,
+        (value) => `${formatMs(value)} ms`,
+      ),
+    ]),
+    target(
+      '1,000 nodes + 10,000 tasks: gateway peak RSS',
+      '< 300 MB',
+      largest?.memory.loaded?.peak ?? null,
+      (value) => value < 300 * MB,
+      (value) => formatMb(value),
+    ),
+  ];
+}
+
+/** Left-aligned text columns, right-aligned numbers. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const numeric = header.map((_, column) =>
+    rows.every((row) => /^(-|[\d.,/]+( ms| MB|x)?)$/.test(row[column] ?? '-')),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) =>
+        numeric[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!),
+      )
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function renderReport(results: BenchResults): string {
+  const out: string[] = [];
+  const { settings } = results;
+  out.push(
+    `swarmgate benchmark — ${results.startedAt}, ${results.durationSeconds.toFixed(0)} s`,
+    `machine: ${results.machine.cpus} CPUs, Node ${results.machine.node}, load average ` +
+      `${results.machine.loadAverage.start.toFixed(2)} at start, ${results.machine.loadAverage.end.toFixed(2)} at end; ` +
+      results.machine.pinning,
+    `gateway: ${results.gateway.runtime} (${results.gateway.build}); ${results.gateway.cache}`,
+    `runs: ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured, ` +
+      `${settings.connections} connections (growth: ${settings.growthConnections}; mutations: 1, ` +
+      `${settings.mutationRequests} sequential calls)`,
+    '',
+  );
+
+  if (results.reads.length > 0) {
+    const read = (id: string) => results.reads.find((row) => row.id === id);
+    const fastify = read('fastify-hello');
+    const mercurius = read('mercurius-hello');
+    out.push(
+      'a-c. reads: alpha through the gateway (cached, JWT + tenant) vs alpha-m1 directly, and the ceiling',
+    );
+    out.push(
+      table(
+        ['read', 'items', 'req/s', 'p50 ms', 'p99 ms', 'vs Docker', 'vs ceiling', 'Docker calls/1k'],
+        results.reads.map((row) => {
+          const direct = read(`direct-${row.list}`);
+          const gatewayRow = row.door === 'REST' || row.door === 'GraphQL';
+          const ceiling = row.door === 'GraphQL' ? mercurius : row.door === 'REST' ? fastify : undefined;
+          return [
+            row.label,
+            row.items === null ? '-' : String(row.items),
+            formatRate(row.load.rps),
+            formatMs(row.load.p50),
+            formatMs(row.load.p99),
+            gatewayRow ? formatRatio(ratio(row, direct)) : '-',
+            gatewayRow ? formatRatio(ratio(row, ceiling)) : '-',
+            row.dockerCallsPer1000 === null ? '-' : row.dockerCallsPer1000.toFixed(2),
+          ];
+        }),
+      ),
+      '',
+    );
+  }
+
+  if (results.growth.length > 0) {
+    out.push(
+      `d. growth on simulated engines: REST node list (whole) and task list (page of 1,000), ` +
+        `${settings.growthConnections} connections and alone (1 connection)`,
+    );
+    out.push(
+      table(
+        [
+          'swarms x nodes',
+          'tasks/swarm',
+          'nodes p50',
+          'nodes p99',
+          'tasks p50',
+          'tasks p99',
+          'alone n/t p50',
+          'nodes req/s',
+          'tasks req/s',
+          'RSS idle',
+          'RSS loaded',
+          'RSS peak',
+          'Docker calls/1k',
+        ],
+        results.growth.map((row) => [
+          `${row.swarms} x ${row.nodesPerSwarm}`,
+          String(row.tasksPerSwarm),
+          `${formatMs(row.nodes.p50)} ms`,
+          `${formatMs(row.nodes.p99)} ms`,
+          `${formatMs(row.tasks.p50)} ms`,
+          `${formatMs(row.tasks.p99)} ms`,
+          `${formatMs(row.nodesAlone.p50)}/${formatMs(row.tasksAlone.p50)} ms`,
+          formatRate(row.nodes.rps),
+          formatRate(row.tasks.rps),
+          formatMb(row.memory.idle?.rss),
+          formatMb(row.memory.loaded?.rss),
+          formatMb(row.memory.loaded?.peak),
+          row.dockerCallsPer1000 === null ? '-' : row.dockerCallsPer1000.toFixed(2),
+        ]),
+      ),
+      '',
+    );
+  }
+
+  if (results.mutations.length > 0) {
+    const raw = results.mutations.find((row) => row.id === 'raw-queue-add');
+    out.push(
+      'e. accepting a mutation (authorised, audited, job written, queued) vs a raw BullMQ add, sequential',
+    );
+    out.push(
+      table(
+        ['call', 'p50 ms', 'p90 ms', 'p99 ms', 'mean ms', 'calls/s', 'p50 vs raw add'],
+        results.mutations.map((row) => [
+          row.label,
+          formatMs(row.latency.p50),
+          formatMs(row.latency.p90),
+          formatMs(row.latency.p99),
+          formatMs(row.latency.mean),
+          formatRate(row.latency.rps),
+          raw && row !== raw ? formatRatio(row.latency.p50 / raw.latency.p50) : '-',
+        ]),
+      ),
+    );
+    const notes = [...new Set(results.mutations.map((row) => row.note))];
+    out.push(...notes.map((note) => `  (${note})`), '');
+  }
+
+  out.push('targets (issue 6)');
+  out.push(
+    table(
+      ['target', 'goal', 'measured', 'holds'],
+      results.targets.map((row) => [
+        row.target,
+        row.goal,
+        row.measured,
+        row.holds === null ? 'NOT MEASURED' : row.holds ? 'yes' : 'NO',
+      ]),
+    ),
+  );
+  const held = results.targets.filter((row) => row.holds === true).length;
+  out.push(`${held} of ${results.targets.length} targets hold`, '');
+  if (results.notes.length > 0) out.push('notes:', ...results.notes.map((note) => `- ${note}`), '');
+  return out.join('\n');
+}

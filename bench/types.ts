@@ -1,0 +1,81 @@
+// The shape of var/bench/results.json: every measurement of one run, and the issue's targets evaluated on them.
+import type { LoadResult } from './load.ts';
+import type { LatencySummary } from './stats.ts';
+
+export interface Settings {
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  /** Connections of the growth runs (latency as the size grows). */
+  growthConnections: number;
+  mutationRequests: number;
+}
+
+export interface ReadRow {
+  id: string;
+  /** What the bars and the table call it. */
+  label: string;
+  list: 'nodes' | 'services' | 'tasks' | 'hello';
+  door: 'REST' | 'GraphQL' | 'Docker API' | 'fastify' | 'mercurius';
+  request: string;
+  /** Items in one answer (checked before the run), null for the hello-worlds. */
+  items: number | null;
+  load: LoadResult;
+  /** Docker Engine API calls the gateway made during the measured run, and per 1,000 answers. */
+  dockerCalls: number | null;
+  dockerCallsPer1000: number | null;
+}
+
+export interface MemorySample {
+  rss: number;
+  peak: number;
+}
+
+export interface GrowthRow {
+  scenario: string;
+  swarms: number;
+  nodesPerSwarm: number;
+  tasksPerSwarm: number;
+  servicesPerSwarm: number;
+  /** Concurrent connections of the `nodes` and `tasks` runs. */
+  connections: number;
+  registerSeconds: number;
+  memory: { idle: MemorySample | null; registered: MemorySample | null; loaded: MemorySample | null };
+  /** Under `growthConnections` concurrent connections. */
+  nodes: LoadResult;
+  tasks: LoadResult;
+  /** One connection: the answer time without queueing. */
+  nodesAlone: LoadResult;
+  tasksAlone: LoadResult;
+  dockerCallsPer1000: number | null;
+}
+
+export interface MutationRow {
+  id: string;
+  label: string;
+  latency: LatencySummary & { rps: number };
+  note: string;
+}
+
+export interface TargetRow {
+  target: string;
+  goal: string;
+  measured: string;
+  /** null: not measured in this run (its phase was skipped or failed). */
+  holds: boolean | null;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  /** Load averages (1 min) when the run started and ended: other work on the machine shows here. */
+  machine: { cpus: number; node: string; pinning: string; loadAverage: { start: number; end: number } };
+  gateway: { runtime: string; build: string; cache: string };
+  settings: Settings;
+  reads: ReadRow[];
+  growth: GrowthRow[];
+  mutations: MutationRow[];
+  targets: TargetRow[];
+  notes: string[];
+}

@@ -1,0 +1,5 @@
+// Processor of node.demote: quorum guard again, Role worker (once), done when the node has left the raft.
+import type { Processor } from '../processor.ts';
+import { changeRole } from './node-role.ts';
+
+export const demoteNode: Processor = (context) => changeRole(context, 'worker');

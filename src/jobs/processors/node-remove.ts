@@ -1,0 +1,26 @@
+// Processor of node.remove: `docker node rm`, after checking again that the node may go. A node already gone
+// (removed by an earlier attempt of this job, or by someone else) is a success: the swarm is as asked.
+import { removeNode as removeSwarmNode } from '../../docker/writes.ts';
+import { removalRefusal } from '../../operations/remove-node.ts';
+import { requireClient, type Processor } from '../processor.ts';
+import { hostnameOf, inspectNode, isNotFound, listNodes, targetNodeId } from './node-target.ts';
+
+export const removeNode: Processor = async (context) => {
+  const client = requireClient(context);
+  const nodeId = targetNodeId(context);
+  const force = context.input.force === true;
+  const node = await inspectNode(client, nodeId);
+  if (!node) return { result: { removed: false, alreadyGone: true } };
+  const refusal = removalRefusal(await listNodes(client), node, force, context.swarm?.name ?? '');
+  if (refusal) throw refusal;
+  try {
+    await removeSwarmNode(client, nodeId, force);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    return { result: { removed: false, alreadyGone: true }, target: { nodeName: hostnameOf(node) } };
+  }
+  return {
+    result: { removed: true, alreadyGone: false, state: node.Status.State },
+    target: { nodeName: hostnameOf(node) },
+  };
+};

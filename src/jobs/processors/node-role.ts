@@ -1,0 +1,89 @@
+// Shared by node.promote and node.demote: check the quorum guard against the swarm as it is now, set the role
+// (once), then wait until the node's manager status shows it.
+import type { DockerNode } from '../../docker/types.ts';
+import { updateNodeSpec } from '../../docker/writes.ts';
+import { GatewayError } from '../../errors.ts';
+import { checkManagerGain, checkManagerLoss } from '../../operations/quorum-guard.ts';
+import { requireClient, type JobContext, type JobOutcome } from '../processor.ts';
+import { hostnameOf, listNodes, requireNode, targetNodeId } from './node-target.ts';
+
+const POLL_MS = 500;
+const WAIT_SECONDS = 120;
+
+type Role = DockerNode['Spec']['Role'];
+
+/** Whether the node has become what was asked: a reachable raft member, or a worker outside the raft. */
+export function roleSettled(node: DockerNode, role: Role): boolean {
+  if (node.Spec.Role !== role) return false;
+  return role === 'manager' ? node.ManagerStatus?.Reachability === 'reachable' : !node.ManagerStatus;
+}
+
+function describeRole(node: DockerNode): string {
+  if (!node.ManagerStatus)
+    return `a ${node.Spec.Role === 'manager' ? 'manager not yet in the raft' : 'worker'}`;
+  return `a manager that is ${node.ManagerStatus.Leader ? 'leader' : node.ManagerStatus.Reachability}`;
+}
+
+export async function changeRole(context: JobContext, role: Role): Promise<JobOutcome> {
+  const client = requireClient(context);
+  const nodeId = targetNodeId(context);
+  const swarmName = context.swarm?.name ?? '';
+  const force = context.input.force === true;
+
+  await context.progress(5, 'checking quorum', null);
+  // Again, not only at request time: a manager may have gone down while the job was queued. A node that already
+  // has the role (a resumed job) changes nothing and passes.
+  const nodes = await listNodes(client);
+  const guard =
+    role === 'manager'
+      ? checkManagerGain(nodes, nodeId, { force, swarmName })
+      : checkManagerLoss(nodes, nodeId, { force, swarmName });
+
+  await context.progress(20, role === 'manager' ? 'promoting' : 'demoting', null);
+  const { changed, object } = await updateNodeSpec(client, nodeId, (node) =>
+    node.Spec.Role === role ? null : { ...node.Spec, Role: role },
+  );
+  const nodeName = hostnameOf(object);
+
+  const waiting = role === 'manager' ? 'waiting for a reachable manager' : 'waiting for a worker';
+  await context.progress(50, waiting, `${nodeName} is ${describeRole(object)}`);
+  const deadline = Date.now() + WAIT_SECONDS * 1000;
+  let node = object;
+  let last = describeRole(node);
+  for (;;) {
+    node = await requireNode(client, nodeId, swarmName);
+    if (roleSettled(node, role)) break;
+    if (node.Spec.Role !== role) {
+      // Someone else changed the role back meanwhile: say so instead of waiting for something that will not come.
+      throw new GatewayError(
+        'CONFLICT',
+        `the role of ${nodeName} was changed back to ${node.Spec.Role} while the job waited for it to become ${role}`,
+        { nodeId },
+      );
+    }
+    if (Date.now() >= deadline) {
+      throw new GatewayError(
+        'INTERNAL',
+        `${nodeName} was set to ${role} but after ${WAIT_SECONDS} s it is still ${describeRole(node)}; ` +
+          `see its engine's log and \`docker node inspect ${nodeName}\``,
+        { nodeId },
+      );
+    }
+    const now = describeRole(node);
+    if (now !== last) {
+      last = now;
+      await context.progress(70, waiting, `${nodeName} is ${now}`);
+    }
+    await context.sleep(POLL_MS);
+  }
+  return {
+    result: {
+      role,
+      changed,
+      forced: guard.forced,
+      // On a resumed job the role had changed already, and the guard's counts are those after the change.
+      quorum: guard.after,
+    },
+    target: { nodeName },
+  };
+}

@@ -1,0 +1,35 @@
+// createService: checks the input and the name, then queues service.create (operator). A service of that name
+// with the same spec is no conflict: the job succeeds with it.
+import type { JobRecord } from '../jobs/types.ts';
+import type { OperationDeps } from './deps.ts';
+import type { OperationContext } from './pipeline.ts';
+import {
+  jobInputOf,
+  nameTakenConflict,
+  sameServiceSpec,
+  serviceDefinitionOf,
+  type CreateServiceInput,
+} from './service-spec.ts';
+import { startJob } from './start-job.ts';
+
+export function createService(
+  deps: OperationDeps,
+  ctx: OperationContext,
+  input: CreateServiceInput,
+): Promise<JobRecord> {
+  const jobInput = jobInputOf(input);
+  return startJob(deps, ctx, {
+    action: 'service.create',
+    swarm: input.swarm,
+    input: jobInput,
+    reason: input.reason,
+    idempotencyKey: input.idempotencyKey,
+    role: 'operator',
+    precheck: async (swarm, reads) => {
+      const { spec } = serviceDefinitionOf(jobInput);
+      const existing = (await reads.services(swarm)).find((service) => service.Spec.Name === spec.Name);
+      if (existing && !sameServiceSpec(spec, existing.Spec)) throw nameTakenConflict(spec, existing);
+      return { serviceName: spec.Name, ...(existing ? { serviceId: existing.ID } : {}) };
+    },
+  });
+}

@@ -1,0 +1,132 @@
+// initSwarm: creates a new swarm on an engine that is in none and registers it in the caller's tenant (admin).
+// There is no registered swarm to start a job on yet, so this door creates its (swarm-less) job itself.
+import { requireRole } from '../auth/authorize.ts';
+import { validateEndpoint, type EngineEndpoint } from '../docker/endpoint.ts';
+import { badInput } from '../errors.ts';
+import { TERMINAL_STATES, type JobRecord } from '../jobs/types.ts';
+import type { OperationDeps } from './deps.ts';
+import { validateSwarmAddress } from './join-node.ts';
+import { runOperation, type OperationContext } from './pipeline.ts';
+import { labelsFromInput, validateSwarmName } from './swarm-registration.ts';
+
+export const INIT_SWARM = 'swarm.init';
+
+/** Docker's floor for node certificate validity (`--cert-expiry`). */
+const MIN_CERT_EXPIRY_SECONDS = 3600;
+
+/** What the job stores, sealed (the endpoint's TLS key). The tenant is the job's own. */
+export interface InitSwarmJobInput {
+  name: string;
+  endpoint: EngineEndpoint;
+  advertiseAddress: string | null;
+  listenAddress: string | null;
+  autolock: boolean;
+  certExpirySeconds: number | null;
+  labels: Record<string, string>;
+}
+
+export interface InitSwarmInput {
+  name: string;
+  endpoint: EngineEndpoint;
+  advertiseAddress?: string | null | undefined;
+  listenAddress?: string | null | undefined;
+  autolock?: boolean | null | undefined;
+  certExpirySeconds?: number | null | undefined;
+  labels?: readonly { key: string; value?: string | null }[] | null | undefined;
+  reason?: string | null | undefined;
+  idempotencyKey?: string | null | undefined;
+}
+
+const POLL_MS = 50;
+
+export function initSwarm(
+  deps: OperationDeps,
+  ctx: OperationContext,
+  input: InitSwarmInput,
+): Promise<JobRecord> {
+  const tenant = ctx.principal.tenant;
+  const parameters = {
+    name: input.name,
+    endpoint: { url: input.endpoint.url, tls: input.endpoint.tls ?? null },
+    advertiseAddress: input.advertiseAddress ?? null,
+    listenAddress: input.listenAddress ?? null,
+    autolock: input.autolock ?? false,
+    certExpirySeconds: input.certExpirySeconds ?? null,
+    labels: (input.labels ?? []).map(({ key, value }) => ({ key, value: value ?? '' })),
+  };
+  let replay = false;
+  return runOperation(deps, ctx, {
+    action: INIT_SWARM,
+    parameters,
+    reason: input.reason,
+    // The swarm does not exist yet: the events go to the caller's tenant, naming the swarm to be.
+    locate: () => Promise.resolve({ tenant, target: { swarmName: input.name } }),
+    execute: async ({ operationId }) => {
+      requireRole(ctx.principal, 'admin', 'initialize a swarm');
+      const endpoint = validateEndpoint(parameters.endpoint);
+      const jobInput: InitSwarmJobInput = {
+        name: validateSwarmName(input.name),
+        endpoint,
+        advertiseAddress: validateSwarmAddress(parameters.advertiseAddress, 'advertiseAddress'),
+        listenAddress: validateSwarmAddress(parameters.listenAddress, 'listenAddress'),
+        autolock: parameters.autolock,
+        certExpirySeconds: validCertExpiry(parameters.certExpirySeconds),
+        labels: labelsFromInput(parameters.labels),
+      };
+      // Docker's init and the registration are a job (the only place that changes engines, resumable after a
+      // crash); a swarm-less one, so no swarm lock: two inits on one engine are told apart by Docker itself.
+      const { job, created } = await deps.jobs.repository.create({
+        tenant,
+        type: INIT_SWARM,
+        swarmId: null,
+        swarmName: jobInput.name,
+        target: { swarmName: jobInput.name, engine: endpoint.url },
+        input: { ...jobInput },
+        reason: input.reason?.trim() || null,
+        forced: false,
+        operationId,
+        ctx,
+        idempotencyKey: input.idempotencyKey ?? null,
+      });
+      replay = !created;
+      if (created) {
+        try {
+          await deps.jobs.queue.enqueue(job.id, job.type);
+        } catch (error) {
+          await deps.jobs.repository.finish(
+            job.id,
+            { state: 'failed', errorCode: 'QUEUE_UNAVAILABLE', errorMessage: 'the job could not be queued' },
+            () => Promise.resolve(null),
+          );
+          throw error;
+        }
+        deps.jobs.publish(job);
+      }
+      return waitForEnd(deps, job);
+    },
+    // As startJob: a replayed idempotency key gets its own outcome; a new job's outcome comes from its worker.
+    summarize: (job) =>
+      replay ? { jobId: job.id, result: { idempotentReplayOf: job.id } } : { jobId: job.id, deferred: true },
+  });
+}
+
+function validCertExpiry(seconds: number | null): number | null {
+  if (seconds === null) return null;
+  if (!Number.isInteger(seconds) || seconds < MIN_CERT_EXPIRY_SECONDS) {
+    throw badInput(
+      `certExpirySeconds must be a whole number of seconds, at least ${MIN_CERT_EXPIRY_SECONDS}`,
+    );
+  }
+  return seconds;
+}
+
+/** The job once it ended, or as it is when the quick wait runs out (init is quick: an engine call and an insert). */
+async function waitForEnd(deps: OperationDeps, job: JobRecord): Promise<JobRecord> {
+  const deadline = Date.now() + deps.quickWaitMs;
+  let current = job;
+  while (!TERMINAL_STATES.has(current.state) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    current = (await deps.jobs.repository.get(job.id)) ?? current;
+  }
+  return current;
+}

@@ -1,0 +1,82 @@
+// joinNode: joins an engine to a registered swarm as a worker (operator) or a manager (admin, with a reason), as a
+// job that fetches the token, calls the joining engine and waits until the node is Ready.
+import { validateEndpoint, type EngineEndpoint } from '../docker/endpoint.ts';
+import { badInput, GatewayError } from '../errors.ts';
+import type { JobRecord } from '../jobs/types.ts';
+import type { OperationDeps } from './deps.ts';
+import type { OperationContext } from './pipeline.ts';
+import { currentQuorum } from './quorum-guard.ts';
+import type { JoinRole } from './rotate-join-token.ts';
+import { startJob } from './start-job.ts';
+
+export const JOIN_NODE = 'swarm.join';
+
+/** What the job stores, sealed: the endpoint's TLS key is in here, and shown redacted everywhere else. */
+export interface JoinNodeJobInput {
+  endpoint: EngineEndpoint;
+  role: JoinRole;
+  advertiseAddress: string | null;
+  listenAddress: string | null;
+}
+
+export interface JoinNodeInput {
+  swarm: string;
+  endpoint: EngineEndpoint;
+  role?: 'WORKER' | 'MANAGER' | null | undefined;
+  advertiseAddress?: string | null | undefined;
+  listenAddress?: string | null | undefined;
+  reason?: string | null | undefined;
+  idempotencyKey?: string | null | undefined;
+}
+
+/** host, host:port, [v6]:port or an interface name: Docker parses it; we only refuse what cannot be an address. */
+const ADDRESS = /^[A-Za-z0-9_.:[\]%-]{1,255}$/;
+
+export function validateSwarmAddress(value: string | null | undefined, field: string): string | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  const trimmed = value.trim();
+  if (!ADDRESS.test(trimmed)) throw badInput(`${field} must be an IP address, host:port or interface name`);
+  return trimmed;
+}
+
+export function joinNode(
+  deps: OperationDeps,
+  ctx: OperationContext,
+  input: JoinNodeInput,
+): Promise<JobRecord> {
+  const role: JoinRole = input.role === 'MANAGER' ? 'manager' : 'worker';
+  const jobInput: JoinNodeJobInput = {
+    endpoint: { url: input.endpoint.url, tls: input.endpoint.tls ?? null },
+    role,
+    advertiseAddress: input.advertiseAddress?.trim() || null,
+    listenAddress: input.listenAddress?.trim() || null,
+  };
+  return startJob(deps, ctx, {
+    action: JOIN_NODE,
+    swarm: input.swarm,
+    input: { ...jobInput },
+    reason: input.reason,
+    // A new manager takes part in the raft quorum: as for a promotion, only an admin, and only saying why.
+    reasonRequired: role === 'manager',
+    idempotencyKey: input.idempotencyKey,
+    role: role === 'manager' ? 'admin' : 'operator',
+    precheck: async (swarm, reads) => {
+      const endpoint = validateEndpoint(jobInput.endpoint);
+      validateSwarmAddress(jobInput.advertiseAddress, 'advertiseAddress');
+      validateSwarmAddress(jobInput.listenAddress, 'listenAddress');
+      if (role === 'manager') {
+        // Adding a raft member is a configuration change the raft must commit: not without quorum.
+        const quorum = currentQuorum(await reads.nodes(swarm));
+        if (!quorum.hasQuorum) {
+          throw new GatewayError(
+            'QUORUM_AT_RISK',
+            `swarm "${swarm.name}" has ${quorum.managers} managers, ${quorum.reachable} reachable, and needs ` +
+              `${quorum.needed}: it has no quorum, so it cannot add a manager. Bring its managers back first.`,
+            { ...quorum },
+          );
+        }
+      }
+      return { engine: endpoint.url, role };
+    },
+  });
+}

@@ -1,0 +1,37 @@
+// removeService: queues service.remove (operator). Idempotent: a service that is already gone is success.
+import { isGatewayError } from '../errors.ts';
+import type { JobRecord } from '../jobs/types.ts';
+import type { OperationDeps } from './deps.ts';
+import type { OperationContext } from './pipeline.ts';
+import { jobInputOf, type ServiceMutationMeta } from './service-spec.ts';
+import { startJob } from './start-job.ts';
+
+export interface RemoveServiceInput extends ServiceMutationMeta {
+  service: string;
+}
+
+export function removeService(
+  deps: OperationDeps,
+  ctx: OperationContext,
+  input: RemoveServiceInput,
+): Promise<JobRecord> {
+  return startJob(deps, ctx, {
+    action: 'service.remove',
+    swarm: input.swarm,
+    input: jobInputOf(input),
+    reason: input.reason,
+    idempotencyKey: input.idempotencyKey,
+    role: 'operator',
+    quick: true,
+    precheck: async (swarm, reads) => {
+      try {
+        const service = await reads.service(swarm, input.service);
+        return { serviceId: service.ID, serviceName: service.Spec.Name };
+      } catch (error) {
+        // Already gone (a retried removal): the job succeeds without touching anything.
+        if (isGatewayError(error) && error.code === 'NOT_FOUND') return { serviceName: input.service };
+        throw error;
+      }
+    },
+  });
+}

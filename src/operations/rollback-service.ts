@@ -1,0 +1,38 @@
+// rollbackService: queues service.rollback to the service's previous spec (operator); a service without one is
+// CONFLICT.
+import { conflict } from '../errors.ts';
+import type { JobRecord } from '../jobs/types.ts';
+import type { OperationDeps } from './deps.ts';
+import type { OperationContext } from './pipeline.ts';
+import { jobInputOf, waitLimitMs, type ServiceMutationMeta } from './service-spec.ts';
+import { startJob } from './start-job.ts';
+
+export interface RollbackServiceInput extends ServiceMutationMeta {
+  service: string;
+  timeoutSeconds?: number | null;
+}
+
+export function rollbackService(
+  deps: OperationDeps,
+  ctx: OperationContext,
+  input: RollbackServiceInput,
+): Promise<JobRecord> {
+  const jobInput = jobInputOf(input);
+  return startJob(deps, ctx, {
+    action: 'service.rollback',
+    swarm: input.swarm,
+    input: jobInput,
+    reason: input.reason,
+    idempotencyKey: input.idempotencyKey,
+    role: 'operator',
+    precheck: async (swarm, reads) => {
+      waitLimitMs(jobInput, 600);
+      const service = await reads.service(swarm, input.service);
+      if (!service.PreviousSpec) {
+        throw conflict(`service "${service.Spec.Name}" has no previous spec to roll back to`);
+      }
+      // The version lets a resumed job see that its rollback is under way, and not roll back the rollback.
+      return { serviceId: service.ID, serviceName: service.Spec.Name, serviceVersion: service.Version.Index };
+    },
+  });
+}

@@ -1,0 +1,58 @@
+// rotateJoinToken: replaces a swarm's worker or manager join token (admin, with a reason); nodes already joined
+// keep working. The new token never enters the job or the audit: it is read from the swarm afterwards, on request.
+import type { JobRecord } from '../jobs/types.ts';
+import { createSwarmReads } from '../queries/swarm-reads.ts';
+import type { OperationDeps } from './deps.ts';
+import type { OperationContext } from './pipeline.ts';
+import { readJoinTokens } from './read-join-tokens.ts';
+import { startJob } from './start-job.ts';
+import { findSwarmFor } from './swarm-registration.ts';
+
+export const ROTATE_JOIN_TOKEN = 'swarm.joinToken.rotate';
+
+export type JoinRole = 'worker' | 'manager';
+
+/** What the job stores (sealed, and shown as its parameters): the role only, never a token. */
+export interface RotateJoinTokenJobInput {
+  role: JoinRole;
+}
+
+export interface RotateJoinTokenInput {
+  swarm: string;
+  role: 'WORKER' | 'MANAGER';
+  /** Answer with the new token once the job succeeded (the read is audited as swarm.joinTokens.read). */
+  reveal?: boolean | null | undefined;
+  reason?: string | null | undefined;
+  idempotencyKey?: string | null | undefined;
+}
+
+export interface RotateJoinTokenResult {
+  job: JobRecord;
+  /** The role's token as the swarm has it now; null unless revealed after a succeeded job. */
+  token: string | null;
+}
+
+export async function rotateJoinToken(
+  deps: OperationDeps,
+  ctx: OperationContext,
+  input: RotateJoinTokenInput,
+): Promise<RotateJoinTokenResult> {
+  const role: JoinRole = input.role === 'MANAGER' ? 'manager' : 'worker';
+  const jobInput: RotateJoinTokenJobInput = { role };
+  const job = await startJob(deps, ctx, {
+    action: ROTATE_JOIN_TOKEN,
+    swarm: input.swarm,
+    input: { ...jobInput },
+    reason: input.reason,
+    reasonRequired: true,
+    idempotencyKey: input.idempotencyKey,
+    role: 'admin',
+    quick: true,
+  });
+  if (!input.reveal || job.state !== 'succeeded' || !job.swarmId) return { job, token: null };
+  // Read live rather than carried over from the job, so no row ever holds it; startJob has checked admin already,
+  // and readJoinTokens audits the read (who saw a token, when) like every other token read.
+  const swarm = await findSwarmFor(deps, ctx.principal, job.swarmId);
+  const tokens = await readJoinTokens(deps, ctx, createSwarmReads(deps, ctx.principal), swarm);
+  return { job, token: tokens[role] };
+}

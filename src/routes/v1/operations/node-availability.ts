@@ -1,0 +1,54 @@
+// POST /v1/swarms/:swarm/nodes/:node/availability: ACTIVE, PAUSE (answered when done) or DRAIN (a job) (operator).
+import type { FastifyInstance } from 'fastify';
+import {
+  setNodeAvailability,
+  type SetNodeAvailabilityInput,
+} from '../../../operations/set-node-availability.ts';
+import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
+import type { V1Context } from '../index.ts';
+import { closedObject, nodeParams, problemResponses } from '../schemas.ts';
+
+type Body = Omit<SetNodeAvailabilityInput, 'swarm' | 'node'>;
+
+export default function setNodeAvailabilityRoute(
+  app: FastifyInstance,
+  { deps, operationOf }: V1Context,
+): void {
+  app.post<{ Params: { swarm: string; node: string }; Body: Body }>(
+    '/swarms/:swarm/nodes/:node/availability',
+    {
+      schema: {
+        operationId: 'setNodeAvailability',
+        tags: ['nodes'],
+        summary: 'Activate, pause or drain a node (`docker node update --availability`) (operator)',
+        description:
+          'ACTIVE and PAUSE answer 200 with the ended job. DRAIN answers 202 with the job, which ends when no ' +
+          'task runs on the node any more (progress: tasks left), or fails after timeoutSeconds.',
+        params: nodeParams,
+        body: closedObject(
+          {
+            availability: { type: 'string', enum: ['ACTIVE', 'PAUSE', 'DRAIN'] },
+            timeoutSeconds: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 86400,
+              description: 'DRAIN only: how long to wait for the tasks to move (default 600)',
+            },
+            reason: { type: 'string', description: 'Why, for the audit log' },
+            idempotencyKey: {
+              type: 'string',
+              description: 'The same key and input again answers with the same job',
+            },
+          },
+          ['availability'],
+        ),
+        response: { ...jobAcceptedResponses, ...problemResponses(400, 403, 404, 409, 503) },
+      },
+    },
+    async (request, reply) =>
+      replyWithJob(
+        reply,
+        await setNodeAvailability(deps, operationOf(request), { ...request.body, ...request.params }),
+      ),
+  );
+}

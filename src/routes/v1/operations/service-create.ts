@@ -1,0 +1,36 @@
+// POST /v1/swarms/:swarm/services: create a service (`docker service create`) as a job (operator).
+import type { FastifyInstance } from 'fastify';
+import { createService } from '../../../operations/create-service.ts';
+import type { CreateServiceInput } from '../../../operations/service-spec.ts';
+import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
+import type { V1Context } from '../index.ts';
+import { problemResponses, swarmParams } from '../schemas.ts';
+import { createServiceBody } from './service-schemas.ts';
+
+type Body = Omit<CreateServiceInput, 'swarm'>;
+
+export default function createServiceRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
+  app.post<{ Params: { swarm: string }; Body: Body }>(
+    '/swarms/:swarm/services',
+    {
+      schema: {
+        operationId: 'createService',
+        tags: ['services'],
+        summary: 'Create a service (`docker service create`) (operator)',
+        description:
+          'Answers 202 with the job, which ends when the desired tasks run (progress per running task), fails ' +
+          'with IMAGE_MISSING naming the nodes that reject the tasks with "No such image", or after ' +
+          'timeoutSeconds. The same name with the same spec again succeeds with the existing service; another ' +
+          'spec under that name is 409 CONFLICT.',
+        params: swarmParams,
+        body: createServiceBody,
+        response: { ...jobAcceptedResponses, ...problemResponses(400, 403, 404, 409, 413, 415, 503) },
+      },
+    },
+    async (request, reply) =>
+      replyWithJob(
+        reply,
+        await createService(deps, operationOf(request), { ...request.body, swarm: request.params.swarm }),
+      ),
+  );
+}

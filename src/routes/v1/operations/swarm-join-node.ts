@@ -1,0 +1,50 @@
+// POST /v1/swarms/:swarm/nodes: join an engine to the swarm (operator for workers, admin for managers), as a job.
+import type { FastifyInstance } from 'fastify';
+import { joinNode, type JoinNodeInput } from '../../../operations/join-node.ts';
+import type { V1Context } from '../index.ts';
+import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
+import { closedObject, problemResponses, swarmParams } from '../schemas.ts';
+import { engineEndpointInput, nodeRoleInput, operationMeta, refuseInvalidBody } from './swarm-schemas.ts';
+
+type Body = Omit<JoinNodeInput, 'swarm'>;
+
+export default function joinNodeRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
+  app.post<{ Params: { swarm: string }; Body: Body }>(
+    '/swarms/:swarm/nodes',
+    {
+      attachValidation: true,
+      schema: {
+        operationId: 'joinNode',
+        tags: ['nodes'],
+        summary: 'Join an engine to the swarm (operator for workers; admin with a reason for managers)',
+        description:
+          'A job: fetches the token from a manager, calls the joining engine, waits until the node is Ready. ' +
+          'It fails with ALREADY_IN_SWARM when the engine is in a swarm already and JOIN_TIMEOUT (naming the ' +
+          'ports to open) when it cannot reach the managers.',
+        params: swarmParams,
+        body: closedObject(
+          {
+            endpoint: engineEndpointInput,
+            role: { ...nodeRoleInput, default: 'WORKER' },
+            advertiseAddress: {
+              type: 'string',
+              description: "Default: the endpoint's IP address, else Docker's choice",
+            },
+            listenAddress: { type: 'string', description: 'Default 0.0.0.0:2377' },
+            ...operationMeta,
+          },
+          ['endpoint'],
+        ),
+        response: { ...jobAcceptedResponses, ...problemResponses(400, 403, 404, 409, 503) },
+      },
+    },
+    async (request, reply) => {
+      await refuseInvalidBody(request, deps);
+      const job = await joinNode(deps, operationOf(request), {
+        ...request.body,
+        swarm: request.params.swarm,
+      });
+      return replyWithJob(reply, job);
+    },
+  );
+}

@@ -1,0 +1,45 @@
+// POST /v1/swarms/:swarm/nodes/:node/leave: make the node's own engine leave the swarm (admin), as a job.
+import type { FastifyInstance } from 'fastify';
+import { leaveSwarm, type LeaveSwarmInput } from '../../../operations/leave-swarm.ts';
+import type { V1Context } from '../index.ts';
+import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
+import { closedObject, nodeParams, problemResponses } from '../schemas.ts';
+import { engineEndpointInput, operationMeta, refuseInvalidBody } from './swarm-schemas.ts';
+
+type Body = Omit<LeaveSwarmInput, 'swarm' | 'node'>;
+
+export default function leaveSwarmRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
+  app.post<{ Params: { swarm: string; node: string }; Body: Body }>(
+    '/swarms/:swarm/nodes/:node/leave',
+    {
+      attachValidation: true,
+      schema: {
+        operationId: 'leaveSwarm',
+        tags: ['nodes'],
+        summary: "Make a node's engine leave the swarm (admin)",
+        description:
+          'A job that ends when the swarm shows the node Down; remove it afterwards with node removal. A ' +
+          'manager leaves only with force: true, and never when that would lose quorum (QUORUM_AT_RISK).',
+        params: nodeParams,
+        body: closedObject(
+          {
+            endpoint: engineEndpointInput,
+            force: { type: 'boolean', default: false, description: 'Needed for a manager' },
+            ...operationMeta,
+          },
+          ['endpoint'],
+        ),
+        response: { ...jobAcceptedResponses, ...problemResponses(400, 403, 404, 409, 503) },
+      },
+    },
+    async (request, reply) => {
+      await refuseInvalidBody(request, deps);
+      const job = await leaveSwarm(deps, operationOf(request), {
+        ...request.body,
+        swarm: request.params.swarm,
+        node: request.params.node,
+      });
+      return replyWithJob(reply, job);
+    },
+  );
+}
