@@ -329,11 +329,20 @@ export function createAuditStore(
       const query = new QueryStream(`${SELECT} ${where.sql} ORDER BY seq`, where.params, { batchSize: 200 });
       const source = client.query(query) as unknown as Readable;
       let released = false;
+      let broken: Error | undefined;
+      // A connection lost mid-export must end this export, not the process (an unheard 'error' would).
+      const onError = (error: Error) => {
+        broken = error;
+        source.destroy(error);
+      };
+      client.on('error', onError);
       const release = () => {
         if (released) return;
         released = true;
-        source.destroy();
-        client.release();
+        client.off('error', onError);
+        if (!broken) source.destroy();
+        // A broken connection is discarded rather than returned to the pool.
+        client.release(broken);
       };
       async function* rows(): AsyncIterable<AuditEvent> {
         try {

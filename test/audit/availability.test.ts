@@ -10,7 +10,8 @@ import { buildApp } from '../../src/app.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { testConfig, testLogger } from '../helper.ts';
-import { requireLab, type Inventory } from '../helpers/lab.ts';
+import type { DockerNode } from '../../src/docker/types.ts';
+import { dockerFor, labEngine, requireLab, type Inventory } from '../helpers/lab.ts';
 import { dataOf, gql, REGISTER, tlsEndpointsOf, tokenFor } from '../read-api/fixture.ts';
 
 // This test stops its database, so it runs on a PostgreSQL of its own (embedded), not the machine's.
@@ -85,6 +86,21 @@ test('with PostgreSQL stopped a mutation answers AUDIT_UNAVAILABLE and changes n
   );
   assert.equal(refused.errors?.[0]?.extensions.code, 'AUDIT_UNAVAILABLE', JSON.stringify(refused.errors));
   assert.match(refused.errors?.[0]?.message ?? '', /audit log cannot be written/);
+
+  // A change to the swarm itself is refused too, and Docker shows the node untouched.
+  const docker = dockerFor(labEngine(inventory, 'alpha-m1'));
+  const nodes = (await docker.listNodes()) as DockerNode[];
+  const worker = docker.getNode(nodes.find((node) => node.Description?.Hostname === 'alpha-w1')!.ID);
+  const before = (await worker.inspect()) as DockerNode;
+  const labels = await gql(
+    app!,
+    admin,
+    'mutation { updateNodeLabels(input: { swarm: "alpha", node: "alpha-w1", add: [{ key: "outage", value: "yes" }] }) { id } }',
+  );
+  assert.equal(labels.errors?.[0]?.extensions.code, 'AUDIT_UNAVAILABLE', JSON.stringify(labels.errors));
+  const after = (await worker.inspect()) as DockerNode;
+  assert.equal(after.Version.Index, before.Version.Index, 'the node was not updated');
+  assert.equal(after.Spec.Labels?.outage, undefined);
 
   // Reads of the swarm keep working through the outage (GraphQL and REST).
   assert.equal(dataOf(await readNodes()).swarm.nodes.totalCount, 5);

@@ -147,7 +147,8 @@ export default function listAuditRoute(app: FastifyInstance, { deps }: V1Context
   /**
    * Streams every matching event, oldest first, through the store's server-side cursor. Backpressure runs
    * the whole way: the socket drains → the Readable asks for a chunk → the cursor fetches its next batch.
-   * The DB client is released whichever comes first: the end of the rows, a failure, or the client leaving.
+   * The DB client goes back to the pool when the rows end or fail, or, once the reader has left, as soon as the
+   * fetch in flight (at most one batch) has landed. The export slot is held until then.
    */
   async function sendExport(reply: FastifyReply, query: Query): Promise<FastifyReply> {
     const principal = principalOf(reply.request);
@@ -177,16 +178,14 @@ export default function listAuditRoute(app: FastifyInstance, { deps }: V1Context
       const serialize =
         reply.getSerializationFunction('200', NDJSON) ?? reply.compileSerializationSchema(auditEventSchema);
       const body = Readable.from(ndjsonChunks(stream.rows, serialize), { objectMode: false });
+      // Once the rows were read from, they release the client themselves when they end, fail or are returned;
+      // `release` here only covers rows never read. The client is deliberately not released the moment the
+      // reader leaves: a cursor closed while its first fetch is in flight, before the row description came
+      // back, syncs twice and leaves the connection out of step with its next user (seen with HEAD).
       body.once('close', finish);
-      // Releasing at once, rather than when the Readable closes: that waits for the generator's pending row.
-      reply.raw.once('close', () => {
-        finish();
-        body.destroy();
-      });
-      if (reply.raw.destroyed || reply.request.raw.socket.destroyed) {
-        finish();
-        body.destroy();
-      }
+      // Fastify destroys a piped body when the reader leaves, but not one a HEAD request only drains.
+      reply.raw.once('close', () => body.destroy());
+      if (reply.raw.destroyed) body.destroy();
       return reply.type(NDJSON).header('vary', 'accept').send(body);
     } catch (error) {
       finish();
