@@ -13,6 +13,8 @@ const WAIT_SECONDS = 120;
 type Role = DockerNode['Spec']['Role'];
 
 /** Whether the node has become what was asked: a reachable raft member, or a worker outside the raft. */
+const UNREACHABLE_RETRY_MS = 1000;
+
 export function roleSettled(node: DockerNode, role: Role): boolean {
   if (node.Spec.Role !== role) return false;
   return role === 'manager' ? node.ManagerStatus?.Reachability === 'reachable' : !node.ManagerStatus;
@@ -40,18 +42,20 @@ export async function changeRole(context: JobContext, role: Role): Promise<JobOu
       : checkManagerLoss(nodes, nodeId, { force, swarmName });
 
   await context.progress(20, role === 'manager' ? 'promoting' : 'demoting', null);
-  const { changed, object } = await updateNodeSpec(client, nodeId, (node) =>
-    node.Spec.Role === role ? null : { ...node.Spec, Role: role },
+  const deadline = Date.now() + WAIT_SECONDS * 1000;
+  // Raft may take longer than one call's time-out to commit a role change right after another one (a manager
+  // still catching up): the update is re-read and retried, and a change that did land is not sent again.
+  const { changed, object } = await whileUnreachable(context, deadline, () =>
+    updateNodeSpec(client, nodeId, (node) => (node.Spec.Role === role ? null : { ...node.Spec, Role: role })),
   );
   const nodeName = hostnameOf(object);
 
   const waiting = role === 'manager' ? 'waiting for a reachable manager' : 'waiting for a worker';
   await context.progress(50, waiting, `${nodeName} is ${describeRole(object)}`);
-  const deadline = Date.now() + WAIT_SECONDS * 1000;
   let node = object;
   let last = describeRole(node);
   for (;;) {
-    node = await requireNode(client, nodeId, swarmName);
+    node = await whileUnreachable(context, deadline, () => requireNode(client, nodeId, swarmName));
     if (roleSettled(node, role)) break;
     if (node.Spec.Role !== role) {
       // Someone else changed the role back meanwhile: say so instead of waiting for something that will not come.
@@ -86,4 +90,22 @@ export async function changeRole(context: JobContext, role: Role): Promise<JobOu
     },
     target: { nodeName },
   };
+}
+
+/** Runs `call` again while the swarm answers SWARM_UNREACHABLE (time-outs during raft changes), until `deadline`. */
+async function whileUnreachable<T>(
+  context: JobContext,
+  deadline: number,
+  call: () => Promise<T>,
+): Promise<T> {
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof GatewayError) || error.code !== 'SWARM_UNREACHABLE' || Date.now() >= deadline)
+        throw error;
+      context.log.warn({ err: error }, 'swarm did not answer during a role change; retrying');
+      await context.sleep(UNREACHABLE_RETRY_MS);
+    }
+  }
 }
