@@ -3,10 +3,11 @@
 import { requireRole } from '../auth/authorize.ts';
 import { validateEndpoint, type EngineEndpoint } from '../docker/endpoint.ts';
 import { badInput } from '../errors.ts';
-import { TERMINAL_STATES, type JobRecord } from '../jobs/types.ts';
+import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
 import { validateSwarmAddress } from './join-node.ts';
 import { runOperation, type OperationContext } from './pipeline.ts';
+import { createAndQueue, waitForEnd } from './start-job.ts';
 import { labelsFromInput, validateSwarmName } from './swarm-registration.ts';
 
 export const INIT_SWARM = 'swarm.init';
@@ -36,8 +37,6 @@ export interface InitSwarmInput {
   reason?: string | null | undefined;
   idempotencyKey?: string | null | undefined;
 }
-
-const POLL_MS = 50;
 
 export function initSwarm(
   deps: OperationDeps,
@@ -75,7 +74,7 @@ export function initSwarm(
       };
       // Docker's init and the registration are a job (the only place that changes engines, resumable after a
       // crash); a swarm-less one, so no swarm lock: two inits on one engine are told apart by Docker itself.
-      const { job, created } = await deps.jobs.repository.create({
+      const { job, created } = await createAndQueue(deps, {
         tenant,
         type: INIT_SWARM,
         swarmId: null,
@@ -89,19 +88,6 @@ export function initSwarm(
         idempotencyKey: input.idempotencyKey ?? null,
       });
       replay = !created;
-      if (created) {
-        try {
-          await deps.jobs.queue.enqueue(job.id, job.type);
-        } catch (error) {
-          await deps.jobs.repository.finish(
-            job.id,
-            { state: 'failed', errorCode: 'QUEUE_UNAVAILABLE', errorMessage: 'the job could not be queued' },
-            () => Promise.resolve(null),
-          );
-          throw error;
-        }
-        deps.jobs.publish(job);
-      }
       return waitForEnd(deps, job);
     },
     // As startJob: a replayed idempotency key gets its own outcome; a new job's outcome comes from its worker.
@@ -118,15 +104,4 @@ function validCertExpiry(seconds: number | null): number | null {
     );
   }
   return seconds;
-}
-
-/** The job once it ended, or as it is when the quick wait runs out (init is quick: an engine call and an insert). */
-async function waitForEnd(deps: OperationDeps, job: JobRecord): Promise<JobRecord> {
-  const deadline = Date.now() + deps.quickWaitMs;
-  let current = job;
-  while (!TERMINAL_STATES.has(current.state) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    current = (await deps.jobs.repository.get(job.id)) ?? current;
-  }
-  return current;
 }

@@ -3,10 +3,10 @@
 import type { DockerNode } from '../docker/types.ts';
 import { conflict } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
-import { resolveRef } from '../queries/swarm-reads.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from './pipeline.ts';
 import { checkManagerLoss } from './quorum-guard.ts';
+import { liveNode } from './live-node.ts';
 import { startJob } from './start-job.ts';
 
 export interface RemoveNodeInput {
@@ -65,19 +65,10 @@ export function removeNode(
     idempotencyKey: input.idempotencyKey,
     role: 'admin',
     precheck: async (swarm, reads) => {
-      // The managers reachable right now: a live listing from a manager, never one served from a cache.
-      const client = await reads.clientFor(swarm);
-      const nodes = await client.call('node.list', (docker) => docker.listNodes() as Promise<DockerNode[]>);
-      const node = resolveRef(
-        nodes,
-        input.node,
-        (n) => n.ID,
-        (n) => n.Description?.Hostname ?? '',
-        'node',
-      );
+      const { nodes, node, target } = await liveNode(reads, swarm, input.node);
       const refusal = removalRefusal(nodes, node, force, swarm.name);
       if (refusal) throw refusal;
-      return { nodeId: node.ID, nodeName: node.Description?.Hostname ?? node.ID };
+      return target;
     },
   });
 }

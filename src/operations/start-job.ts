@@ -3,6 +3,7 @@
 import { requireRole } from '../auth/authorize.ts';
 import type { TenantRole } from '../auth/principal.ts';
 import type { AuditTarget } from '../audit/types.ts';
+import type { NewJob } from '../jobs/repository.ts';
 import { TERMINAL_STATES, type JobRecord } from '../jobs/types.ts';
 import { createSwarmReads, type SwarmReads } from '../queries/swarm-reads.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
@@ -51,7 +52,7 @@ export function startJob(deps: OperationDeps, ctx: OperationContext, spec: JobSp
       requireRole(ctx.principal, spec.role, spec.action);
       const reads = createSwarmReads(deps, ctx.principal);
       const target = (await spec.precheck?.(swarm, reads)) ?? {};
-      const { job, created } = await deps.jobs.repository.create({
+      const { job, created } = await createAndQueue(deps, {
         tenant: swarm.tenant,
         type: spec.action,
         swarmId: swarm.id,
@@ -65,20 +66,6 @@ export function startJob(deps: OperationDeps, ctx: OperationContext, spec: JobSp
         idempotencyKey: spec.idempotencyKey ?? null,
       });
       replay = !created;
-      if (created) {
-        try {
-          await deps.jobs.queue.enqueue(job.id, job.type);
-        } catch (error) {
-          // Not queued: the job ends here; the pipeline writes this operation's outcome (QUEUE_UNAVAILABLE).
-          await deps.jobs.repository.finish(
-            job.id,
-            { state: 'failed', errorCode: 'QUEUE_UNAVAILABLE', errorMessage: 'the job could not be queued' },
-            () => Promise.resolve(null),
-          );
-          throw error;
-        }
-        deps.jobs.publish(job);
-      }
       return spec.quick ? waitForEnd(deps, job) : job;
     },
     // A replayed idempotency key gets its own outcome (the job it names); a new job's outcome comes from its worker.
@@ -87,8 +74,32 @@ export function startJob(deps: OperationDeps, ctx: OperationContext, spec: JobSp
   });
 }
 
+/**
+ * Creates the job row (an idempotent replay returns the existing job, `created: false`) and queues a new one.
+ * Not queued: the job ends here and the caller's pipeline writes the operation's outcome (QUEUE_UNAVAILABLE).
+ */
+export async function createAndQueue(
+  deps: OperationDeps,
+  newJob: NewJob,
+): Promise<{ job: JobRecord; created: boolean }> {
+  const { job, created } = await deps.jobs.repository.create(newJob);
+  if (!created) return { job, created };
+  try {
+    await deps.jobs.queue.enqueue(job.id, job.type);
+  } catch (error) {
+    await deps.jobs.repository.finish(
+      job.id,
+      { state: 'failed', errorCode: 'QUEUE_UNAVAILABLE', errorMessage: 'the job could not be queued' },
+      () => Promise.resolve(null),
+    );
+    throw error;
+  }
+  deps.jobs.publish(job);
+  return { job, created };
+}
+
 /** The job once it ended, or as it is when the quick wait runs out. */
-async function waitForEnd(deps: OperationDeps, job: JobRecord): Promise<JobRecord> {
+export async function waitForEnd(deps: OperationDeps, job: JobRecord): Promise<JobRecord> {
   const deadline = Date.now() + deps.quickWaitMs;
   let current = job;
   while (!TERMINAL_STATES.has(current.state) && Date.now() < deadline) {
