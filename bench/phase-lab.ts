@@ -44,43 +44,51 @@ export async function runLabPhase(ctx: Context): Promise<LabPhase> {
   const alphaOnly = new Set(['alpha']);
   const reads: ReadRow[] = [];
 
-  const rest = (list: ListKind, path: string): ReadSpec => ({
-    id: `rest-${list}`,
-    label: `${list} REST`,
+  /** A read through the gateway, with the viewer token. */
+  const throughGateway = (
+    id: string,
+    label: string,
+    list: ListKind,
+    door: 'REST' | 'GraphQL',
+    request: { method: 'GET' | 'POST'; path: string; body?: string },
+  ): ReadSpec => ({
+    id,
+    label,
     list,
-    door: 'REST',
-    request: `GET ${path}`,
-    items: null,
-    target: {
-      url: gateway.baseUrl,
-      connections: ctx.settings.connections,
-      requests: [{ method: 'GET', path, headers: { authorization: `Bearer ${viewer}` } }],
-    },
-    gateway,
-    swarms: alphaOnly,
-  });
-  const graphql = (list: ListKind, query: string): ReadSpec => ({
-    id: `graphql-${list}`,
-    label: `${list} GraphQL`,
-    list,
-    door: 'GraphQL',
-    request: `POST /graphql ${query.slice(0, 60)}…`,
+    door,
+    request: `${request.method} ${request.path.slice(0, 60)}${request.path.length > 60 ? '…' : ''}`,
     items: null,
     target: {
       url: gateway.baseUrl,
       connections: ctx.settings.connections,
       requests: [
         {
-          method: 'POST',
-          path: '/graphql',
-          headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ query }),
+          ...request,
+          headers: {
+            authorization: `Bearer ${viewer}`,
+            ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
         },
       ],
     },
     gateway,
     swarms: alphaOnly,
   });
+  const rest = (list: ListKind, path: string) =>
+    throughGateway(`rest-${list}`, `${list} REST`, list, 'REST', { method: 'GET', path });
+  const graphql = (list: ListKind, query: string) =>
+    throughGateway(`graphql-${list}`, `${list} GraphQL`, list, 'GraphQL', {
+      method: 'POST',
+      path: '/graphql',
+      body: JSON.stringify({ query }),
+    });
+  // The same documents as GET /graphql?query=… (GraphQL over HTTP allows GET for queries): the same HTTP method as the
+  // REST reads, so that the two doors are compared without the cost of reading a request body.
+  const graphqlGet = (list: ListKind, query: string) =>
+    throughGateway(`graphql-get-${list}`, `${list} GraphQL GET`, list, 'GraphQL', {
+      method: 'GET',
+      path: `/graphql?query=${encodeURIComponent(query)}`,
+    });
   const direct = (list: ListKind, path: string): ReadSpec => ({
     id: `direct-${list}`,
     label: `${list} Docker API`,
@@ -131,23 +139,29 @@ export async function runLabPhase(ctx: Context): Promise<LabPhase> {
   );
   const pending = await createPendingTasks(alpha, PENDING_TASKS);
   const removePending = ctx.cleanup.add(`service ${TASKS_SERVICE} on alpha`, () => pending.remove());
-  for (const spec of [
+  // SWARMGATE_BENCH_READS=rest-nodes (ids, comma-separated): only those reads, to profile one of them.
+  const only = process.env.SWARMGATE_BENCH_READS?.split(',');
+  const wanted = (specs: ReadSpec[]) => specs.filter((spec) => !only || only.includes(spec.id));
+  for (const spec of wanted([
     rest('nodes', restNodes('alpha')),
     graphql('nodes', graphqlNodes('alpha')),
+    graphqlGet('nodes', graphqlNodes('alpha')),
     direct('nodes', '/v1.41/nodes'),
     rest('services', restServices('alpha')),
     graphql('services', graphqlServices('alpha')),
+    graphqlGet('services', graphqlServices('alpha')),
     direct('services', '/v1.41/services'),
-  ]) {
+  ])) {
     reads.push(await measureRead(ctx, await checked(spec)));
   }
 
   const filter = encodeURIComponent(JSON.stringify({ service: [TASKS_SERVICE] }));
-  for (const spec of [
+  for (const spec of wanted([
     rest('tasks', restTasks('alpha', TASKS_SERVICE)),
     graphql('tasks', graphqlTasks('alpha', TASKS_SERVICE)),
+    graphqlGet('tasks', graphqlTasks('alpha', TASKS_SERVICE)),
     direct('tasks', `/v1.41/tasks?filters=${filter}`),
-  ]) {
+  ])) {
     reads.push(await measureRead(ctx, await checked(spec, PENDING_TASKS)));
   }
   await removePending();

@@ -44,6 +44,8 @@ export interface StartOptions {
   /** A TypeScript entry under bench/ run with tsx, or a JavaScript file run as is. */
   script: string;
   args?: string[];
+  /** Options of node itself (before the script). */
+  nodeArgs?: string[];
   env?: Record<string, string>;
 }
 
@@ -142,6 +144,7 @@ export function startChild(options: StartOptions): Child {
   mkdirSync(LOG_DIR, { recursive: true });
   const node = [
     '--no-deprecation',
+    ...(options.nodeArgs ?? []),
     ...(options.script.endsWith('.ts') ? ['--import', 'tsx'] : []),
     options.script,
     ...(options.args ?? []),

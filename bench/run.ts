@@ -137,7 +137,17 @@ async function main(): Promise<number> {
           `alpha held ${lab.totalTasks ?? '?'} tasks with the pending-tasks service`,
       );
     }
-    reads.push(...((await attempt('ceiling', () => runCeilingPhase(ctx))) ?? []));
+    const ceiling = (await attempt('ceiling', () => runCeilingPhase(ctx))) ?? [];
+    reads.push(...ceiling);
+    const [get, post] = ['fastify-hello', 'fastify-hello-post'].map((id) =>
+      ceiling.find((row) => row.id === id),
+    );
+    if (get && post && get.load.rps > 0) {
+      notes.push(
+        `a bare fastify answers a POST with the GraphQL node document as its body at ` +
+          `${(post.load.rps / get.load.rps).toFixed(2)}x its GET rate: what reading a request body costs by itself`,
+      );
+    }
     growth = (await attempt('growth', () => runGrowthPhase(ctx, scenarios))) ?? [];
     mutations = (await attempt('mutation', () => runMutationPhase(ctx))) ?? [];
   } finally {

@@ -61,10 +61,11 @@ const EnvSchema = z.object({
   SWARMGATE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   SWARMGATE_JOB_LOCK_MS: z.coerce.number().int().min(2000).max(600_000).default(10_000),
   SWARMGATE_QUICK_JOB_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(15_000),
-  SWARMGATE_CACHE: z.enum(['on', 'off']).default('off'),
+  SWARMGATE_CACHE: z.enum(['on', 'off']).default('on'),
   SWARMGATE_CACHE_TASKS_MS: z.coerce.number().int().min(500).max(60_000).default(3000),
   SWARMGATE_CACHE_CHECK_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
   SWARMGATE_CACHE_IDLE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
+  SWARMGATE_CACHE_ANSWERS_MB: z.coerce.number().int().min(0).max(4096).default(64),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -120,6 +121,8 @@ export interface Config {
     checkMs: number;
     /** A watcher nobody read from or subscribed to for this long is stopped. */
     idleMs: number;
+    /** Bytes of answers built from the state kept for the same reads (src/queries/answer-cache.ts); 0: none. */
+    answersBytes: number;
   };
 }
 
@@ -173,6 +176,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       tasksRefreshMs: env.SWARMGATE_CACHE_TASKS_MS,
       checkMs: env.SWARMGATE_CACHE_CHECK_MS,
       idleMs: env.SWARMGATE_CACHE_IDLE_MS,
+      answersBytes: env.SWARMGATE_CACHE_ANSWERS_MB * 1024 * 1024,
     },
   };
 }

@@ -2,6 +2,7 @@
 import type { Principal } from '../auth/principal.ts';
 import type { OperationDeps } from '../operations/deps.ts';
 import type { OperationContext } from '../operations/pipeline.ts';
+import type { ReadRecorder } from '../queries/answer-cache.ts';
 import type { SwarmReads } from '../queries/swarm-reads.ts';
 
 export interface GraphqlContext {
@@ -9,4 +10,6 @@ export interface GraphqlContext {
   reads: SwarmReads;
   deps: OperationDeps;
   operation: OperationContext;
+  /** Told what the reads were served from when the answer may be kept (see graphql/answers.ts); null otherwise. */
+  recorder: ReadRecorder | null;
 }

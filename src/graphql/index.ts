@@ -10,7 +10,9 @@ import { toClientError } from '../errors.ts';
 import { operationDepsOf } from '../operations/deps.ts';
 import { operationContextOf } from '../operations/request-context.ts';
 import { requireAuth } from '../plugins/app/auth.ts';
+import { answerHooks, recorderOf } from '../queries/answer-hooks.ts';
 import { createSwarmReads } from '../queries/swarm-reads.ts';
+import { graphqlAnswerKey, refusingOutsideState } from './answers.ts';
 
 export interface GraphqlPluginOptions {
   graphiql: boolean;
@@ -25,25 +27,37 @@ export default async function graphqlPlugin(
   // A WebSocket upgrade may instead carry it in connection_init (browsers cannot set headers): checked on subscribe.
   // A refusal is answered here rather than thrown: mercurius's error handler first builds the GraphQL context,
   // which needs the principal, and that failure would replace this one's message ("expired"...) with a generic one.
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.routeOptions.url?.startsWith('/graphiql')) return;
-    if (request.headers.upgrade?.toLowerCase() === 'websocket' && !request.headers.authorization) return;
-    try {
-      await requireAuth(request, reply);
-    } catch (error) {
-      const client = toClientError(error);
-      return reply
-        .code(client.statusCode)
-        .send({ data: null, errors: [{ message: client.message, extensions: { code: client.code } }] });
-    }
+  // preValidation (after the body is parsed): a kept answer (below) is then sent without validating the body again.
+  app.addHook('preValidation', (request, reply, done) => {
+    if (request.url.startsWith('/graphiql')) return done();
+    if (request.headers.upgrade?.toLowerCase() === 'websocket' && !request.headers.authorization)
+      return done();
+    // A token verified lately passes without a promise in between (callback-style hook).
+    if (request.principal || app.knownPrincipal(request)) return done();
+    requireAuth(request, reply).then(
+      () => done(),
+      (error: unknown) => {
+        const client = toClientError(error);
+        void reply
+          .code(client.statusCode)
+          .send({ data: null, errors: [{ message: client.message, extensions: { code: client.code } }] });
+      },
+    );
   });
+
+  const keeping = answerHooks(app.answerCache, graphqlAnswerKey);
+  if (keeping) {
+    app.addHook('preValidation', keeping.preHandler);
+    app.addHook('onSend', keeping.onSend);
+    app.addHook('onResponse', keeping.onResponse);
+  }
 
   const deps = operationDepsOf(app);
   await app.register(mercurius, {
     schema: loadSchemaSource(),
     // The generated Resolvers type is stricter than mercurius's own IResolvers; the shapes are the same.
     resolvers: {
-      ...resolvers,
+      ...refusingOutsideState(resolvers),
       ...subscriptionResolvers,
       Subscription: withSubscribeErrorCodes(subscriptionResolvers.Subscription),
     } as unknown as mercurius.IResolvers,
@@ -52,16 +66,23 @@ export default async function graphqlPlugin(
     path: '/graphql',
     context: (request: FastifyRequest): GraphqlContext => {
       const operation = operationContextOf(request, 'graphql');
+      const recorder = recorderOf(request);
       return {
         principal: operation.principal,
         reads: createSwarmReads(
-          { registry: app.registry, swarmClients: app.swarmClients },
+          { registry: app.registry, swarmClients: app.swarmClients, recorder },
           operation.principal,
         ),
         deps,
         operation,
+        recorder,
       };
     },
     errorFormatter: (execution, context) => formatExecution(execution, context.reply?.log ?? app.log),
+  });
+  // An answer with errors is never kept (the failure may be transient, and it would be served again).
+  app.graphql.addHook('onResolution', (execution, context) => {
+    if (execution.errors?.length) recorderOf(context.reply.request)?.refuse('errors');
+    return Promise.resolve();
   });
 }

@@ -9,13 +9,17 @@ import { badInput, notFound } from '../errors.ts';
 import type { RegistryRepository, SwarmRecord } from '../registry/repository.ts';
 import type { SwarmClients } from '../plugins/app/swarm-clients.ts';
 import type { SwarmClient } from '../docker/swarm-client.ts';
-import { stateStoreOf, type SwarmStateStore } from '../state/state-store.ts';
+import { stateStoreOf, type ReadOptions, type SwarmStateStore } from '../state/state-store.ts';
+import type { StateKind } from '../state/swarm-state.ts';
+import type { ReadRecorder } from './answer-cache.ts';
 
 export interface SwarmReadsDeps {
   registry: RegistryRepository;
   swarmClients: SwarmClients;
   /** The swarm state; when left out, the one the swarm-state plugin linked to `swarmClients`, if any. */
   swarmState?: SwarmStateStore | undefined;
+  /** Told what the reads were answered from, when the request's answer may be kept (see answer-cache.ts). */
+  recorder?: ReadRecorder | null | undefined;
 }
 
 export interface SwarmReads {
@@ -78,6 +82,9 @@ export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal): Sw
   const memo = new Map<string, Promise<unknown>>();
   const state = deps.swarmState ?? stateStoreOf(deps.swarmClients);
   const cached = state?.enabled ? state : undefined;
+  const recorder = deps.recorder ?? undefined;
+  /** A read not served from the swarm state: the answer cannot be kept. */
+  const live = (what: string) => recorder?.refuse(what);
 
   function once<T>(key: string, load: () => Promise<T>): Promise<T> {
     let pending = memo.get(key) as Promise<T> | undefined;
@@ -93,6 +100,7 @@ export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal): Sw
     operation: string,
     run: (docker: Dockerode) => Promise<unknown>,
   ) {
+    live(operation);
     const client = await deps.swarmClients.clientFor(swarm);
     // dockerode returns these lists untyped; docker/types.ts describes what Engine API 1.41 sends.
     return (await client.call(operation, run)) as T;
@@ -102,15 +110,36 @@ export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal): Sw
   function readsOf(fresh: boolean): SwarmReads {
     // Fresh and cached answers are memoised apart: a request may ask for both.
     const kind = (name: string) => (fresh ? `${name}-fresh` : name);
+    /** A read of the swarm state, recording the version served (or that the managers were asked instead). */
+    const fromState = async <T>(
+      swarm: SwarmRecord,
+      list: StateKind,
+      read: (options: ReadOptions) => Promise<T[]>,
+    ): Promise<T[]> => {
+      let served = false;
+      const items = await read({
+        fresh,
+        onServed: (version) => {
+          served = true;
+          recorder?.list(swarm.id, list, version);
+        },
+      });
+      if (!served) live(`${list} read from the managers`);
+      return items;
+    };
     const reads: SwarmReads = {
       principal,
 
-      clientFor: (swarm) => deps.swarmClients.clientFor(swarm),
+      clientFor: (swarm) => {
+        live('a call to the managers');
+        return deps.swarmClients.clientFor(swarm);
+      },
 
       listSwarms(tenant) {
         canRead();
         const effective = scope === null ? (tenant ?? null) : scope;
         if (scope !== null && tenant && tenant !== scope) return Promise.resolve([]);
+        live('the list of swarms');
         return once(`swarms:${effective ?? '*'}`, () => deps.registry.listSwarms(effective));
       },
 
@@ -119,6 +148,7 @@ export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal): Sw
         return once(`swarm:${ref}`, async () => {
           const swarm = await deps.registry.findSwarm(scope, ref);
           if (!swarm) throw notFound('swarm', ref);
+          recorder?.swarm(scope, ref, swarm);
           return swarm;
         });
       },
@@ -126,7 +156,7 @@ export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal): Sw
       nodes(swarm) {
         return once(`${kind('nodes')}:${swarm.id}`, () =>
           cached
-            ? cached.nodes(swarm, { fresh })
+            ? fromState(swarm, 'nodes', (options) => cached.nodes(swarm, options))
             : call<DockerNode[]>(swarm, 'node.list', (docker) => docker.listNodes()),
         );
       },
@@ -134,7 +164,7 @@ export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal): Sw
       services(swarm) {
         return once(`${kind('services')}:${swarm.id}`, () =>
           cached
-            ? cached.services(swarm, { fresh })
+            ? fromState(swarm, 'services', (options) => cached.services(swarm, options))
             : call<DockerService[]>(swarm, 'service.list', (docker) => docker.listServices()),
         );
       },
@@ -142,7 +172,7 @@ export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal): Sw
       tasks(swarm) {
         return once(`${kind('tasks')}:${swarm.id}`, () =>
           cached
-            ? cached.tasks(swarm, { fresh })
+            ? fromState(swarm, 'tasks', (options) => cached.tasks(swarm, options))
             : call<DockerTask[]>(swarm, 'task.list', (docker) => docker.listTasks()),
         );
       },
@@ -186,6 +216,7 @@ export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal): Sw
       withFresh: (wanted) => (wanted ? freshReads : cachedReads),
 
       async observedAt(swarm, options = {}) {
+        live('observedAt');
         if (!cached) return null;
         const at = await cached.observedAt(swarm, { start: options.start ?? true });
         return at?.toISOString() ?? null;

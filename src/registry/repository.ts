@@ -121,7 +121,10 @@ export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
     }
   }
   /** Lookups answered from memory for a moment (see findSwarm). */
-  const recent = new Map<string, { until: number; value: Promise<SwarmRecord | null> }>();
+  const recent = new Map<
+    string,
+    { until: number; value: Promise<SwarmRecord | null>; settled?: { record: SwarmRecord | null } }
+  >();
   const forgetRemembered = () => {
     lastKnown.clear();
     recent.clear();
@@ -202,10 +205,26 @@ export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
       const fresh = recent.get(key);
       if (fresh && fresh.until > Date.now()) return fresh.value;
       const value = remembered(key, () => this.findSwarmNow(tenant, ref));
-      recent.set(key, { until: Date.now() + LOOKUP_TTL_MS, value });
-      value.catch(() => recent.delete(key));
+      const entry: { until: number; value: typeof value; settled?: { record: SwarmRecord | null } } = {
+        until: Date.now() + LOOKUP_TTL_MS,
+        value,
+      };
+      recent.set(key, entry);
+      value.then(
+        (record) => (entry.settled = { record }),
+        () => recent.delete(key),
+      );
       if (recent.size > MAX_RECENT) recent.delete(recent.keys().next().value!);
       return value;
+    },
+
+    /**
+     * What findSwarm would answer from memory right now, without waiting: the record (or null: no such swarm), or
+     * undefined when the lookup would have to ask the database.
+     */
+    peekSwarm(tenant: string | null, ref: string): SwarmRecord | null | undefined {
+      const entry = recent.get(`find:${tenant ?? '*'}:${ref}`);
+      return entry && entry.until > Date.now() ? entry.settled?.record : undefined;
     },
 
     async findSwarmNow(tenant: string | null, ref: string): Promise<SwarmRecord | null> {

@@ -8,7 +8,7 @@ import type { SwarmClients } from '../plugins/app/swarm-clients.ts';
 import type { RegistryRepository, SwarmRecord } from '../registry/repository.ts';
 import { listNodes, listServices, listTasks } from './docker-reads.ts';
 import { SingleFlight } from './single-flight.ts';
-import { SwarmState, type SwarmStateTiming } from './swarm-state.ts';
+import { SwarmState, type StateKind, type SwarmStateTiming, type Versioned } from './swarm-state.ts';
 
 export interface SwarmStateStoreOptions {
   /** Reads come from the state; off: reads are live and watchers only run for swarmEvents subscribers. */
@@ -24,6 +24,11 @@ export interface SwarmStateStoreOptions {
 export interface ReadOptions {
   /** Ask a manager even when the state is current. */
   fresh?: boolean | null | undefined;
+  /**
+   * Called when the answer comes from the state, with the version of the list it holds (see currentVersion); not
+   * called when the managers were asked.
+   */
+  onServed?: ((version: string) => void) | undefined;
 }
 
 export interface WatcherDescription {
@@ -121,6 +126,13 @@ export class SwarmStateStore {
     };
   }
 
+  /** A write through this process changed a watched swarm's nodes or services (see SwarmState.changedByWrite). */
+  changedByWrite(swarmName: string, kind: 'nodes' | 'services'): void {
+    for (const entry of this.entries.values()) {
+      if (entry.state.swarm.name === swarmName) entry.state.changedByWrite(kind);
+    }
+  }
+
   /** Stops the swarm's watcher (unregistered or changed); the next read starts a new one. */
   forget(swarmId: string): void {
     const entry = this.entries.get(swarmId);
@@ -158,11 +170,23 @@ export class SwarmStateStore {
     for (const id of [...this.entries.keys()]) this.forget(id);
   }
 
+  /**
+   * The version of a kind's list of a watched swarm, as a read now would be served it from the state; null when such
+   * a read would ask the managers (not watched, not current, tasks not kept). Counts as a read of the swarm.
+   */
+  currentVersion(swarmId: string, kind: StateKind): string | null {
+    const entry = this.entries.get(swarmId);
+    if (!entry) return null;
+    entry.usedAt = Date.now();
+    const version = entry.state.versionOf(kind);
+    return version === null ? null : versionToken(entry.state, version);
+  }
+
   private async read<T>(
     swarm: SwarmRecord,
-    kind: string,
+    kind: StateKind,
     options: ReadOptions,
-    current: (state: SwarmState) => T[] | null | Promise<T[] | null>,
+    current: (state: SwarmState) => Versioned<T> | null | Promise<Versioned<T> | null>,
     live: (client: SwarmClient) => Promise<T[]>,
   ): Promise<T[]> {
     const key = `${swarm.id}:${kind}`;
@@ -173,7 +197,10 @@ export class SwarmStateStore {
     const state = await this.stateOf(swarm);
     await state.firstSync();
     const cached = await current(state);
-    if (cached !== null) return cached;
+    if (cached !== null) {
+      options.onServed?.(versionToken(state, cached.version));
+      return cached.items;
+    }
     // Not current (connecting, reconnecting, or no manager answers): nothing stale is served, the managers are asked.
     return this.flights.run(key, () => live(state.client));
   }
@@ -240,6 +267,8 @@ export class SwarmStateStore {
     ).catch((error: unknown) => this.options.log.warn({ err: error }, 'checking watched swarms failed'));
   }
 }
+
+const versionToken = (state: SwarmState, version: number) => `${state.serial}.${version}`;
 
 const stores = new WeakMap<SwarmClients, SwarmStateStore>();
 

@@ -1,5 +1,6 @@
 // One swarm's state, kept current from its managers' events stream: nodes and services (tasks while clients read
 // them). The watcher reconnects with back-off to any reachable manager and resyncs on every (re)connection.
+import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DockerEventMessage, EventsWatch, SwarmClient } from '../docker/swarm-client.ts';
 import type { DockerNode, DockerService, DockerSwarm, DockerTask } from '../docker/types.ts';
@@ -45,6 +46,14 @@ const REPLAY_WINDOW_S = 300;
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 5000;
 
+/** What the state holds of one kind, with the version it has: a new version each time the list changes. */
+export interface Versioned<T> {
+  items: T[];
+  version: number;
+}
+
+export type StateKind = 'nodes' | 'services' | 'tasks';
+
 /** One connection to one manager: its events stream and what runs while it lasts. */
 interface Session {
   /** Numbers the sessions, so that one's calls are never shared with the next one's. */
@@ -59,7 +68,11 @@ interface Session {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+let serials = 0;
+
 export class SwarmState {
+  /** Tells this state from the one a restarted watcher keeps for the same swarm (versions start again). */
+  readonly serial = ++serials;
   readonly swarm: SwarmRecord;
   readonly client: SwarmClient;
   readonly startedAt = Date.now();
@@ -72,7 +85,11 @@ export class SwarmState {
   private services = new Map<string, DockerService>();
   private nodeList: DockerNode[] | null = null;
   private serviceList: DockerService[] | null = null;
-  private tasks: { list: DockerTask[]; fetchedAt: number } | null = null;
+  private tasks: { list: DockerTask[]; fetchedAt: number; fingerprint: string } | null = null;
+  /** Bumped on every change of a kind's list (see versionOf): what answers built from the lists are keyed by. */
+  private readonly versions: Record<StateKind, number> = { nodes: 0, services: 0, tasks: 0 };
+  /** Writes made through this process whose kind the state has not listed again since: reads ask the managers. */
+  private readonly unsettled = { nodes: 0, services: 0 };
   private tasksReadAt = 0;
   private tasksTimer: NodeJS.Timeout | undefined;
   private readonly dirtyNodes = new Set<string>();
@@ -153,34 +170,83 @@ export class SwarmState {
   }
 
   /** The nodes as the state holds them, or null when the state is not current (read the managers instead). */
-  currentNodes(): DockerNode[] | null {
-    if (!this.isCurrent()) return null;
+  currentNodes(): Versioned<DockerNode> | null {
+    if (!this.isCurrent() || this.unsettled.nodes > 0) return null;
     this.nodeList ??= [...this.nodes.values()];
-    return this.nodeList;
+    return { items: this.nodeList, version: this.versions.nodes };
   }
 
-  currentServices(): DockerService[] | null {
-    if (!this.isCurrent()) return null;
+  currentServices(): Versioned<DockerService> | null {
+    if (!this.isCurrent() || this.unsettled.services > 0) return null;
     this.serviceList ??= [...this.services.values()];
-    return this.serviceList;
+    return { items: this.serviceList, version: this.versions.services };
   }
 
   /**
    * The tasks, refreshed at most `tasksRefreshMs` ago (twice that while a refresh is under way); listed on the watched
    * manager when older or not kept yet (one call however many readers). Null when the state is not current.
    */
-  async currentTasks(): Promise<DockerTask[] | null> {
+  async currentTasks(): Promise<Versioned<DockerTask> | null> {
     const session = this.session;
     if (!session || !this.isCurrent()) return null;
-    this.tasksReadAt = Date.now();
-    if (this.tasks && Date.now() - this.tasks.fetchedAt <= 2 * this.timing.tasksRefreshMs) {
-      return this.tasks.list;
-    }
+    const kept = this.keptTasks();
+    if (kept) return kept;
     try {
-      return await this.refreshTasks(session);
+      await this.refreshTasks(session);
+      return this.tasks ? { items: this.tasks.list, version: this.versions.tasks } : null;
     } catch {
       return null;
     }
+  }
+
+  /**
+   * The version of a kind's list as a read now would be served it, without reading it; null when such a read would
+   * not come from the state as it is (not current, or tasks not kept or due for a list). Counts as a read.
+   */
+  versionOf(kind: StateKind): number | null {
+    if (!this.isCurrent()) return null;
+    if (kind === 'tasks') return this.keptTasks()?.version ?? null;
+    return this.unsettled[kind] > 0 ? null : this.versions[kind];
+  }
+
+  /**
+   * A write made through this process changed the swarm's nodes or services: until the state has listed them again
+   * (after the write, so the list shows it), reads ask the managers. The change's events may come a moment later
+   * than the write's answer; this is what makes a read right after a write show it.
+   */
+  changedByWrite(kind: 'nodes' | 'services'): void {
+    const session = this.session;
+    if (!session?.synced) return; // the resync of the next session lists everything anyway
+    this.unsettled[kind] += 1;
+    const relist =
+      kind === 'nodes'
+        ? () =>
+            session.watch.call('node.list', listNodes).then((nodes) => {
+              if (this.session !== session) return;
+              this.nodes = new Map(nodes.map((node) => [node.ID, node]));
+              this.nodesChanged();
+            })
+        : () =>
+            session.watch.call('service.list', listServices).then((services) => {
+              if (this.session !== session) return;
+              this.services = new Map(services.map((service) => [service.ID, service]));
+              this.servicesChanged();
+            });
+    this.flights
+      .runAfter(`write-${kind}:${session.seq}`, relist)
+      .catch((error: unknown) => session.end(`listing ${kind} after a write failed: ${messageOf(error)}`))
+      .finally(() => {
+        this.unsettled[kind] = Math.max(0, this.unsettled[kind] - 1);
+      });
+  }
+
+  /** The kept tasks when recent enough to serve (a read: it keeps them refreshed). */
+  private keptTasks(): Versioned<DockerTask> | null {
+    this.tasksReadAt = Date.now();
+    if (this.tasks && Date.now() - this.tasks.fetchedAt <= 2 * this.timing.tasksRefreshMs) {
+      return { items: this.tasks.list, version: this.versions.tasks };
+    }
+    return null;
   }
 
   /** Seconds since a manager last confirmed the state (since the watcher started, before its first resync). */
@@ -302,8 +368,18 @@ export class SwarmState {
     this.checkCluster(inspected, watch.url);
     this.nodes = new Map(nodes.map((node) => [node.ID, node]));
     this.services = new Map(services.map((service) => [service.ID, service]));
+    this.nodesChanged();
+    this.servicesChanged();
+  }
+
+  private nodesChanged(): void {
     this.nodeList = null;
+    this.versions.nodes += 1;
+  }
+
+  private servicesChanged(): void {
     this.serviceList = null;
+    this.versions.services += 1;
   }
 
   private checkCluster(inspected: DockerSwarm, url: string): void {
@@ -389,7 +465,7 @@ export class SwarmState {
     if (ids.length > BULK_REFRESH) {
       const nodes = await watch.call('node.list', listNodes);
       this.nodes = new Map(nodes.map((node) => [node.ID, node]));
-      this.nodeList = null;
+      this.nodesChanged();
       return;
     }
     await Promise.all(
@@ -397,7 +473,7 @@ export class SwarmState {
         const node = await inspectOrNull(() => watch.call('node.inspect', inspectNode(id)));
         if (node === null) this.nodes.delete(id);
         else if (isNewer(node, this.nodes.get(id))) this.nodes.set(id, node);
-        this.nodeList = null;
+        this.nodesChanged();
       }),
     );
   }
@@ -408,7 +484,7 @@ export class SwarmState {
     if (ids.length > BULK_REFRESH) {
       const services = await watch.call('service.list', listServices);
       this.services = new Map(services.map((service) => [service.ID, service]));
-      this.serviceList = null;
+      this.servicesChanged();
       return;
     }
     await Promise.all(
@@ -416,7 +492,7 @@ export class SwarmState {
         const service = await inspectOrNull(() => watch.call('service.inspect', inspectService(id)));
         if (service === null) this.services.delete(id);
         else if (isNewer(service, this.services.get(id))) this.services.set(id, service);
-        this.serviceList = null;
+        this.servicesChanged();
       }),
     );
   }
@@ -428,8 +504,17 @@ export class SwarmState {
     return this.flights.runAfter(`tasks:${session.seq}`, async () => {
       const started = Date.now();
       const list = await session.watch.call('task.list', listTasks);
-      if (!this.tasks || this.tasks.fetchedAt <= started) this.tasks = { list, fetchedAt: started };
-      return list;
+      if (!this.tasks || this.tasks.fetchedAt <= started) {
+        const fingerprint = fingerprintOf(list);
+        if (this.tasks?.fingerprint === fingerprint) {
+          // Unchanged (the usual case every few seconds): the same list and version, so answers built from it stay.
+          this.tasks.fetchedAt = started;
+        } else {
+          this.tasks = { list, fetchedAt: started, fingerprint };
+          this.versions.tasks += 1;
+        }
+      }
+      return this.tasks.list;
     });
   }
 
@@ -475,6 +560,15 @@ async function inspectOrNull<T>(inspect: () => Promise<T>): Promise<T | null> {
     if (error instanceof GatewayError && error.code === 'NOT_FOUND') return null;
     throw error;
   }
+}
+
+/**
+ * Identifies a task list's content: every change of a task bumps its Version.Index (raft's index, which only grows),
+ * and a task added or removed changes the IDs.
+ */
+function fingerprintOf(tasks: readonly DockerTask[]): string {
+  const content = tasks.map((task) => `${task.ID}@${task.Version.Index}`).join(';');
+  return `${tasks.length}:${createHash('sha1').update(content).digest('base64')}`;
 }
 
 /** Answers may arrive out of order: an object's version only grows. */

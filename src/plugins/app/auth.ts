@@ -3,6 +3,7 @@ import fastifyJwt, { type FastifyJWTOptions, type TokenOrHeader } from '@fastify
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import buildGetJwks from 'get-jwks';
+import { LRUCache } from 'lru-cache';
 import { principalFromClaims, type Principal } from '../../auth/principal.ts';
 import type { Config } from '../../config.ts';
 import { isGatewayError, unauthenticated, type GatewayError } from '../../errors.ts';
@@ -15,6 +16,11 @@ declare module 'fastify' {
      * Every failure is a GatewayError UNAUTHENTICATED whose message says what to fix, never quoting the token.
      */
     authenticate(request: FastifyRequest): Promise<Principal>;
+    /**
+     * The caller, without waiting, when the request's token was verified lately (the usual case for a client sending
+     * the same token again): sets `request.principal`. Null: call `authenticate`.
+     */
+    knownPrincipal(request: FastifyRequest): Principal | null;
   }
   interface FastifyRequest {
     /** The authenticated caller; null until `requireAuth` (or `authenticate`) has run for this request. */
@@ -59,6 +65,22 @@ export async function requireAuth(request: FastifyRequest, reply: FastifyReply):
   }
 }
 
+/**
+ * The same as a callback-style hook (onRequest of the REST subtree): a token verified lately passes without a promise
+ * in between.
+ */
+export function requireAuthHook(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: (error?: Error) => void,
+): void {
+  if (request.principal || request.server.knownPrincipal(request)) {
+    done();
+    return;
+  }
+  requireAuth(request, reply).then(() => done(), done);
+}
+
 /** The caller of a request behind `requireAuth`; a route that forgot `requireAuth` fails closed (401). */
 export function principalOf(request: FastifyRequest): Principal {
   if (request.principal === null) throw unauthenticated();
@@ -75,14 +97,36 @@ export default fp<AuthPluginOptions>(
       // Only reachable outside production (config refuses it there): the gateway starts, health answers, no one logs in.
       app.log.warn(NO_KEY_MESSAGE);
       app.decorate('authenticate', () => Promise.reject(unauthenticated(NO_KEY_MESSAGE)));
+      app.decorate('knownPrincipal', () => null);
       return;
     }
 
     await app.register(fastifyJwt, jwtPluginOptions(jwt, algorithm, key));
     const describe = failureDescriber(jwt, algorithm);
 
+    // Principals of tokens verified lately, by the token itself: a client sending the same token again costs a
+    // lookup, not a decode, a hash and a signature check. Served only inside the token's own validity window (nbf to
+    // exp, without the clock tolerance: a token near its expiry is checked in full), for at most the time fast-jwt
+    // keeps its own verdicts.
+    const verified = new LRUCache<string, { principal: Principal; from: number; until: number }>({
+      max: VERIFIED_TOKEN_CACHE_SIZE,
+      ttl: VERIFIED_TOKEN_CACHE_TTL_MS,
+    });
+
+    const knownPrincipal = (request: FastifyRequest): Principal | null => {
+      const token = presentedToken(request);
+      const known = token === undefined ? undefined : verified.get(token);
+      if (!known || Date.now() < known.from || Date.now() >= known.until) return null;
+      request.principal = known.principal;
+      return known.principal;
+    };
+    app.decorate('knownPrincipal', knownPrincipal);
+
     app.decorate('authenticate', async (request: FastifyRequest): Promise<Principal> => {
       if (request.principal) return request.principal;
+      const known = knownPrincipal(request);
+      if (known) return known;
+      const token = presentedToken(request);
       let claims: unknown;
       try {
         claims = await request.jwtVerify();
@@ -91,6 +135,8 @@ export default fp<AuthPluginOptions>(
       }
       const principal = principalFromClaims(claims);
       request.principal = principal;
+      const window = validityOf(claims);
+      if (token !== undefined && window) verified.set(token, { principal, ...window });
       return principal;
     });
   },
@@ -130,6 +176,22 @@ function jwtPluginOptions(
     // fast-jwt's own wording ("The token signature is invalid.") is what failureDescriber recognises.
     messages: { authorizationTokenInvalid: (error) => error.message },
   };
+}
+
+/** The token of an "Authorization: Bearer <JWT>" header, as bearerToken will read it; undefined otherwise. */
+function presentedToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header === undefined || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ')
+    return undefined;
+  return header.slice(7).trim();
+}
+
+/** When a verified token's claims say it may be used (ms): from nbf (or now) to exp; undefined without exp. */
+function validityOf(claims: unknown): { from: number; until: number } | undefined {
+  if (typeof claims !== 'object' || claims === null) return undefined;
+  const { exp, nbf } = claims as { exp?: unknown; nbf?: unknown };
+  if (typeof exp !== 'number') return undefined;
+  return { from: typeof nbf === 'number' ? nbf * 1000 : 0, until: exp * 1000 };
 }
 
 /** Reads "Authorization: Bearer <JWT>", refusing anything else with a message saying what was expected. */

@@ -2,6 +2,7 @@
 // the queue and audit writes. Served on their own port or behind a token, never publicly.
 import { createServer, type Server } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import type { onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -14,6 +15,8 @@ declare module 'fastify' {
       jobEnded(type: string, state: string, durationMs: number): void;
       /** Seconds since a swarm's cached state was last confirmed by its managers. */
       cacheStaleness(swarm: string, seconds: number): void;
+      /** The kept answers (src/queries/answer-cache.ts), set at scrape time. */
+      answerCache(stats: { hits: number; misses: number; bytes: number; documents: number }): void;
       /** Jobs in the queue by BullMQ state, set at scrape time. */
       queueDepth(counts: Record<string, number>): void;
       /** Called at each scrape to refresh gauges that are read on demand (queue depth). */
@@ -84,6 +87,17 @@ export default fp<MetricsPluginOptions>(
       labelNames: ['swarm'],
       registers: [registry],
     });
+    const answerLookups = new Gauge({
+      name: 'swarmgate_answer_cache_lookups',
+      help: 'Lookups of kept answers since the start, by outcome (hit: served from a kept answer)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    const answerBytes = new Gauge({
+      name: 'swarmgate_answer_cache_bytes',
+      help: 'Bytes of answers kept',
+      registers: [registry],
+    });
     const queueJobs = new Gauge({
       name: 'swarmgate_queue_jobs',
       help: 'Jobs in the operations queue by state',
@@ -94,6 +108,7 @@ export default fp<MetricsPluginOptions>(
     // GraphQL operation names come from clients: bounded, so a client cannot explode the label set.
     const operationNames = new Set<string>();
     const operationLabel = (name: unknown) => {
+      if (typeof name === 'string' && operationNames.has(name)) return name;
       if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return 'anonymous';
       if (!operationNames.has(name) && operationNames.size >= MAX_OPERATION_NAMES) return 'other';
       operationNames.add(name);
@@ -118,24 +133,45 @@ export default fp<MetricsPluginOptions>(
       cacheStaleness(swarm, seconds) {
         staleness.set({ swarm }, seconds);
       },
+      answerCache({ hits, misses, bytes }) {
+        answerLookups.set({ outcome: 'hit' }, hits);
+        answerLookups.set({ outcome: 'miss' }, misses);
+        answerBytes.set(bytes);
+      },
       onScrape(collect) {
         collectors.push(collect);
       },
     });
 
-    app.addHook('onResponse', (request, reply, done) => {
-      const route = request.routeOptions.url;
-      if (route === '/graphql' && request.method === 'POST') {
-        const body = request.body as { operationName?: unknown } | undefined;
-        graphqlDuration.observe({ operation: operationLabel(body?.operationName) }, reply.elapsedTime / 1000);
-      }
-      if (route && route !== '/metrics') {
-        httpDuration.observe(
-          { method: request.method, route, status: String(reply.statusCode) },
-          reply.elapsedTime / 1000,
-        );
-      }
-      done();
+    // A hook per route, knowing its URL: nothing is looked up per request but one child per method and status (a
+    // bounded set; no label hashing on every request).
+    const operations = new Map<string, ReturnType<typeof graphqlDuration.labels>>();
+    app.addHook('onRoute', (route) => {
+      const url = route.url;
+      if (url === '/metrics') return;
+      const children = new Map<string, ReturnType<typeof httpDuration.labels>>();
+      const observe: onResponseHookHandler = (request, reply, done) => {
+        const seconds = reply.elapsedTime / 1000;
+        if (url === '/graphql' && request.method === 'POST') {
+          const body = request.body as { operationName?: unknown } | undefined;
+          const operation = operationLabel(body?.operationName);
+          let child = operations.get(operation);
+          if (!child) {
+            child = graphqlDuration.labels(operation);
+            operations.set(operation, child);
+          }
+          child.observe(seconds);
+        }
+        const key = `${request.method} ${reply.statusCode}`;
+        let child = children.get(key);
+        if (!child) {
+          child = httpDuration.labels(request.method, url, String(reply.statusCode));
+          children.set(key, child);
+        }
+        child.observe(seconds);
+        done();
+      };
+      route.onResponse = [...hooksOf(route.onResponse), observe];
     });
 
     const render = async () => {
@@ -178,3 +214,9 @@ export default fp<MetricsPluginOptions>(
   },
   { name: 'metrics' },
 );
+
+/** A route option's hooks as an array (a route may give none, one, or several). */
+export function hooksOf<H>(hooks: H | H[] | undefined): H[] {
+  if (hooks === undefined) return [];
+  return Array.isArray(hooks) ? hooks : [hooks];
+}

@@ -3,12 +3,15 @@
 import fp from 'fastify-plugin';
 import type { DockerEventMessage } from '../../docker/swarm-client.ts';
 import type { SwarmRecord } from '../../registry/repository.ts';
+import { AnswerCache } from '../../queries/answer-cache.ts';
 import { attachStateStore, SwarmStateStore } from '../../state/state-store.ts';
 import { swarmEventIdentity, swarmEventsTopic, toSwarmEvent } from '../../state/swarm-events.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     swarmState: SwarmStateStore;
+    /** Answers built from the state, kept for the same reads; null with the cache off (see answer-cache.ts). */
+    answerCache: AnswerCache | null;
   }
 }
 
@@ -18,9 +21,20 @@ export interface SwarmStatePluginOptions {
   tasksRefreshMs: number;
   checkMs: number;
   idleMs: number;
+  /** Bytes of answers kept; 0: none. */
+  answersBytes: number;
   /** The Docker call time-out. */
   timeoutMs: number;
 }
+
+/** Docker calls that change what the state keeps (src/docker/writes.ts names them so). */
+const WRITES: Record<string, 'nodes' | 'services'> = {
+  'node.update': 'nodes',
+  'node.remove': 'nodes',
+  'service.create': 'services',
+  'service.update': 'services',
+  'service.remove': 'services',
+};
 
 /** How long an event stays claimed: longer than any replay after a reconnection (REPLAY_WINDOW_S). */
 const CLAIM_TTL_MS = 10 * 60_000;
@@ -67,13 +81,26 @@ export default fp<SwarmStatePluginOptions>(
       onEvent: publishOnce,
     });
     attachStateStore(app.swarmClients, store);
+    // Read your writes: a read right after a write made here shows it, even before the write's events arrive.
+    const unsubscribe = app.swarmClients.onCall((call) => {
+      const kind = WRITES[call.operation];
+      if (kind && call.ok) store.changedByWrite(call.swarm, kind);
+    });
     app.decorate('swarmState', store);
+    const answers =
+      options.enabled && options.answersBytes > 0
+        ? new AnswerCache({ registry: app.registry, state: store, maxBytes: options.answersBytes })
+        : null;
+    app.decorate('answerCache', answers);
     app.metrics.onScrape(() => {
       for (const { swarm, seconds } of store.staleness()) app.metrics.cacheStaleness(swarm, seconds);
+      if (answers) app.metrics.answerCache(answers.stats());
       return Promise.resolve();
     });
     app.addHook('onClose', (_instance, closed) => {
+      unsubscribe();
       store.close();
+      answers?.clear();
       closed();
     });
     done();

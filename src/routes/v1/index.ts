@@ -4,7 +4,9 @@ import { badInput, GatewayError } from '../../errors.ts';
 import { operationDepsOf, type OperationDeps } from '../../operations/deps.ts';
 import type { OperationContext } from '../../operations/pipeline.ts';
 import { operationContextOf } from '../../operations/request-context.ts';
-import { principalOf, requireAuth } from '../../plugins/app/auth.ts';
+import { principalOf, requireAuthHook } from '../../plugins/app/auth.ts';
+import { answerHooks, recorderOf } from '../../queries/answer-hooks.ts';
+import { hooksOf } from '../../plugins/app/metrics.ts';
 import { createSwarmReads, type SwarmReads } from '../../queries/swarm-reads.ts';
 import auditIntegrity from './audit/integrity.ts';
 import listAudit from './audit/list.ts';
@@ -29,6 +31,16 @@ import nodeOperations from './operations/nodes.ts';
 import serviceOperations from './operations/services.ts';
 import swarmOperations from './operations/swarms.ts';
 import listTasks from './tasks/list.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route's answers may be kept and served again while the swarm state they were built from is unchanged
+     * (src/queries/answer-cache.ts); its reads decide, request by request, whether an answer is kept.
+     */
+    keepAnswer?: boolean;
+  }
+}
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the subtree takes no options of its own
 export interface V1RoutesOptions {}
@@ -73,10 +85,20 @@ const ENDPOINTS = [
 export default async function v1Routes(app: FastifyInstance, _options: V1RoutesOptions): Promise<void> {
   // onRequest rather than preHandler: a caller without a token learns nothing about bodies or parameters
   // (no 400 before the 401), and an unauthenticated body is never parsed.
-  app.addHook('onRequest', requireAuth);
+  app.addHook('onRequest', requireAuthHook);
   // The OpenAPI document says so for every route of the subtree, from the same place that enforces it.
+  // Routes that keep answers get the hooks: preHandler runs after validation (a bad query string is refused before
+  // any lookup) and before the handler.
+  const keeping = answerHooks(app.answerCache, (request) =>
+    (request.query as { fresh?: boolean }).fresh ? null : { document: request.url, variant: 'REST' },
+  );
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, security: [{ bearerAuth: [] }] };
+    if (keeping && route.config?.keepAnswer) {
+      route.preHandler = [...hooksOf(route.preHandler), keeping.preHandler];
+      route.onSend = [...hooksOf(route.onSend), keeping.onSend];
+      route.onResponse = [...hooksOf(route.onResponse), keeping.onResponse];
+    }
   });
   app.setSchemaErrorFormatter(describeValidationErrors);
   app.setNotFoundHandler((request) => {
@@ -92,7 +114,7 @@ export default async function v1Routes(app: FastifyInstance, _options: V1RoutesO
       let reads = readsByRequest.get(request);
       if (!reads) {
         reads = createSwarmReads(
-          { registry: app.registry, swarmClients: app.swarmClients },
+          { registry: app.registry, swarmClients: app.swarmClients, recorder: recorderOf(request) },
           principalOf(request),
         );
         readsByRequest.set(request, reads);

@@ -9,6 +9,7 @@ export default function getNodeRoute(app: FastifyInstance, { readsOf }: V1Contex
   app.get<{ Params: { swarm: string; node: string }; Querystring: { fresh?: boolean } }>(
     '/swarms/:swarm/nodes/:node',
     {
+      config: { keepAnswer: true },
       schema: {
         operationId: 'getNode',
         tags: ['nodes'],

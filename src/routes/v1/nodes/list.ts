@@ -19,6 +19,7 @@ export default function listNodesRoute(app: FastifyInstance, { readsOf }: V1Cont
   app.get<{ Params: { swarm: string }; Querystring: Query }>(
     '/swarms/:swarm/nodes',
     {
+      config: { keepAnswer: true },
       schema: {
         operationId: 'listNodes',
         tags: ['nodes'],

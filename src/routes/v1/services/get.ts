@@ -9,6 +9,7 @@ export default function getServiceRoute(app: FastifyInstance, { readsOf }: V1Con
   app.get<{ Params: { swarm: string; service: string }; Querystring: { fresh?: boolean } }>(
     '/swarms/:swarm/services/:service',
     {
+      config: { keepAnswer: true },
       schema: {
         operationId: 'getService',
         tags: ['services'],

@@ -19,6 +19,7 @@ export default function listServicesRoute(app: FastifyInstance, { readsOf }: V1C
   app.get<{ Params: { swarm: string }; Querystring: Query }>(
     '/swarms/:swarm/services',
     {
+      config: { keepAnswer: true },
       schema: {
         operationId: 'listServices',
         tags: ['services'],

@@ -8,6 +8,7 @@ export default function swarmQuorumRoute(app: FastifyInstance, { readsOf }: V1Co
   app.get<{ Params: { swarm: string } }>(
     '/swarms/:swarm/quorum',
     {
+      config: { keepAnswer: true },
       schema: {
         operationId: 'getSwarmQuorum',
         tags: ['swarms'],

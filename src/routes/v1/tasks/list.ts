@@ -18,6 +18,7 @@ export default function listTasksRoute(app: FastifyInstance, { readsOf }: V1Cont
   app.get<{ Params: { swarm: string }; Querystring: Query }>(
     '/swarms/:swarm/tasks',
     {
+      config: { keepAnswer: true },
       schema: {
         operationId: 'listTasks',
         tags: ['tasks'],
