@@ -1,5 +1,5 @@
 // Mercurius setup: the SDL, resolvers, per-request context, authentication and error formatting.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify';
 import mercurius from 'mercurius';
 import type { GraphqlContext } from './context.ts';
 import { formatExecution } from './errors.ts';
@@ -27,8 +27,9 @@ export default async function graphqlPlugin(
   // A WebSocket upgrade may instead carry it in connection_init (browsers cannot set headers): checked on subscribe.
   // A refusal is answered here rather than thrown: mercurius's error handler first builds the GraphQL context,
   // which needs the principal, and that failure would replace this one's message ("expired"...) with a generic one.
-  // preValidation (after the body is parsed): a kept answer (below) is then sent without validating the body again.
-  app.addHook('preValidation', (request, reply, done) => {
+  // A GET runs these at onRequest (its query string is parsed already): a kept answer (below) is sent before
+  // mercurius's own hooks and validation. Other methods run them at preValidation, once the body is parsed.
+  const authenticate: preValidationHookHandler = (request, reply, done) => {
     if (request.url.startsWith('/graphiql')) return done();
     if (request.headers.upgrade?.toLowerCase() === 'websocket' && !request.headers.authorization)
       return done();
@@ -43,11 +44,18 @@ export default async function graphqlPlugin(
           .send({ data: null, errors: [{ message: client.message, extensions: { code: client.code } }] });
       },
     );
-  });
-
+  };
   const keeping = answerHooks(app.answerCache, graphqlAnswerKey);
+  const early = [authenticate, ...(keeping ? [keeping.preHandler] : [])];
+  for (const hook of early) {
+    app.addHook('onRequest', (request, reply, done) =>
+      request.method === 'GET' ? hook.call(app, request, reply, done) : done(),
+    );
+    app.addHook('preValidation', (request, reply, done) =>
+      request.method === 'GET' ? done() : hook.call(app, request, reply, done),
+    );
+  }
   if (keeping) {
-    app.addHook('preValidation', keeping.preHandler);
     app.addHook('onSend', keeping.onSend);
     app.addHook('onResponse', keeping.onResponse);
   }

@@ -108,15 +108,17 @@ export default fp<AuthPluginOptions>(
     // lookup, not a decode, a hash and a signature check. Served only inside the token's own validity window (nbf to
     // exp, without the clock tolerance: a token near its expiry is checked in full), for at most the time fast-jwt
     // keeps its own verdicts.
+    // (Its own time limit instead of lru-cache's ttl: one clock read per lookup instead of several.)
     const verified = new LRUCache<string, { principal: Principal; from: number; until: number }>({
       max: VERIFIED_TOKEN_CACHE_SIZE,
-      ttl: VERIFIED_TOKEN_CACHE_TTL_MS,
     });
 
     const knownPrincipal = (request: FastifyRequest): Principal | null => {
       const token = presentedToken(request);
       const known = token === undefined ? undefined : verified.get(token);
-      if (!known || Date.now() < known.from || Date.now() >= known.until) return null;
+      if (!known) return null;
+      const now = Date.now();
+      if (now < known.from || now >= known.until) return null;
       request.principal = known.principal;
       return known.principal;
     };
@@ -136,7 +138,10 @@ export default fp<AuthPluginOptions>(
       const principal = principalFromClaims(claims);
       request.principal = principal;
       const window = validityOf(claims);
-      if (token !== undefined && window) verified.set(token, { principal, ...window });
+      if (token !== undefined && window) {
+        const until = Math.min(window.until, Date.now() + VERIFIED_TOKEN_CACHE_TTL_MS);
+        verified.set(token, { principal, from: window.from, until });
+      }
       return principal;
     });
   },

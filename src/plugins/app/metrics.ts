@@ -5,6 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestHistogram } from './request-histogram.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,20 +41,20 @@ export default fp<MetricsPluginOptions>(
   async (app, options) => {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'swarmgate_' });
-    const httpDuration = new Histogram({
-      name: 'swarmgate_http_request_duration_seconds',
-      help: 'HTTP request durations by route and status',
-      labelNames: ['method', 'route', 'status'],
-      buckets: SECONDS,
-      registers: [registry],
-    });
-    const graphqlDuration = new Histogram({
-      name: 'swarmgate_graphql_operation_duration_seconds',
-      help: 'GraphQL operation durations by operation name',
-      labelNames: ['operation'],
-      buckets: SECONDS,
-      registers: [registry],
-    });
+    const httpDuration = new RequestHistogram(
+      'swarmgate_http_request_duration_seconds',
+      'HTTP request durations by route and status',
+      ['method', 'route', 'status'],
+      SECONDS,
+      registry,
+    );
+    const graphqlDuration = new RequestHistogram(
+      'swarmgate_graphql_operation_duration_seconds',
+      'GraphQL operation durations by operation name',
+      ['operation'],
+      SECONDS,
+      registry,
+    );
     const dockerCalls = new Counter({
       name: 'swarmgate_docker_calls_total',
       help: 'Docker Engine API calls by swarm, endpoint, operation and result',
@@ -145,30 +146,30 @@ export default fp<MetricsPluginOptions>(
 
     // A hook per route, knowing its URL: nothing is looked up per request but one child per method and status (a
     // bounded set; no label hashing on every request).
-    const operations = new Map<string, ReturnType<typeof graphqlDuration.labels>>();
+    const operations = new Map<string, (seconds: number) => void>();
     app.addHook('onRoute', (route) => {
       const url = route.url;
       if (url === '/metrics') return;
-      const children = new Map<string, ReturnType<typeof httpDuration.labels>>();
+      const children = new Map<string, (seconds: number) => void>();
       const observe: onResponseHookHandler = (request, reply, done) => {
         const seconds = reply.elapsedTime / 1000;
         if (url === '/graphql' && request.method === 'POST') {
           const body = request.body as { operationName?: unknown } | undefined;
           const operation = operationLabel(body?.operationName);
-          let child = operations.get(operation);
-          if (!child) {
-            child = graphqlDuration.labels(operation);
-            operations.set(operation, child);
+          let observe = operations.get(operation);
+          if (!observe) {
+            observe = graphqlDuration.observer(operation);
+            operations.set(operation, observe);
           }
-          child.observe(seconds);
+          observe(seconds);
         }
         const key = `${request.method} ${reply.statusCode}`;
-        let child = children.get(key);
-        if (!child) {
-          child = httpDuration.labels(request.method, url, String(reply.statusCode));
-          children.set(key, child);
+        let observe = children.get(key);
+        if (!observe) {
+          observe = httpDuration.observer(request.method, url, String(reply.statusCode));
+          children.set(key, observe);
         }
-        child.observe(seconds);
+        observe(seconds);
         done();
       };
       route.onResponse = [...hooksOf(route.onResponse), observe];
