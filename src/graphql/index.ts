@@ -47,18 +47,28 @@ export default async function graphqlPlugin(
   };
   const keeping = answerHooks(app.answerCache, graphqlAnswerKey);
   const early = [authenticate, ...(keeping ? [keeping.preHandler] : [])];
+  // (A WebSocket upgrade is a GET too, but it is answered at preValidation as before: @fastify/websocket takes the
+  // connection over only after onRequest, and a refusal sent earlier would leave the socket open.)
+  const answeredEarly = (request: FastifyRequest) => request.method === 'GET' && !request.headers.upgrade;
   for (const hook of early) {
     app.addHook('onRequest', (request, reply, done) =>
-      request.method === 'GET' ? hook.call(app, request, reply, done) : done(),
+      answeredEarly(request) ? hook.call(app, request, reply, done) : done(),
     );
     app.addHook('preValidation', (request, reply, done) =>
-      request.method === 'GET' ? done() : hook.call(app, request, reply, done),
+      answeredEarly(request) ? done() : hook.call(app, request, reply, done),
     );
   }
   if (keeping) {
     app.addHook('onSend', keeping.onSend);
     app.addHook('onResponse', keeping.onResponse);
   }
+
+  // mercurius gives its routes an async onRequest hook that only applies its CSRF prevention, which is off here (the
+  // API takes bearer tokens, never cookies): dropped, it would cost a promise on every request.
+  app.addHook('onRoute', (route) => {
+    if (route.url !== '/graphql' || typeof route.onRequest !== 'function') return;
+    if (route.onRequest.toString().includes('checkCSRFPrevention')) route.onRequest = undefined;
+  });
 
   const deps = operationDepsOf(app);
   await app.register(mercurius, {

@@ -1,9 +1,11 @@
 // Test access to the lab: the typed inventory (a loud error when the lab is not up), Engine API clients, the CLI.
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
+import type { DockerNode, DockerTask } from '../../src/docker/types.ts';
 import {
   LabNotUpError,
   inventoryEngine,
@@ -91,6 +93,93 @@ export function dockerFor(e: InventoryEngine, via: 'tls' | 'socket' = 'socket', 
 
 export async function swarmNodes(docker: Docker): Promise<SwarmNode[]> {
   return (await docker.listNodes()) as SwarmNode[];
+}
+
+/** The node of `swarm` (as `docker` lists them) with this hostname; the test fails when there is none. */
+export async function nodeByHostname(docker: Docker, hostname: string, swarm: string): Promise<DockerNode> {
+  const nodes = (await docker.listNodes()) as DockerNode[];
+  const node = nodes.find((candidate) => candidate.Description?.Hostname === hostname);
+  assert.ok(node, `${hostname} is in ${swarm}`);
+  return node;
+}
+
+/** Tasks that run on the node: desired running, or running still (being stopped); only these services' if given. */
+export async function runningOn(
+  docker: Docker,
+  nodeId: string,
+  serviceIds?: string[],
+): Promise<DockerTask[]> {
+  const tasks = (await docker.listTasks({ filters: { node: [nodeId] } })) as DockerTask[];
+  return tasks.filter(
+    (task) =>
+      (task.DesiredState === 'running' || task.Status.State === 'running') &&
+      (!serviceIds || serviceIds.includes(task.ServiceID)),
+  );
+}
+
+/** Sets the node active again (a few tries: another writer may move its version meanwhile). */
+export async function setActive(docker: Docker, hostname: string, swarm: string): Promise<void> {
+  for (let attempt = 1; attempt <= 5; attempt += 1) {
+    const node = await nodeByHostname(docker, hostname, swarm);
+    if (node.Spec.Availability === 'active') return;
+    try {
+      await docker
+        .getNode(node.ID)
+        .update({ version: node.Version.Index, ...node.Spec, Availability: 'active' });
+      return;
+    } catch (error) {
+      if (attempt === 5) throw error;
+    }
+  }
+}
+
+export interface SlowServiceSpec {
+  name: string;
+  /** The value of its swarmgate.test label: the test file that made it. */
+  test: string;
+  graceSeconds: number;
+  replicas: number;
+  constraints: string[];
+  restartPolicy?: { Condition: string; Delay: number };
+}
+
+/**
+ * A service whose containers ignore SIGTERM, so each of its tasks takes `graceSeconds` to stop (a drain lasts long
+ * enough to be watched). Its ID is added to `created`, for the test's cleanup.
+ */
+export async function createSlowService(
+  docker: Docker,
+  spec: SlowServiceSpec,
+  created: string[],
+): Promise<string> {
+  const service = (await docker.createService({
+    Name: spec.name,
+    Labels: { 'swarmgate.test': spec.test },
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: 'swarmgate/probe:1',
+        Command: ['sh', '-c', "trap '' TERM INT; while :; do sleep 1; done"],
+        StopGracePeriod: spec.graceSeconds * 1e9,
+      },
+      Placement: { Constraints: spec.constraints },
+      ...(spec.restartPolicy ? { RestartPolicy: spec.restartPolicy } : {}),
+    },
+    Mode: { Replicated: { Replicas: spec.replicas } },
+  } as unknown as Docker.CreateServiceOptions)) as { ID?: string; id?: string };
+  const id = service.ID ?? service.id;
+  assert.ok(id);
+  created.push(id);
+  return id;
+}
+
+/** Removes these services (emptying the list), whatever state they are in; one already gone is no error. */
+export async function removeServices(docker: Docker, ids: string[]): Promise<void> {
+  for (const id of ids.splice(0)) {
+    await docker
+      .getService(id)
+      .remove()
+      .catch(() => undefined);
+  }
 }
 
 /**

@@ -9,16 +9,19 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { DockerNode, DockerTask } from '../../src/docker/types.ts';
-import { TEST_JWT_SECRET, TEST_LOG_DIR, TEST_REDIS_URL } from '../helper.ts';
-import { dockerFor, labEngine, waitUntil } from '../helpers/lab.ts';
+import { TEST_JWT_SECRET, TEST_LOG_DIR } from '../helper.ts';
+import { isolatedRedisUrl, type JobProgress, type NodeJob } from '../helpers/jobs.ts';
+import {
+  createSlowService as createSlowServiceOn,
+  dockerFor,
+  labEngine,
+  nodeByHostname,
+  removeServices,
+  runningOn as runningOnNode,
+  setActive as setNodeActive,
+  waitUntil,
+} from '../helpers/lab.ts';
 import { dataOf, gql, setupRedBlue, tokenFor, type RedBlue } from '../read-api/fixture.ts';
-
-/** Our own Redis database, so that no other test process's worker takes this file's jobs (see nodes-labels). */
-function isolatedRedisUrl(): string {
-  const url = new URL(TEST_REDIS_URL);
-  url.pathname = '/13';
-  return url.toString();
-}
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const NODE = 'alpha-w1';
@@ -26,17 +29,9 @@ const RUN = randomUUID().slice(0, 6);
 const JOB = `id type state progress { percent step message } attempts errorCode errorMessage result operationId
   target { nodeId nodeName }`;
 
-interface Job {
-  id: string;
-  type: string;
-  state: string;
-  progress: { percent: number; step: string | null; message: string | null };
-  attempts: number;
-  errorCode: string | null;
-  errorMessage: string | null;
-  result: string | null;
-  operationId: string;
-  target: { nodeId: string | null; nodeName: string | null };
+/** A node job without `forced`, which this file does not ask for. */
+interface Job extends Omit<NodeJob, 'forced'> {
+  progress: JobProgress;
 }
 
 let lab: RedBlue;
@@ -46,57 +41,18 @@ const workers = new Set<ChildProcess>();
 
 const manager = (): Docker => dockerFor(labEngine(lab.inventory, 'alpha-m1'));
 
-async function inspectNode(): Promise<DockerNode> {
-  const nodes = (await manager().listNodes()) as DockerNode[];
-  const node = nodes.find((candidate) => candidate.Description?.Hostname === NODE);
-  assert.ok(node, `${NODE} is in alpha`);
-  return node;
-}
-
-async function runningOn(nodeId: string, serviceIds: string[]): Promise<DockerTask[]> {
-  const tasks = (await manager().listTasks({ filters: { node: [nodeId] } })) as DockerTask[];
-  return tasks.filter(
-    (task) =>
-      (task.DesiredState === 'running' || task.Status.State === 'running') &&
-      serviceIds.includes(task.ServiceID),
-  );
-}
+const inspectNode = (): Promise<DockerNode> => nodeByHostname(manager(), NODE, 'alpha');
+const runningOn = (nodeId: string, serviceIds: string[]): Promise<DockerTask[]> =>
+  runningOnNode(manager(), nodeId, serviceIds);
+const setActive = (): Promise<void> => setNodeActive(manager(), NODE, 'alpha');
 
 /** Containers that ignore SIGTERM: each task takes `graceSeconds` to stop, so the drain lasts long enough. */
-async function createSlowService(name: string, graceSeconds: number): Promise<string> {
-  const created = (await manager().createService({
-    Name: name,
-    Labels: { 'swarmgate.test': 'nodes-crash' },
-    TaskTemplate: {
-      ContainerSpec: {
-        Image: 'swarmgate/probe:1',
-        Command: ['sh', '-c', "trap '' TERM INT; while :; do sleep 1; done"],
-        StopGracePeriod: graceSeconds * 1e9,
-      },
-      Placement: { Constraints: ['node.role==worker'] },
-    },
-    Mode: { Replicated: { Replicas: 2 } },
-  } as unknown as Docker.CreateServiceOptions)) as { ID?: string; id?: string };
-  const id = created.ID ?? created.id;
-  assert.ok(id);
-  services.push(id);
-  return id;
-}
-
-async function setActive(): Promise<void> {
-  for (let attempt = 1; attempt <= 5; attempt += 1) {
-    const node = await inspectNode();
-    if (node.Spec.Availability === 'active') return;
-    try {
-      await manager()
-        .getNode(node.ID)
-        .update({ version: node.Version.Index, ...node.Spec, Availability: 'active' });
-      return;
-    } catch (error) {
-      if (attempt === 5) throw error;
-    }
-  }
-}
+const createSlowService = (name: string, graceSeconds: number): Promise<string> =>
+  createSlowServiceOn(
+    manager(),
+    { name, test: 'nodes-crash', graceSeconds, replicas: 2, constraints: ['node.role==worker'] },
+    services,
+  );
 
 /**
  * Starts `node --import tsx src/worker.ts` on the test's database and queue, with the gateway's secret key (the
@@ -185,12 +141,7 @@ before(async () => {
 after(async () => {
   try {
     await stopWorkers();
-    for (const id of services.splice(0)) {
-      await manager()
-        .getService(id)
-        .remove()
-        .catch(() => undefined);
-    }
+    await removeServices(manager(), services);
   } finally {
     try {
       await setActive();

@@ -9,16 +9,24 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { DockerNode, DockerTask } from '../../src/docker/types.ts';
-import { TEST_REDIS_URL } from '../helper.ts';
-import { dockerFor, labEngine, waitUntil } from '../helpers/lab.ts';
+import {
+  isolatedRedisUrl,
+  NODE_JOB_FIELDS,
+  untilJobEnds,
+  type JobProgress,
+  type NodeJob,
+} from '../helpers/jobs.ts';
+import {
+  createSlowService as createSlowServiceOn,
+  dockerFor,
+  labEngine,
+  nodeByHostname,
+  removeServices as removeServicesOn,
+  runningOn as runningOnNode,
+  setActive as setNodeActive,
+  waitUntil,
+} from '../helpers/lab.ts';
 import { dataOf, gql, setupRedBlue, tokenFor, type RedBlue } from '../read-api/fixture.ts';
-
-/** Our own Redis database, so that no other test process's worker takes this file's jobs (see nodes-labels). */
-function isolatedRedisUrl(): string {
-  const url = new URL(TEST_REDIS_URL);
-  url.pathname = '/13';
-  return url.toString();
-}
 
 interface WebSocketClient extends EventEmitter {
   send(data: string): void;
@@ -29,24 +37,13 @@ const WebSocket = createRequire(import.meta.url)('ws') as WebSocketConstructor;
 
 const NODE = 'alpha-w1';
 const RUN = randomUUID().slice(0, 6);
-const JOB = `id type state progress { percent step message } forced attempts errorCode errorMessage result
-  operationId reason requestedBy { sub actors source } target { nodeId nodeName }`;
+const JOB = `${NODE_JOB_FIELDS} progress { percent step message } reason requestedBy { sub actors source }`;
 const SET = `mutation ($input: SetNodeAvailabilityInput!) { setNodeAvailability(input: $input) { ${JOB} } }`;
 
-interface Job {
-  id: string;
-  type: string;
-  state: string;
-  progress: { percent: number; step: string | null; message: string | null };
-  forced: boolean;
-  attempts: number;
-  errorCode: string | null;
-  errorMessage: string | null;
-  result: string | null;
-  operationId: string;
+interface Job extends NodeJob {
+  progress: JobProgress;
   reason: string | null;
   requestedBy: { sub: string; actors: string[]; source: string };
-  target: { nodeId: string | null; nodeName: string | null };
 }
 
 let lab: RedBlue;
@@ -57,88 +54,35 @@ const bot = () => tokenFor('red', ['operator'], { sub: 'alice', act: { sub: 'cha
 
 const manager = (): Docker => dockerFor(labEngine(lab.inventory, 'alpha-m1'));
 
-async function inspectNode(): Promise<DockerNode> {
-  const nodes = (await manager().listNodes()) as DockerNode[];
-  const node = nodes.find((candidate) => candidate.Description?.Hostname === NODE);
-  assert.ok(node, `${NODE} is in alpha`);
-  return node;
-}
+const inspectNode = (): Promise<DockerNode> => nodeByHostname(manager(), NODE, 'alpha');
 
 /** Tasks that run on the node: desired running, or running still (being stopped). */
-async function runningOn(nodeId: string, serviceIds?: string[]): Promise<DockerTask[]> {
-  const tasks = (await manager().listTasks({ filters: { node: [nodeId] } })) as DockerTask[];
-  return tasks.filter(
-    (task) =>
-      (task.DesiredState === 'running' || task.Status.State === 'running') &&
-      (!serviceIds || serviceIds.includes(task.ServiceID)),
-  );
-}
+const runningOn = (nodeId: string, serviceIds?: string[]): Promise<DockerTask[]> =>
+  runningOnNode(manager(), nodeId, serviceIds);
 
 /**
  * A service whose containers ignore SIGTERM, so each of its tasks takes `graceSeconds` to stop: three of them with
  * different grace periods make a drain end in visible steps.
  */
-async function createSlowService(
-  name: string,
-  graceSeconds: number,
-  replicas: number,
-  constraints: string[],
-) {
-  const created = (await manager().createService({
-    Name: name,
-    Labels: { 'swarmgate.test': 'nodes-drain' },
-    TaskTemplate: {
-      ContainerSpec: {
-        Image: 'swarmgate/probe:1',
-        Command: ['sh', '-c', "trap '' TERM INT; while :; do sleep 1; done"],
-        StopGracePeriod: graceSeconds * 1e9,
-      },
-      Placement: { Constraints: constraints },
-      RestartPolicy: { Condition: 'any', Delay: 1e9 },
+const createSlowService = (name: string, graceSeconds: number, replicas: number, constraints: string[]) =>
+  createSlowServiceOn(
+    manager(),
+    {
+      name,
+      test: 'nodes-drain',
+      graceSeconds,
+      replicas,
+      constraints,
+      restartPolicy: { Condition: 'any', Delay: 1e9 },
     },
-    Mode: { Replicated: { Replicas: replicas } },
-  } as unknown as Docker.CreateServiceOptions)) as { ID?: string; id?: string };
-  const id = created.ID ?? created.id;
-  assert.ok(id);
-  services.push(id);
-  return id;
-}
+    services,
+  );
 
-async function setActive(): Promise<void> {
-  for (let attempt = 1; attempt <= 5; attempt += 1) {
-    const node = await inspectNode();
-    if (node.Spec.Availability === 'active') return;
-    try {
-      await manager()
-        .getNode(node.ID)
-        .update({ version: node.Version.Index, ...node.Spec, Availability: 'active' });
-      return;
-    } catch (error) {
-      if (attempt === 5) throw error;
-    }
-  }
-}
+const setActive = (): Promise<void> => setNodeActive(manager(), NODE, 'alpha');
+const removeServices = (): Promise<void> => removeServicesOn(manager(), services);
 
-async function removeServices(): Promise<void> {
-  for (const id of services.splice(0)) {
-    await manager()
-      .getService(id)
-      .remove()
-      .catch(() => undefined);
-  }
-}
-
-async function waitForJob(id: string, token: string, timeoutMs = 120_000): Promise<Job> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { job } = dataOf(
-      await gql<{ job: Job }>(lab.app, token, `query ($id: ID!) { job(id: $id) { ${JOB} } }`, { id }),
-    );
-    if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(job.state)) return job;
-    assert.ok(Date.now() < deadline, `job ${id} still ${job.state} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const waitForJob = (id: string, token: string, timeoutMs = 120_000): Promise<Job> =>
+  untilJobEnds<Job>(lab.app, token, JOB, id, { timeoutMs, intervalMs: 200 });
 
 /** Subscribes to jobUpdated(id) over graphql-transport-ws and records every update. */
 async function watchJob(id: string, token: string) {

@@ -4,50 +4,25 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { DockerNode } from '../../src/docker/types.ts';
-import { TEST_REDIS_URL } from '../helper.ts';
-import { dockerFor, labEngine } from '../helpers/lab.ts';
+import {
+  isolatedRedisUrl,
+  NODE_JOB_FIELDS as JOB,
+  untilJobEnds,
+  type NodeJob as Job,
+} from '../helpers/jobs.ts';
+import { dockerFor, labEngine, nodeByHostname } from '../helpers/lab.ts';
 import { dataOf, gql, setupRedBlue, tokenFor, type RedBlue } from '../read-api/fixture.ts';
-
-/**
- * BullMQ's queue lives in Redis, which every test process on this machine shares: a worker of another test's
- * gateway would take our jobs (and drop them, as they are not in its database). A Redis database of our own keeps
- * the queue ours.
- */
-function isolatedRedisUrl(): string {
-  const url = new URL(TEST_REDIS_URL);
-  url.pathname = '/13';
-  return url.toString();
-}
 
 const NODE = 'alpha-w2';
 const PREFIX = `swarmgate.test.${randomUUID().slice(0, 8)}`;
-const JOB = `id type state forced attempts errorCode errorMessage result operationId target { nodeId nodeName }`;
 const UPDATE = `mutation ($input: UpdateNodeLabelsInput!) { updateNodeLabels(input: $input) { ${JOB} } }`;
-
-interface Job {
-  id: string;
-  type: string;
-  state: string;
-  forced: boolean;
-  attempts: number;
-  errorCode: string | null;
-  errorMessage: string | null;
-  result: string | null;
-  operationId: string;
-  target: { nodeId: string | null; nodeName: string | null };
-}
 
 let lab: RedBlue;
 let operator: string;
 
 const manager = () => dockerFor(labEngine(lab.inventory, 'alpha-m1'));
 
-async function inspectNode(): Promise<DockerNode> {
-  const nodes = (await manager().listNodes()) as DockerNode[];
-  const node = nodes.find((candidate) => candidate.Description?.Hostname === NODE);
-  assert.ok(node, `${NODE} is in alpha`);
-  return node;
-}
+const inspectNode = (): Promise<DockerNode> => nodeByHostname(manager(), NODE, 'alpha');
 
 /** Removes every label this file added, straight through Docker (also when a test failed half-way). */
 async function removeTestLabels(): Promise<void> {
@@ -68,17 +43,8 @@ async function removeTestLabels(): Promise<void> {
   }
 }
 
-async function waitForJob(id: string, timeoutMs = 60_000): Promise<Job> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { job } = dataOf(
-      await gql<{ job: Job }>(lab.app, operator, `query ($id: ID!) { job(id: $id) { ${JOB} } }`, { id }),
-    );
-    if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(job.state)) return job;
-    assert.ok(Date.now() < deadline, `job ${id} still ${job.state} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const waitForJob = (id: string, timeoutMs = 60_000): Promise<Job> =>
+  untilJobEnds<Job>(lab.app, operator, JOB, id, { timeoutMs, intervalMs: 200 });
 
 before(async () => {
   lab = await setupRedBlue({ REDIS_URL: isolatedRedisUrl() });

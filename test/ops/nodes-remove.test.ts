@@ -7,33 +7,17 @@ import type Docker from 'dockerode';
 import pg from 'pg';
 import type { DockerNode, DockerSwarm } from '../../src/docker/types.ts';
 import { tryLockSwarm } from '../../src/jobs/swarm-lock.ts';
-import { TEST_REDIS_URL } from '../helper.ts';
+import {
+  isolatedRedisUrl,
+  NODE_JOB_FIELDS as JOB,
+  untilJobEnds,
+  type NodeJob as Job,
+} from '../helpers/jobs.ts';
 import { dockerFor, labEngine, swarmHealthy, waitUntil } from '../helpers/lab.ts';
 import { dataOf, gql, setupRedBlue, tokenFor, type RedBlue } from '../read-api/fixture.ts';
 
-/** Our own Redis database, so that no other test process's worker takes this file's jobs (see nodes-labels). */
-function isolatedRedisUrl(): string {
-  const url = new URL(TEST_REDIS_URL);
-  url.pathname = '/13';
-  return url.toString();
-}
-
 const NODE = 'alpha-w2';
-const JOB = `id type state forced attempts errorCode errorMessage result operationId target { nodeId nodeName }`;
 const REMOVE = `mutation ($input: RemoveNodeInput!) { removeNode(input: $input) { ${JOB} } }`;
-
-interface Job {
-  id: string;
-  type: string;
-  state: string;
-  forced: boolean;
-  attempts: number;
-  errorCode: string | null;
-  errorMessage: string | null;
-  result: string | null;
-  operationId: string;
-  target: { nodeId: string | null; nodeName: string | null };
-}
 
 let lab: RedBlue;
 let admin: string;
@@ -52,17 +36,8 @@ async function nodeNamed(name: string): Promise<DockerNode> {
   return node;
 }
 
-async function waitForJob(id: string, timeoutMs = 60_000): Promise<Job> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { job } = dataOf(
-      await gql<{ job: Job }>(lab.app, admin, `query ($id: ID!) { job(id: $id) { ${JOB} } }`, { id }),
-    );
-    if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(job.state)) return job;
-    assert.ok(Date.now() < deadline, `job ${id} still ${job.state} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const waitForJob = (id: string, timeoutMs = 60_000): Promise<Job> =>
+  untilJobEnds<Job>(lab.app, admin, JOB, id, { timeoutMs, intervalMs: 200 });
 
 /** alpha-w2 back in alpha as a Ready worker, and no Down leftover of it; straight through Docker. */
 async function rejoin(): Promise<void> {

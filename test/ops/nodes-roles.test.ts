@@ -7,35 +7,23 @@ import type Docker from 'dockerode';
 import pg from 'pg';
 import type { DockerNode } from '../../src/docker/types.ts';
 import { tryLockSwarm } from '../../src/jobs/swarm-lock.ts';
-import { TEST_REDIS_URL } from '../helper.ts';
-import { dockerFor, labEngine, runLabCli, swarmHealthy, waitUntil } from '../helpers/lab.ts';
+import {
+  isolatedRedisUrl,
+  NODE_JOB_FIELDS,
+  untilJobEnds,
+  type JobProgress,
+  type NodeJob,
+} from '../helpers/jobs.ts';
+import { dockerFor, labEngine, nodeByHostname, runLabCli, swarmHealthy, waitUntil } from '../helpers/lab.ts';
 import { dataOf, gql, setupRedBlue, tokenFor, type RedBlue } from '../read-api/fixture.ts';
 
-/** Our own Redis database, so that no other test process's worker takes this file's jobs (see nodes-labels). */
-function isolatedRedisUrl(): string {
-  const url = new URL(TEST_REDIS_URL);
-  url.pathname = '/13';
-  return url.toString();
-}
-
 const MANAGERS = ['alpha-m1', 'alpha-m2', 'alpha-m3'];
-const JOB = `id type state progress { percent step message } forced attempts errorCode errorMessage result
-  operationId target { nodeId nodeName }`;
+const JOB = `${NODE_JOB_FIELDS} progress { percent step message }`;
 const DEMOTE = `mutation ($input: DemoteNodeInput!) { demoteNode(input: $input) { ${JOB} } }`;
 const PROMOTE = `mutation ($input: PromoteNodeInput!) { promoteNode(input: $input) { ${JOB} } }`;
 
-interface Job {
-  id: string;
-  type: string;
-  state: string;
-  progress: { percent: number; step: string | null; message: string | null };
-  forced: boolean;
-  attempts: number;
-  errorCode: string | null;
-  errorMessage: string | null;
-  result: string | null;
-  operationId: string;
-  target: { nodeId: string | null; nodeName: string | null };
+interface Job extends NodeJob {
+  progress: JobProgress;
 }
 
 interface AuditRow {
@@ -54,24 +42,11 @@ let admin: string;
 /** A manager that is up, to look at alpha directly (alpha-m3 is stopped in one test). */
 const docker = (engine = 'alpha-m1'): Docker => dockerFor(labEngine(lab.inventory, engine), 'socket', 5000);
 
-async function nodeNamed(name: string, via = 'alpha-m1'): Promise<DockerNode> {
-  const nodes = (await docker(via).listNodes()) as DockerNode[];
-  const node = nodes.find((candidate) => candidate.Description?.Hostname === name);
-  assert.ok(node, `${name} is in alpha`);
-  return node;
-}
+const nodeNamed = (name: string, via = 'alpha-m1'): Promise<DockerNode> =>
+  nodeByHostname(docker(via), name, 'alpha');
 
-async function waitForJob(id: string, timeoutMs = 180_000): Promise<Job> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { job } = dataOf(
-      await gql<{ job: Job }>(lab.app, admin, `query ($id: ID!) { job(id: $id) { ${JOB} } }`, { id }),
-    );
-    if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(job.state)) return job;
-    assert.ok(Date.now() < deadline, `job ${id} still ${job.state} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+const waitForJob = (id: string, timeoutMs = 180_000): Promise<Job> =>
+  untilJobEnds<Job>(lab.app, admin, JOB, id, { timeoutMs, intervalMs: 250 });
 
 async function auditOf(operationId: string): Promise<AuditRow[]> {
   return dataOf(

@@ -5,23 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { DockerService, DockerTask } from '../../src/docker/types.ts';
+import {
+  SERVICE_JOB_FIELDS as JOB_FIELDS,
+  untilJobEnds,
+  type ServiceJob as JobView,
+} from '../helpers/jobs.ts';
 import { dockerFor, labEngine } from '../helpers/lab.ts';
 import { dataOf, gql, setupRedBlue, tokenFor, type RedBlue } from '../read-api/fixture.ts';
 
-interface JobView {
-  id: string;
-  type: string;
-  state: string;
-  progress: { percent: number; step: string | null; message: string | null };
-  errorCode: string | null;
-  errorMessage: string | null;
-  result: string | null;
-  target: { serviceId: string | null; serviceName: string | null };
-}
-
-const JOB_FIELDS =
-  'id type state progress { percent step message } errorCode errorMessage result target { serviceId serviceName }';
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 const REASON = 'lifecycle test';
 
 const suffix = randomBytes(3).toString('hex');
@@ -89,30 +80,8 @@ async function mutate(field: string, inputType: string, input: Record<string, un
   return dataOf(await mutation(field, inputType, input))[field]!;
 }
 
-async function readJob(id: string): Promise<JobView> {
-  const answer = await gql<{ job: JobView }>(
-    lab.app,
-    operator,
-    `query ($id: ID!) { job(id: $id) { ${JOB_FIELDS} } }`,
-    {
-      id,
-    },
-  );
-  return dataOf(answer).job;
-}
-
-async function untilEnded(id: string, timeoutMs = 90_000): Promise<JobView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await readJob(id);
-    if (TERMINAL.has(job.state)) return job;
-    assert.ok(
-      Date.now() < deadline,
-      `job ${id} still ${job.state} after ${timeoutMs} ms: ${JSON.stringify(job)}`,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const untilEnded = (id: string, timeoutMs = 90_000): Promise<JobView> =>
+  untilJobEnds<JobView>(lab.app, operator, JOB_FIELDS, id, { timeoutMs, intervalMs: 100, showJob: true });
 
 /** The job (as either door answered it) once ended, read through GraphQL, which must say SUCCEEDED. */
 async function succeeded(job: { id: string }): Promise<JobView & { outcome: Record<string, unknown> }> {

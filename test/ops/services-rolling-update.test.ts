@@ -8,9 +8,17 @@ import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { DockerNode, DockerService, DockerTask } from '../../src/docker/types.ts';
-import type { JobContext, JobOutcome, Processor } from '../../src/jobs/processor.ts';
+import type { JobOutcome, Processor } from '../../src/jobs/processor.ts';
 import { rollbackServiceProcessor } from '../../src/jobs/processors/service-rollback.ts';
 import { updateServiceProcessor } from '../../src/jobs/processors/service-update.ts';
+import {
+  resumedContext,
+  SERVICE_JOB_FIELDS as JOB_FIELDS,
+  TERMINAL,
+  untilJobEnds,
+  type JobProgress as Progress,
+  type ServiceJob as JobView,
+} from '../helpers/jobs.ts';
 import { dockerFor, labEngine } from '../helpers/lab.ts';
 import { dataOf, gql, setupRedBlue, tokenFor, type RedBlue } from '../read-api/fixture.ts';
 
@@ -23,27 +31,6 @@ const WebSocket = createRequire(import.meta.url)('ws') as new (
   address: string,
   protocols: string[],
 ) => WebSocketClient;
-
-interface Progress {
-  percent: number;
-  step: string | null;
-  message: string | null;
-}
-
-interface JobView {
-  id: string;
-  type: string;
-  state: string;
-  progress: Progress;
-  errorCode: string | null;
-  errorMessage: string | null;
-  result: string | null;
-  target: { serviceId: string | null; serviceName: string | null };
-}
-
-const JOB_FIELDS =
-  'id type state progress { percent step message } errorCode errorMessage result target { serviceId serviceName }';
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
 const suffix = randomBytes(3).toString('hex');
 const NAME = `sgt-roll-${suffix}`;
@@ -94,32 +81,14 @@ async function mutate(field: string, inputType: string, input: Record<string, un
   return dataOf(answer)[field]!;
 }
 
-async function readJob(id: string): Promise<JobView> {
-  const answer = await gql<{ job: JobView }>(
-    lab.app,
-    operator,
-    `query ($id: ID!) { job(id: $id) { ${JOB_FIELDS} } }`,
-    {
-      id,
-    },
-  );
-  return dataOf(answer).job;
-}
-
 /** Polls job(id) every 100 ms until it ends; every progress seen is recorded. */
-async function untilEnded(id: string, timeoutMs: number, seen: Progress[] = []): Promise<JobView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await readJob(id);
-    seen.push(job.progress);
-    if (TERMINAL.has(job.state)) return job;
-    assert.ok(
-      Date.now() < deadline,
-      `job ${id} still ${job.state} after ${timeoutMs} ms: ${JSON.stringify(job)}`,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const untilEnded = (id: string, timeoutMs: number, seen: Progress[] = []): Promise<JobView> =>
+  untilJobEnds<JobView>(lab.app, operator, JOB_FIELDS, id, {
+    timeoutMs,
+    intervalMs: 100,
+    onRead: (job) => seen.push(job.progress),
+    showJob: true,
+  });
 
 /** Subscribes to jobUpdated(id) over graphql-transport-ws; every progress delivered is pushed to `seen`. */
 async function watchJob(id: string, seen: Progress[]): Promise<void> {
@@ -277,29 +246,7 @@ test('rollbackService brings probe:1 back and ends with UpdateStatus rollback_co
  * resumes a job whose first worker died (kill -9) after the change was sent to Docker.
  */
 async function runAgain(jobId: string, processor: Processor): Promise<JobOutcome> {
-  const { app } = lab;
-  const job = await app.jobs.repository.get(jobId);
-  assert.ok(job?.swarmId);
-  const swarm = await app.registry.findSwarm(null, job.swarmId);
-  assert.ok(swarm);
-  const context: JobContext = {
-    job,
-    input: await app.jobs.repository.inputOf(jobId),
-    swarm,
-    client: await app.swarmClients.clientFor(swarm),
-    deps: {
-      registry: app.registry,
-      swarmClients: app.swarmClients,
-      jobs: app.jobs.repository,
-      dockerTimeoutMs: app.config.dockerTimeoutMs,
-      log: app.log,
-    },
-    log: app.log,
-    progress: () => Promise.resolve(),
-    signal: new AbortController().signal,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  };
-  return processor(context);
+  return processor(await resumedContext(lab.app, jobId));
 }
 
 test('a resumed rollback job does not roll back the rollback, and a resumed update does not update again', async () => {

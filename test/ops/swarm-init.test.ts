@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import type { JobContext } from '../../src/jobs/processor.ts';
 import { initSwarmProcessor } from '../../src/jobs/processors/swarm-init.ts';
 import { buildTestApp, type TestApp } from '../helper.ts';
+import { resumedContext as storedContext } from '../helpers/jobs.ts';
 import { dockerFor, labEngine, requireLab, type Inventory } from '../helpers/lab.ts';
 import { bearer } from '../helpers/tokens.ts';
 import { dataOf, gql, tlsEndpointsOf, tokenFor } from '../read-api/fixture.ts';
@@ -56,27 +57,11 @@ async function leaveAnySwarm(name: string): Promise<void> {
 }
 
 /** The context a worker gives the processor when it runs the (swarm-less) job again after a crash. */
-async function resumedContext(jobId: string): Promise<JobContext> {
-  const { app } = subject;
-  const job = await app.jobs.repository.get(jobId);
-  assert.ok(job);
-  return {
-    job: { ...job, progress: { percent: 70, step: 'register', message: null } },
-    input: await app.jobs.repository.inputOf(jobId),
-    swarm: null,
-    client: null,
-    deps: {
-      registry: app.registry,
-      swarmClients: app.swarmClients,
-      jobs: app.jobs.repository,
-      dockerTimeoutMs: app.config.dockerTimeoutMs,
-      log: app.log,
-    },
-    log: app.log,
-    progress: () => Promise.resolve(),
-    signal: new AbortController().signal,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  };
+function resumedContext(jobId: string): Promise<JobContext> {
+  return storedContext(subject.app, jobId, {
+    progress: { percent: 70, step: 'register', message: null },
+    swarm: false,
+  });
 }
 
 test('initSwarm makes spare-2 the one manager of a new swarm, registered in the caller’s tenant', async () => {

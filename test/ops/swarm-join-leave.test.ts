@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { JobContext } from '../../src/jobs/processor.ts';
 import { joinNodeProcessor } from '../../src/jobs/processors/swarm-join-node.ts';
 import { buildTestApp, type TestApp } from '../helper.ts';
+import { resumedContext as storedContext, untilJobEnds } from '../helpers/jobs.ts';
 import { dockerFor, labEngine, requireLab, runLabCli, waitUntil, type Inventory } from '../helpers/lab.ts';
 import { bearer } from '../helpers/tokens.ts';
 import { dataOf, gql, REGISTER, tlsEndpointsOf, tokenFor } from '../read-api/fixture.ts';
@@ -104,45 +105,16 @@ async function waitForJob(
   timeoutMs: number,
 ): Promise<{ job: JobView; ms: number }> {
   const started = Date.now();
-  for (;;) {
-    const job = dataOf(
-      await gql<{ job: JobView }>(lab.app, token, `query ($id: ID!) { job(id: $id) { ${JOB_FIELDS} } }`, {
-        id,
-      }),
-    ).job;
-    if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(job.state)) return { job, ms: Date.now() - started };
-    assert.ok(Date.now() - started < timeoutMs, `job ${id} still ${job.state} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  const job = await untilJobEnds<JobView>(lab.app, token, JOB_FIELDS, id, { timeoutMs, intervalMs: 250 });
+  return { job, ms: Date.now() - started };
 }
 
 /**
  * The context a worker gives the job's processor when it runs the job again after a crash (kill -9): the
  * job as stored, with the progress step the crashed run had recorded.
  */
-async function resumedContext(jobId: string, step: string | null): Promise<JobContext> {
-  const { app } = lab;
-  const record = await app.jobs.repository.get(jobId);
-  assert.ok(record?.swarmId);
-  const swarm = await app.registry.findSwarm(null, record.swarmId);
-  assert.ok(swarm);
-  return {
-    job: { ...record, progress: { percent: 25, step, message: null } },
-    input: await app.jobs.repository.inputOf(jobId),
-    swarm,
-    client: await app.swarmClients.clientFor(swarm),
-    deps: {
-      registry: app.registry,
-      swarmClients: app.swarmClients,
-      jobs: app.jobs.repository,
-      dockerTimeoutMs: app.config.dockerTimeoutMs,
-      log: app.log,
-    },
-    log: app.log,
-    progress: () => Promise.resolve(),
-    signal: new AbortController().signal,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  };
+function resumedContext(jobId: string, step: string | null): Promise<JobContext> {
+  return storedContext(lab.app, jobId, { progress: { percent: 25, step, message: null } });
 }
 
 async function auditOf(action: string) {
@@ -173,17 +145,15 @@ test('spare-1 joins beta as a worker for the chatops bot, is Ready, then leaves 
   try {
     assert.equal(await swarmState('spare-1'), 'inactive', 'spare-1 starts out of any swarm');
     const started = Date.now();
-    const accepted = dataOf(
-      await gql<{ joinNode: JobView }>(lab.app, bot, JOIN, {
-        input: {
-          swarm: 'beta',
-          endpoint: tlsEndpoint('spare-1'),
-          role: 'WORKER',
-          reason: 'more capacity for the batch jobs',
-          idempotencyKey: 'join-spare-1',
-        },
-      }),
-    ).joinNode;
+    // Sent again below with the same idempotency key.
+    const input = {
+      swarm: 'beta',
+      endpoint: tlsEndpoint('spare-1'),
+      role: 'WORKER',
+      reason: 'more capacity for the batch jobs',
+      idempotencyKey: 'join-spare-1',
+    };
+    const accepted = dataOf(await gql<{ joinNode: JobView }>(lab.app, bot, JOIN, { input })).joinNode;
     assert.equal(accepted.type, 'swarm.join');
     // The TLS key travels sealed in the job input only: the job's parameters show it redacted.
     const parameters = JSON.parse(accepted.parameters) as { endpoint: { url: string; tls: unknown } };
@@ -229,17 +199,7 @@ test('spare-1 joins beta as a worker for the chatops bot, is Ready, then leaves 
     await assert.rejects(joinNodeProcessor(await resumedContext(job.id, null)), { code: 'ALREADY_IN_SWARM' });
 
     // The same idempotency key answers the same job: nothing joins twice.
-    const replay = dataOf(
-      await gql<{ joinNode: JobView }>(lab.app, bot, JOIN, {
-        input: {
-          swarm: 'beta',
-          endpoint: tlsEndpoint('spare-1'),
-          role: 'WORKER',
-          reason: 'more capacity for the batch jobs',
-          idempotencyKey: 'join-spare-1',
-        },
-      }),
-    ).joinNode;
+    const replay = dataOf(await gql<{ joinNode: JobView }>(lab.app, bot, JOIN, { input })).joinNode;
     assert.equal(replay.id, job.id);
 
     // Audited: requested and succeeded, naming alice, the bot and the reason; no key material anywhere.

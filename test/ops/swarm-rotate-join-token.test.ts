@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { JobContext } from '../../src/jobs/processor.ts';
 import { rotateJoinTokenProcessor } from '../../src/jobs/processors/swarm-rotate-join-token.ts';
 import { buildTestApp, type TestApp } from '../helper.ts';
+import { resumedContext as storedContext } from '../helpers/jobs.ts';
 import { dockerFor, labEngine, requireLab, type Inventory } from '../helpers/lab.ts';
 import { bearer } from '../helpers/tokens.ts';
 import { dataOf, gql, REGISTER, tlsEndpointsOf, tokenFor } from '../read-api/fixture.ts';
@@ -218,29 +219,8 @@ test('rotation needs an admin, a reason, and a swarm of the caller’s tenant', 
 });
 
 /** The context a worker gives the processor when it runs the job again after a crash, with what it recorded. */
-async function resumedContext(jobId: string, message: string): Promise<JobContext> {
-  const { app } = lab;
-  const record = await app.jobs.repository.get(jobId);
-  assert.ok(record?.swarmId);
-  const swarm = await app.registry.findSwarm(null, record.swarmId);
-  assert.ok(swarm);
-  return {
-    job: { ...record, progress: { percent: 30, step: 'rotate', message } },
-    input: await app.jobs.repository.inputOf(jobId),
-    swarm,
-    client: await app.swarmClients.clientFor(swarm),
-    deps: {
-      registry: app.registry,
-      swarmClients: app.swarmClients,
-      jobs: app.jobs.repository,
-      dockerTimeoutMs: app.config.dockerTimeoutMs,
-      log: app.log,
-    },
-    log: app.log,
-    progress: () => Promise.resolve(),
-    signal: new AbortController().signal,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  };
+function resumedContext(jobId: string, message: string): Promise<JobContext> {
+  return storedContext(lab.app, jobId, { progress: { percent: 30, step: 'rotate', message } });
 }
 
 const fingerprintOf = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 12);
