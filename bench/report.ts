@@ -35,7 +35,8 @@ export function evaluateTargets(reads: ReadRow[], growth: GrowthRow[]): TargetRo
     (found, row) => (found === null || row.dockerCallsPer1000! > found.dockerCallsPer1000! ? row : found),
     null,
   );
-  const show = (value: number) => formatRatio(value);
+  // Three decimals below 1x: a ratio just under a goal (0.4986x) must not read as the goal itself (0.50x).
+  const show = (value: number) => (value < 1 ? `${value.toFixed(3)}x` : formatRatio(value));
   return [
     target(
       'cached REST node list vs bare fastify hello-world (req/s)',
