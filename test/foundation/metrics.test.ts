@@ -1,21 +1,8 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/net.ts';
 import { test } from 'node:test';
 import { buildTestApp } from '../helper.ts';
 import { bearer, claimsFor, signToken } from '../helpers/tokens.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 

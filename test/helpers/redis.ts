@@ -1,26 +1,14 @@
 // A Redis server of a test's own (Debian's redis-server on a free port, keeping nothing on disk), for tests that
 // configure it badly or stop it under a running gateway.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from './net.ts';
 
 export interface OwnRedis {
   url: string;
   process: ChildProcess;
   /** Kills it at once (SIGKILL): the gateway loses Redis without a goodbye. */
   kill(): void;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** Starts redis-server with `args` added and waits until it accepts connections (fails after 5 s). */
