@@ -218,20 +218,15 @@ export class SwarmState {
     const session = this.session;
     if (!session?.synced) return; // the resync of the next session lists everything anyway
     this.unsettled[kind] += 1;
-    const relist =
-      kind === 'nodes'
-        ? () =>
-            session.watch.call('node.list', listNodes).then((nodes) => {
-              if (this.session !== session) return;
-              this.nodes = new Map(nodes.map((node) => [node.ID, node]));
-              this.nodesChanged();
-            })
-        : () =>
-            session.watch.call('service.list', listServices).then((services) => {
-              if (this.session !== session) return;
-              this.services = new Map(services.map((service) => [service.ID, service]));
-              this.servicesChanged();
-            });
+    const relist = async () => {
+      if (kind === 'nodes') {
+        const nodes = await session.watch.call('node.list', listNodes);
+        if (this.session === session) this.setNodes(nodes);
+      } else {
+        const services = await session.watch.call('service.list', listServices);
+        if (this.session === session) this.setServices(services);
+      }
+    };
     this.flights
       .runAfter(`write-${kind}:${session.seq}`, relist)
       .catch((error: unknown) => session.end(`listing ${kind} after a write failed: ${messageOf(error)}`))
@@ -366,9 +361,18 @@ export class SwarmState {
       this.tasks ? this.refreshTasks(session).catch(() => (this.tasks = null)) : undefined,
     ]);
     this.checkCluster(inspected, watch.url);
+    this.setNodes(nodes);
+    this.setServices(services);
+  }
+
+  /** A whole list of the swarm's nodes replaces what the state held. */
+  private setNodes(nodes: DockerNode[]): void {
     this.nodes = new Map(nodes.map((node) => [node.ID, node]));
-    this.services = new Map(services.map((service) => [service.ID, service]));
     this.nodesChanged();
+  }
+
+  private setServices(services: DockerService[]): void {
+    this.services = new Map(services.map((service) => [service.ID, service]));
     this.servicesChanged();
   }
 
@@ -463,9 +467,7 @@ export class SwarmState {
     if (ids.length === 0) return;
     const { watch } = session;
     if (ids.length > BULK_REFRESH) {
-      const nodes = await watch.call('node.list', listNodes);
-      this.nodes = new Map(nodes.map((node) => [node.ID, node]));
-      this.nodesChanged();
+      this.setNodes(await watch.call('node.list', listNodes));
       return;
     }
     await Promise.all(
@@ -482,9 +484,7 @@ export class SwarmState {
     if (ids.length === 0) return;
     const { watch } = session;
     if (ids.length > BULK_REFRESH) {
-      const services = await watch.call('service.list', listServices);
-      this.services = new Map(services.map((service) => [service.ID, service]));
-      this.servicesChanged();
+      this.setServices(await watch.call('service.list', listServices));
       return;
     }
     await Promise.all(

@@ -5,6 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { hooksOf } from '../../util/hooks.ts';
 import { RequestHistogram } from './request-histogram.ts';
 
 declare module 'fastify' {
@@ -215,9 +216,3 @@ export default fp<MetricsPluginOptions>(
   },
   { name: 'metrics' },
 );
-
-/** A route option's hooks as an array (a route may give none, one, or several). */
-export function hooksOf<H>(hooks: H | H[] | undefined): H[] {
-  if (hooks === undefined) return [];
-  return Array.isArray(hooks) ? hooks : [hooks];
-}

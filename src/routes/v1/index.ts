@@ -6,7 +6,7 @@ import type { OperationContext } from '../../operations/pipeline.ts';
 import { operationContextOf } from '../../operations/request-context.ts';
 import { principalOf, requireAuthHook } from '../../plugins/app/auth.ts';
 import { answerHooks, recorderOf } from '../../queries/answer-hooks.ts';
-import { hooksOf } from '../../plugins/app/metrics.ts';
+import { hooksOf } from '../../util/hooks.ts';
 import { createSwarmReads, type SwarmReads } from '../../queries/swarm-reads.ts';
 import auditIntegrity from './audit/integrity.ts';
 import listAudit from './audit/list.ts';
