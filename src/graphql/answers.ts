@@ -52,17 +52,28 @@ export function refusingOutsideState<R extends Record<string, object>>(resolvers
   return wrapped as R;
 }
 
-/** The key of a GraphQL request whose answer may be kept, or null (mutations, subscriptions, odd requests). */
-export function graphqlAnswerKey(request: FastifyRequest): AnswerKey | null {
-  if (request.method !== 'POST' && request.method !== 'GET') return null;
-  if (request.headers.upgrade) return null;
-  const asked = (request.method === 'POST' ? request.body : request.query) as
-    { query?: unknown; variables?: unknown; operationName?: unknown } | null | undefined;
+/** The key of a GraphQL GET whose answer may be kept, or null (subscriptions, odd requests). */
+export function graphqlQueryKey(request: FastifyRequest): AnswerKey | null {
+  if (request.method !== 'GET' || request.headers.upgrade) return null;
+  const asked = request.query as
+    { query?: unknown; variables?: unknown; operationName?: unknown } | undefined;
   const query = asked?.query;
   if (typeof query !== 'string' || query.length > LONGEST_DOCUMENT || mayChange(query)) return null;
-  const given = asked?.variables;
-  const variables =
-    given === undefined || given === null ? '' : typeof given === 'string' ? given : JSON.stringify(given);
+  const variables = typeof asked?.variables === 'string' ? asked.variables : '';
   const operationName = typeof asked?.operationName === 'string' ? asked.operationName : '';
   return { document: query, variant: `GraphQL ${operationName} ${variables}` };
+}
+
+/** Longer POST bodies are not read ahead of the parser, so their answers are not kept. */
+export const LONGEST_BODY = 2 * LONGEST_DOCUMENT;
+
+/**
+ * The key of a GraphQL POST whose answer may be kept, from its body as sent (document, operation name and variables
+ * in their JSON, or the document itself for application/graphql): the same body gets the same answer, and a kept
+ * answer is found without parsing it. A mutation hidden from the substring test (a JSON escape) is still never kept:
+ * its resolvers are not state fields, so they refuse keeping the answer.
+ */
+export function graphqlBodyKey(request: FastifyRequest, body: string): AnswerKey | null {
+  if (request.method !== 'POST' || mayChange(body)) return null;
+  return { document: body, variant: `GraphQL POST ${request.headers['content-type'] ?? ''}` };
 }

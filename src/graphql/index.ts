@@ -12,10 +12,31 @@ import { operationContextOf } from '../operations/request-context.ts';
 import { requireAuth } from '../plugins/app/auth.ts';
 import { answerHooks, recorderOf } from '../queries/answer-hooks.ts';
 import { createSwarmReads } from '../queries/swarm-reads.ts';
-import { graphqlAnswerKey, refusingOutsideState } from './answers.ts';
+import { graphqlBodyKey, graphqlQueryKey, LONGEST_BODY, refusingOutsideState } from './answers.ts';
 
 export interface GraphqlPluginOptions {
   graphiql: boolean;
+}
+
+/**
+ * What is wrong with a POST body as a GraphQL request, or null. mercurius's schema would coerce a number to a
+ * string document, or pass on what GraphQL then fails on with an internal error.
+ */
+function problemOfBody(body: unknown): string | null {
+  const shape =
+    'the body must be a JSON object: {"query": string, "variables"?: object, "operationName"?: string}';
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return shape;
+  const { query, variables, operationName } = body as Record<string, unknown>;
+  if (typeof query !== 'string' || query.trim() === '') return `${shape}; "query" is missing or not a string`;
+  if (
+    variables !== undefined &&
+    variables !== null &&
+    (typeof variables !== 'object' || Array.isArray(variables))
+  )
+    return `${shape}; "variables" is not an object`;
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string')
+    return `${shape}; "operationName" is not a string`;
+  return null;
 }
 
 /** Encapsulated on purpose: the authentication hook below applies to the GraphQL routes only. */
@@ -27,8 +48,6 @@ export default async function graphqlPlugin(
   // A WebSocket upgrade may instead carry it in connection_init (browsers cannot set headers): checked on subscribe.
   // A refusal is answered here rather than thrown: mercurius's error handler first builds the GraphQL context,
   // which needs the principal, and that failure would replace this one's message ("expired"...) with a generic one.
-  // A GET runs these at onRequest (its query string is parsed already): a kept answer (below) is sent before
-  // mercurius's own hooks and validation. Other methods run them at preValidation, once the body is parsed.
   const authenticate: preValidationHookHandler = (request, reply, done) => {
     if (request.url.startsWith('/graphiql')) return done();
     if (request.headers.upgrade?.toLowerCase() === 'websocket' && !request.headers.authorization)
@@ -45,19 +64,39 @@ export default async function graphqlPlugin(
       },
     );
   };
-  const keeping = answerHooks(app.answerCache, graphqlAnswerKey);
-  const early = [authenticate, ...(keeping ? [keeping.preHandler] : [])];
-  // (A WebSocket upgrade is a GET too, but it is answered at preValidation as before: @fastify/websocket takes the
-  // connection over only after onRequest, and a refusal sent earlier would leave the socket open.)
-  const answeredEarly = (request: FastifyRequest) => request.method === 'GET' && !request.headers.upgrade;
-  for (const hook of early) {
-    app.addHook('onRequest', (request, reply, done) =>
-      answeredEarly(request) ? hook.call(app, request, reply, done) : done(),
+  const keeping = answerHooks(app.answerCache, {
+    ofRequest: graphqlQueryKey,
+    ofBody: { maxBytes: LONGEST_BODY, keyOf: graphqlBodyKey },
+  });
+  // A GET is authenticated and answered at onRequest (its query string is parsed already); a POST is authenticated
+  // at onRequest and answered at preParsing, from its body as sent (before it is parsed). A WebSocket upgrade is a
+  // GET too, but is authenticated at preValidation: @fastify/websocket takes the connection over only after
+  // onRequest, and a refusal sent earlier would leave the socket open. So are other methods (mercurius answers them
+  // 405 or its GraphiQL files).
+  const early = (request: FastifyRequest) =>
+    (request.method === 'GET' && !request.headers.upgrade) || request.method === 'POST';
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!early(request)) return done();
+    if (keeping === null || request.method !== 'GET') return authenticate.call(app, request, reply, done);
+    authenticate.call(app, request, reply, (error?: Error) =>
+      error ? done(error) : keeping.preHandler.call(app, request, reply, done),
     );
-    app.addHook('preValidation', (request, reply, done) =>
-      answeredEarly(request) ? done() : hook.call(app, request, reply, done),
+  });
+  if (keeping) {
+    app.addHook('preParsing', (request, reply, payload, done) =>
+      request.method === 'POST'
+        ? keeping.preParsing.call(app, request, reply, payload, done)
+        : done(null, payload),
     );
   }
+  app.addHook('preValidation', (request, reply, done) => {
+    if (!early(request)) return authenticate.call(app, request, reply, done);
+    const problem = request.method === 'POST' ? problemOfBody(request.body) : null;
+    if (problem === null) return done();
+    void reply
+      .code(400)
+      .send({ data: null, errors: [{ message: problem, extensions: { code: 'BAD_INPUT' } }] });
+  });
   if (keeping) {
     app.addHook('onSend', keeping.onSend);
     app.addHook('onResponse', keeping.onResponse);

@@ -1,14 +1,18 @@
-// Serving kept answers (answer-cache.ts) in a door: a preHandler that answers from the cache or makes the request the
-// one that builds the answer, and the hooks that keep what it sent. Installed in the REST subtree and the GraphQL
-// plugin, each with its own notion of which requests may be kept.
+// Serving kept answers (answer-cache.ts) in a door: a preHandler (for requests the URL names) or a preParsing hook
+// (for requests their body names: GraphQL POSTs) that answers from the cache or makes the request the one that
+// builds the answer, and the hooks that keep what it sent. Installed in the REST subtree and the GraphQL plugin, each
+// with its own notion of which requests may be kept.
+import { Readable } from 'node:stream';
 import type {
   FastifyReply,
   FastifyRequest,
   onResponseHookHandler,
   onSendHookHandler,
   preHandlerHookHandler,
+  preParsingHookHandler,
 } from 'fastify';
 import type { Principal } from '../auth/principal.ts';
+import { GatewayError } from '../errors.ts';
 import { ReadRecorder, type AnswerCache, type AnswerKey, type CachedAnswer } from './answer-cache.ts';
 import { tenantScope } from './swarm-reads.ts';
 
@@ -28,20 +32,33 @@ export function recorderOf(request: FastifyRequest): ReadRecorder | null {
 export const ANSWER_HEADER = 'x-swarmgate-answer';
 
 export interface AnswerHooks {
+  /** Answers requests named by their URL (`ofRequest`), after validation. */
   preHandler: preHandlerHookHandler;
+  /** Answers requests named by their body (`ofBody`), before the body is parsed. */
+  preParsing: preParsingHookHandler;
   onSend: onSendHookHandler;
   onResponse: onResponseHookHandler;
 }
 
 /**
- * The hooks to add to the routes (or the encapsulated context) whose answers may be kept; null without a cache.
- * `keyOf` names what the request asks, or null when its answer must not be kept; it runs after authentication, and
- * the caller's tenant scope and roles are added to the key's variant.
+ * What a request asks, or null when its answer must not be kept. Each runs after authentication, and the caller's
+ * tenant scope and roles are added to the key's variant.
  */
-export function answerHooks(
-  cache: AnswerCache | null,
-  keyOf: (request: FastifyRequest) => AnswerKey | null,
-): AnswerHooks | null {
+export interface AnswerKeys {
+  /** From what is known before the body (method, URL, query string, headers). */
+  ofRequest?: (request: FastifyRequest) => AnswerKey | null;
+  /**
+   * From the body as sent, for requests whose body says what they ask (GraphQL POST). The preParsing hook reads
+   * bodies of at most `maxBytes` (by Content-Length) and hands the same bytes on to the parser, so a kept answer is
+   * found without parsing the body and the body of any other request is parsed as usual.
+   */
+  ofBody?: { maxBytes: number; keyOf: (request: FastifyRequest, body: string) => AnswerKey | null };
+}
+
+/**
+ * The hooks to add to the routes (or the encapsulated context) whose answers may be kept; null without a cache.
+ */
+export function answerHooks(cache: AnswerCache | null, keys: AnswerKeys): AnswerHooks | null {
   if (!cache) return null;
   const answers = cache;
 
@@ -64,12 +81,20 @@ export function answerHooks(
     void reply.header(ANSWER_HEADER, 'MISS');
   }
 
-  // Callback style: a kept answer found without waiting (the usual case) is sent without a promise in between.
-  const preHandler: preHandlerHookHandler = (request, reply, done) => {
+  /**
+   * Sends the kept answer to `asked`, or calls `proceed` once the request may go on (it builds the answer, or builds
+   * its own because the answer could not be kept). Callback style: a kept answer found without waiting (the usual
+   * case) is sent without a promise in between.
+   */
+  function answerOrProceed(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    asked: AnswerKey | null,
+    proceed: (error?: Error) => void,
+  ): void {
     const principal = request.principal;
-    const asked = principal === null ? null : keyOf(request);
     if (principal === null || asked === null) {
-      done();
+      proceed();
       return;
     }
     const key = { document: asked.document, variant: `${callerKey(principal)} ${asked.variant}` };
@@ -80,12 +105,40 @@ export function answerHooks(
     }
     awaitAnswer(request, reply, key, kept).then(
       (sent) => {
-        if (!sent) done();
+        if (!sent) proceed();
       },
-      (error: unknown) => done(error as Error),
+      (error: unknown) => proceed(error as Error),
     );
+  }
+
+  const { ofRequest, ofBody } = keys;
+  const preHandler: preHandlerHookHandler = (request, reply, done) => {
+    if (!ofRequest || request.principal === null) return done();
+    answerOrProceed(request, reply, ofRequest(request), done);
   };
 
+  const preParsing: preParsingHookHandler = (request, reply, payload, done) => {
+    const length = Number(request.headers['content-length']);
+    if (
+      !ofBody ||
+      request.principal === null ||
+      !(length > 0 && length <= ofBody.maxBytes) ||
+      request.headers['content-encoding'] !== undefined
+    ) {
+      done(null, payload);
+      return;
+    }
+    readWhole(payload, (body) => {
+      if (body instanceof Error) {
+        // The client went away (or its connection broke) before the body ended: nothing to answer.
+        done(new GatewayError('BAD_INPUT', 'the request body could not be read', undefined, { cause: body }));
+        return;
+      }
+      answerOrProceed(request, reply, ofBody.keyOf(request, body.toString()), (failed) =>
+        done(failed ?? null, replayOf(body)),
+      );
+    });
+  };
   const onSend: onSendHookHandler = (request, reply, payload, done) => {
     const build = builds.get(request);
     if (!build) {
@@ -114,7 +167,37 @@ export function answerHooks(
     }
     done();
   };
-  return { preHandler, onSend, onResponse };
+  return { preHandler, preParsing, onSend, onResponse };
+}
+
+/** The whole body (copied: the chunks may be views of the socket's read buffer), once it has ended. */
+function readWhole(payload: NodeJS.ReadableStream, callback: (body: Buffer | Error) => void): void {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  const onData = (chunk: Buffer | string) => {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    received += bytes.length;
+    chunks.push(bytes);
+  };
+  const finish = (error: Error | null) => {
+    payload.removeListener('data', onData);
+    payload.removeListener('end', onEnd);
+    payload.removeListener('error', finish);
+    // A body shorter or longer than its Content-Length is left to the parser to refuse, as without this hook.
+    callback(error ?? Buffer.concat(chunks, received));
+  };
+  const onEnd = () => finish(null);
+  payload.on('data', onData);
+  payload.on('end', onEnd);
+  payload.on('error', finish);
+}
+
+/** A stream of `body` for the parser, which reads the request's body from the preParsing hooks' last stream. */
+function replayOf(body: Buffer): Readable {
+  const stream = new Readable({ read() {} });
+  stream.push(body);
+  stream.push(null);
+  return stream;
 }
 
 function send(reply: FastifyReply, answer: CachedAnswer): FastifyReply {

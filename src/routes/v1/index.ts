@@ -89,9 +89,10 @@ export default async function v1Routes(app: FastifyInstance, _options: V1RoutesO
   // The OpenAPI document says so for every route of the subtree, from the same place that enforces it.
   // Routes that keep answers get the hooks: preHandler runs after validation (a bad query string is refused before
   // any lookup) and before the handler.
-  const keeping = answerHooks(app.answerCache, (request) =>
-    (request.query as { fresh?: boolean }).fresh ? null : { document: request.url, variant: 'REST' },
-  );
+  const keeping = answerHooks(app.answerCache, {
+    ofRequest: (request) =>
+      (request.query as { fresh?: boolean }).fresh ? null : { document: request.url, variant: 'REST' },
+  });
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, security: [{ bearerAuth: [] }] };
     if (keeping && route.config?.keepAnswer) {
