@@ -24,14 +24,16 @@ export function demoteNode(
   return startJob(deps, ctx, {
     action: 'node.demote',
     swarm: input.swarm,
+    node: input.node,
     input: { node: input.node, force },
     reason: input.reason,
     reasonRequired: true,
     forced: force,
     idempotencyKey: input.idempotencyKey,
     role: 'admin',
-    precheck: async (swarm, reads) => {
+    precheck: async (swarm, reads, learn) => {
       const { nodes, node, target } = await liveNode(reads, swarm, input.node);
+      learn(target);
       // Refused here at once; the job checks again, as the swarm may have changed while it was queued.
       checkManagerLoss(nodes, node.ID, { force, swarmName: swarm.name });
       return target;

@@ -39,15 +39,17 @@ export function leaveSwarm(
   return startJob(deps, ctx, {
     action: LEAVE_SWARM,
     swarm: input.swarm,
+    node: jobInput.node,
     input: { ...jobInput },
     reason: input.reason,
     forced: jobInput.force,
     idempotencyKey: input.idempotencyKey,
     role: 'admin',
-    precheck: async (swarm, reads) => {
+    precheck: async (swarm, reads, learn) => {
       validateEndpoint(jobInput.endpoint);
       const node = await reads.node(swarm, jobInput.node);
       const nodeName = node.Description?.Hostname ?? node.ID;
+      learn({ nodeId: node.ID, nodeName });
       if (node.Spec.Role === 'manager') {
         if (!jobInput.force) {
           throw badInput(

@@ -1,4 +1,5 @@
-// The swarm's nodes as a manager lists them right now (never a cached copy), and the node a reference names.
+// The node a reference names: from a live listing for the checks that decide on quorum, and for the audit's target.
+import type { AuditTarget } from '../audit/types.ts';
 import type { DockerNode } from '../docker/types.ts';
 import { resolveRef, type SwarmReads } from '../queries/swarm-reads.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
@@ -19,4 +20,24 @@ export async function liveNode(
     'node',
   );
   return { nodes, node, target: { nodeId: node.ID, nodeName: node.Description?.Hostname ?? node.ID } };
+}
+
+/** A Docker object ID (25 lower-case letters and digits), as opposed to a hostname or an ID prefix. */
+const DOCKER_ID = /^[a-z0-9]{25}$/;
+
+/**
+ * The node `ref` names, for the audit's target: resolved from the swarm's nodes (as reads serve them) when it
+ * can be, else as the caller gave it (an ID as nodeId, anything else as nodeName), so that the operation's
+ * events are found by the node even when it was refused for naming no node. Never throws: the operation's
+ * own checks say what is wrong with the reference.
+ */
+export async function nodeTargetOf(reads: SwarmReads, swarm: SwarmRecord, ref: string): Promise<AuditTarget> {
+  try {
+    const node = await reads.node(swarm, ref);
+    return { nodeId: node.ID, nodeName: node.Description?.Hostname ?? node.ID };
+  } catch {
+    const given = ref.trim();
+    if (!given) return {};
+    return DOCKER_ID.test(given) ? { nodeId: given } : { nodeName: given };
+  }
 }

@@ -35,8 +35,12 @@ export interface OperationSpec<R> {
    * (NOT_FOUND, another tenant's object) is audited as refused in the caller's own tenant.
    */
   locate: () => Promise<{ tenant: string; target: AuditTarget }>;
-  /** Authorization, state checks and the change itself; runs only after `requested` was written. */
-  execute: (operation: { operationId: string }) => Promise<R>;
+  /**
+   * Authorization, state checks and the change itself; runs only after `requested` was written. `addTarget`
+   * records what it learned about the target (a node resolved from the swarm): the outcome event names it, a
+   * refusal included.
+   */
+  execute: (operation: { operationId: string; addTarget: (more: AuditTarget) => void }) => Promise<R>;
   /**
    * What the outcome event records about the result (new ids, a job id, a summary). `deferred`: the change
    * runs as a job whose worker writes the outcome when it ends.
@@ -133,7 +137,12 @@ export async function runOperation<R>(
       throw badInput(`reason must be at most ${MAX_REASON} characters`);
     if (spec.reasonRequired && !reason)
       throw badInput(`"${spec.action}" needs a reason: say why in "reason"`);
-    result = await spec.execute({ operationId });
+    result = await spec.execute({
+      operationId,
+      addTarget: (more) => {
+        target = { ...target, ...knownFields(more) };
+      },
+    });
   } catch (error) {
     const outcome = outcomeOf(error);
     await appendOutcome(deps, {
@@ -152,6 +161,13 @@ export async function runOperation<R>(
     jobId: summary.jobId ?? null,
   });
   return result;
+}
+
+/** The fields of a target that say something: a value learned later never blanks one known already. */
+export function knownFields(target: AuditTarget | undefined): AuditTarget {
+  return Object.fromEntries(
+    Object.entries(target ?? {}).filter(([, value]) => value !== null && value !== undefined),
+  );
 }
 
 /**

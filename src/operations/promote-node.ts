@@ -24,13 +24,15 @@ export function promoteNode(
   return startJob(deps, ctx, {
     action: 'node.promote',
     swarm: input.swarm,
+    node: input.node,
     input: { node: input.node, force },
     reason: input.reason,
     forced: force,
     idempotencyKey: input.idempotencyKey,
     role: 'admin',
-    precheck: async (swarm, reads) => {
+    precheck: async (swarm, reads, learn) => {
       const { nodes, node, target } = await liveNode(reads, swarm, input.node);
+      learn(target);
       // Refused here at once; the job checks again, as the swarm may have changed while it was queued.
       checkManagerGain(nodes, node.ID, { force, swarmName: swarm.name });
       return target;

@@ -58,14 +58,16 @@ export function removeNode(
   return startJob(deps, ctx, {
     action: 'node.remove',
     swarm: input.swarm,
+    node: input.node,
     input: { node: input.node, force },
     reason: input.reason,
     reasonRequired: true,
     forced: force,
     idempotencyKey: input.idempotencyKey,
     role: 'admin',
-    precheck: async (swarm, reads) => {
+    precheck: async (swarm, reads, learn) => {
       const { nodes, node, target } = await liveNode(reads, swarm, input.node);
+      learn(target);
       const refusal = removalRefusal(nodes, node, force, swarm.name);
       if (refusal) throw refusal;
       return target;

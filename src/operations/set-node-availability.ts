@@ -40,6 +40,7 @@ export function setNodeAvailability(
     // An unknown value (possible through code paths other than the two doors) is refused below, audited.
     action: ACTIONS[input.availability] ?? 'node.availability',
     swarm: input.swarm,
+    node: input.node,
     input: {
       node: input.node,
       availability: String(input.availability).toLowerCase(),

@@ -8,7 +8,8 @@ import { TERMINAL_STATES, type JobRecord } from '../jobs/types.ts';
 import { createSwarmReads, type SwarmReads } from '../queries/swarm-reads.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
 import type { OperationDeps } from './deps.ts';
-import { runOperation, type OperationContext } from './pipeline.ts';
+import { nodeTargetOf } from './live-node.ts';
+import { knownFields, runOperation, type OperationContext } from './pipeline.ts';
 import { findSwarmFor } from './swarm-registration.ts';
 
 export interface JobSpec {
@@ -25,10 +26,21 @@ export interface JobSpec {
   /** The least role that may do this in the swarm's tenant. */
   role: TenantRole;
   /**
-   * Checks made before anything is queued, against the swarm as it is now (the node exists, quorum holds...).
-   * Returns what it learned about the target (node id and hostname...).
+   * The node the operation acts on, as the caller named it (ID, unique ID prefix or hostname). It is resolved
+   * before `requested` is written, so that every event of the operation names the node, a refused one too (and
+   * `audit?node=` finds it); a reference that names no node is recorded as given.
    */
-  precheck?: (swarm: SwarmRecord, reads: SwarmReads) => Promise<AuditTarget | void>;
+  node?: string;
+  /**
+   * Checks made before anything is queued, against the swarm as it is now (the node exists, quorum holds...).
+   * Returns what it learned about the target (node id and hostname...); `learn` records that before a check that
+   * may refuse, so that the refusal names it too.
+   */
+  precheck?: (
+    swarm: SwarmRecord,
+    reads: SwarmReads,
+    learn: (target: AuditTarget) => void,
+  ) => Promise<AuditTarget | void>;
   /** Wait for the job to end (up to the configured quick wait) before answering. */
   quick?: boolean;
 }
@@ -37,7 +49,10 @@ const POLL_MS = 50;
 
 export function startJob(deps: OperationDeps, ctx: OperationContext, spec: JobSpec): Promise<JobRecord> {
   let swarm: SwarmRecord;
+  let located: AuditTarget = {};
   let replay = false;
+  // One set of reads for the request: the node resolved for the audit is the one the checks read (memoised).
+  const reads = createSwarmReads(deps, ctx.principal);
   return runOperation(deps, ctx, {
     action: spec.action,
     parameters: spec.input,
@@ -46,18 +61,23 @@ export function startJob(deps: OperationDeps, ctx: OperationContext, spec: JobSp
     forced: spec.forced,
     locate: async () => {
       swarm = await findSwarmFor(deps, ctx.principal, spec.swarm);
-      return { tenant: swarm.tenant, target: { swarmId: swarm.id, swarmName: swarm.name } };
+      located = {
+        swarmId: swarm.id,
+        swarmName: swarm.name,
+        ...(spec.node === undefined ? {} : await nodeTargetOf(reads, swarm, spec.node)),
+      };
+      return { tenant: swarm.tenant, target: located };
     },
-    execute: async ({ operationId }) => {
+    execute: async ({ operationId, addTarget }) => {
       requireRole(ctx.principal, spec.role, spec.action);
-      const reads = createSwarmReads(deps, ctx.principal);
-      const target = (await spec.precheck?.(swarm, reads)) ?? {};
+      const target = knownFields((await spec.precheck?.(swarm, reads, addTarget)) ?? {});
+      addTarget(target);
       const { job, created } = await createAndQueue(deps, {
         tenant: swarm.tenant,
         type: spec.action,
         swarmId: swarm.id,
         swarmName: swarm.name,
-        target: { swarmId: swarm.id, swarmName: swarm.name, ...target },
+        target: { ...located, ...target },
         input: spec.input,
         reason: spec.reason?.trim() || null,
         forced: spec.forced ?? false,

@@ -61,6 +61,7 @@ export function updateNodeLabels(
   return startJob(deps, ctx, {
     action: 'node.labels.update',
     swarm: input.swarm,
+    node: input.node,
     input: { node: input.node, add: change.add, remove: change.remove },
     reason: input.reason,
     idempotencyKey: input.idempotencyKey,
