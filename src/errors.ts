@@ -14,6 +14,14 @@ export const ERROR_CODES = {
   QUEUE_UNAVAILABLE: 503,
   AUDIT_UNAVAILABLE: 503,
   RATE_LIMITED: 429,
+  // Beyond the brief: a job that tried and failed for a known reason. They end jobs (job.errorCode, the audit's
+  // `failed` event) rather than answer requests; INTERNAL stays for bugs.
+  /** A job waited for the swarm to reach what it asked (tasks moved, a role settled...) and its time ran out. */
+  JOB_TIMEOUT: 504,
+  /** Docker paused a rolling update or a rollback (failure action PAUSE): the service runs a mix of specs. */
+  UPDATE_PAUSED: 409,
+  /** Docker rolled an update back by itself (failure action ROLLBACK): the service runs its previous spec. */
+  UPDATE_ROLLED_BACK: 409,
   INTERNAL: 500,
 } as const;
 
@@ -43,6 +51,8 @@ export const badInput = (message: string, details?: Record<string, unknown>) =>
   new GatewayError('BAD_INPUT', message, details);
 export const conflict = (message: string, details?: Record<string, unknown>) =>
   new GatewayError('CONFLICT', message, details);
+export const jobTimeout = (message: string, details?: Record<string, unknown>) =>
+  new GatewayError('JOB_TIMEOUT', message, details);
 
 export function isGatewayError(error: unknown): error is GatewayError {
   return error instanceof GatewayError;

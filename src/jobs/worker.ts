@@ -157,7 +157,9 @@ async function execute(deps: WorkerDeps, job: JobRecord): Promise<void> {
       return;
     }
     const outcome = outcomeOf(error);
+    // INTERNAL is a bug, for the log's reader; a coded failure (JOB_TIMEOUT, UPDATE_PAUSED...) is the job's answer.
     if (outcome.code === 'INTERNAL') log.error({ err: error }, 'job failed');
+    else log.info({ errorCode: outcome.code, errorMessage: outcome.message }, 'job failed');
     await endJob(deps, job, 'failed', { errorCode: outcome.code, errorMessage: outcome.message });
   } finally {
     clearInterval(cancelWatch);

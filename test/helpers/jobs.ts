@@ -1,10 +1,11 @@
 // Shared by the tests that run jobs against the lab: a queue of their own, the job fields they read, waiting
 // for a job to end, and the context a worker gives a processor when it runs a job again after a crash.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { JobContext } from '../../src/jobs/processor.ts';
 import type { JobProgress } from '../../src/jobs/types.ts';
-import { TEST_REDIS_URL } from '../helper.ts';
+import { TEST_REDIS_URL, testLogger } from '../helper.ts';
 import { dataOf, gql } from '../read-api/fixture.ts';
 
 export type { JobProgress };
@@ -122,4 +123,32 @@ export async function resumedContext(
     signal: new AbortController().signal,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
+}
+
+/** One line of the gateway's pino log. */
+export interface LogLine {
+  level: number;
+  msg: string;
+  jobId?: string;
+  errorCode?: string;
+  [field: string]: unknown;
+}
+
+/**
+ * The lines the gateways of this test process logged about a job (test/helper.ts logs them to a file at debug
+ * level), once the worker logged that the job failed: a failure's log level says whether it was taken for a bug.
+ */
+export async function failedJobLogLines(jobId: string, timeoutMs = 5000): Promise<LogLine[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await readFile(testLogger().file, 'utf8').catch(() => '');
+    const lines = text
+      .split('\n')
+      .filter((line) => line.includes(jobId) && line.endsWith('}'))
+      .map((line) => JSON.parse(line) as LogLine)
+      .filter((line) => line.jobId === jobId);
+    if (lines.some((line) => line.msg === 'job failed')) return lines;
+    assert.ok(Date.now() < deadline, `the worker logged no "job failed" for job ${jobId}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

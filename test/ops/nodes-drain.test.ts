@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { DockerNode, DockerTask } from '../../src/docker/types.ts';
 import {
+  failedJobLogLines,
   isolatedRedisUrl,
   NODE_JOB_FIELDS,
   untilJobEnds,
@@ -340,9 +341,39 @@ test('a drain that cannot finish within timeoutSeconds fails saying how many tas
   assert.equal(response.headers.location, `/v1/jobs/${response.json<{ id: string }>().id}`);
   const ended = await waitForJob(response.json<{ id: string }>().id, bot());
   assert.equal(ended.state, 'FAILED');
+  assert.equal(ended.errorCode, 'JOB_TIMEOUT', 'a time-out, not an internal error');
   assert.match(
     ended.errorMessage ?? '',
     /node alpha-w1 is set to drain, but 1 task still running after 2 s: .*timeoutSeconds/,
   );
+  // The job's answer, not a bug: logged as a failed job, never at error level.
+  const logged = await failedJobLogLines(ended.id);
+  assert.deepEqual(
+    logged.filter((line) => line.level >= 50).map((line) => line.msg),
+    [],
+    'nothing logged at error level',
+  );
+  assert.equal(logged.find((line) => line.msg === 'job failed')?.errorCode, 'JOB_TIMEOUT');
+  // The audit's outcome says the same, and names the node.
+  const failed = dataOf(
+    await gql<{
+      auditEvents: {
+        items: {
+          errorCode: string | null;
+          errorMessage: string | null;
+          target: { nodeName: string | null };
+        }[];
+      };
+    }>(
+      lab.app,
+      lab.tokens.redAdmin,
+      `query ($op: ID) { auditEvents(filter: { operationId: $op, outcome: FAILED }) {
+        items { errorCode errorMessage target { nodeName } } } }`,
+      { op: ended.operationId },
+    ),
+  ).auditEvents.items;
+  assert.deepEqual(failed, [
+    { errorCode: 'JOB_TIMEOUT', errorMessage: ended.errorMessage, target: { nodeName: NODE } },
+  ]);
   await removeServices();
 });

@@ -12,6 +12,7 @@ import type { JobOutcome, Processor } from '../../src/jobs/processor.ts';
 import { rollbackServiceProcessor } from '../../src/jobs/processors/service-rollback.ts';
 import { updateServiceProcessor } from '../../src/jobs/processors/service-update.ts';
 import {
+  failedJobLogLines,
   resumedContext,
   SERVICE_JOB_FIELDS as JOB_FIELDS,
   TERMINAL,
@@ -278,7 +279,11 @@ test('a resumed rollback job does not roll back the rollback, and a resumed upda
   assert.ok(firstUpdate);
   await assert.rejects(
     runAgain(firstUpdate.id, updateServiceProcessor),
-    /Docker rolled the service back to its previous spec/,
+    (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'UPDATE_ROLLED_BACK');
+      assert.match(error.message, /Docker rolled the service back to its previous spec/);
+      return true;
+    },
   );
   assert.equal((await inspect()).Version.Index, before.Version.Index, 'the update was not sent again');
 });
@@ -352,6 +357,45 @@ test('removeService removes it; Docker no longer knows it', async () => {
 
 const fragileSpec = async () => (await docker.getService(FRAGILE).inspect()) as DockerService;
 
+/**
+ * The failed job's outcome event carries its code and message and names the service; the worker logged the
+ * failure, but not at error level (that is for bugs).
+ */
+async function assertFailureAudited(ended: JobView, code: string): Promise<void> {
+  const events = dataOf(
+    await gql<{
+      auditEvents: {
+        items: {
+          jobId: string | null;
+          errorCode: string | null;
+          errorMessage: string | null;
+          target: { serviceId: string | null; serviceName: string | null };
+        }[];
+      };
+    }>(
+      lab.app,
+      tokenFor('blue', ['admin']),
+      `query ($service: String) { auditEvents(filter: { service: $service, outcome: FAILED }) {
+        items { jobId errorCode errorMessage target { serviceId serviceName } } } }`,
+      { service: FRAGILE },
+    ),
+  ).auditEvents.items;
+  const event = events.find((candidate) => candidate.jobId === ended.id);
+  assert.deepEqual(event, {
+    jobId: ended.id,
+    errorCode: code,
+    errorMessage: ended.errorMessage,
+    target: { serviceId: ended.target.serviceId, serviceName: FRAGILE },
+  });
+  const logged = await failedJobLogLines(ended.id);
+  assert.deepEqual(
+    logged.filter((line) => line.level >= 50).map((line) => line.msg),
+    [],
+    'nothing logged at error level',
+  );
+  assert.equal(logged.find((line) => line.msg === 'job failed')?.errorCode, code);
+}
+
 test('an update whose tasks fail is FAILED with the paused state and Docker’s message naming the failed task', async () => {
   const created = await mutate('createService', 'CreateServiceInput', {
     name: FRAGILE,
@@ -374,6 +418,7 @@ test('an update whose tasks fail is FAILED with the paused state and Docker’s 
     `update with failing tasks (PAUSE): ${ended.state} after ${Date.now() - started} ms: ${ended.errorMessage}`,
   );
   assert.equal(ended.state, 'FAILED', JSON.stringify(ended));
+  assert.equal(ended.errorCode, 'UPDATE_PAUSED', 'a paused update, not an internal error');
   const service = await fragileSpec();
   assert.equal(service.UpdateStatus?.State, 'paused');
   assert.ok(service.UpdateStatus?.Message, 'Docker gave a message');
@@ -383,6 +428,7 @@ test('an update whose tasks fail is FAILED with the paused state and Docker’s 
   );
   assert.match(ended.errorMessage ?? '', /Docker paused the rolling update/);
   assert.match(ended.errorMessage ?? '', /non-zero exit \(3\)/, 'and the failed task’s own error');
+  await assertFailureAudited(ended, 'UPDATE_PAUSED');
   // Clients reading the service see the same state and message.
   const answer = await gql<{ swarm: { service: { updateStatus: { state: string; message: string } } } }>(
     lab.app,
@@ -411,9 +457,16 @@ test('an update Docker rolls back by itself (failure action ROLLBACK) is FAILED 
     `update with failing tasks (ROLLBACK): ${ended.state} after ${Date.now() - started} ms: ${ended.errorMessage}`,
   );
   assert.equal(ended.state, 'FAILED', JSON.stringify(ended));
+  assert.equal(ended.errorCode, 'UPDATE_ROLLED_BACK', 'a rolled-back update, not an internal error');
   assert.match(ended.errorMessage ?? '', /Docker rolled the service back to its previous spec/);
+  await assertFailureAudited(ended, 'UPDATE_ROLLED_BACK');
   const service = await fragileSpec();
   assert.equal(service.UpdateStatus?.State, 'rollback_completed');
+  assert.ok(service.UpdateStatus.Message, 'Docker gave a message');
+  assert.ok(
+    ended.errorMessage?.includes(`rollback_completed: ${service.UpdateStatus.Message}`),
+    'the job carries Docker’s message as is',
+  );
   assert.equal(
     service.Spec.TaskTemplate.ContainerSpec?.Env,
     undefined,

@@ -127,7 +127,8 @@ export type AuditBrokenLink = {
  * swarmgate: a management gateway in front of several Docker Swarm clusters.
  * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
  * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, INTERNAL (a bug; the gateway log has it). Jobs also end
+ * with JOB_TIMEOUT, UPDATE_PAUSED, UPDATE_ROLLED_BACK or CANCELLED (see Job.errorCode).
  */
 export type Query = {
   __typename?: 'Query';
@@ -158,7 +159,8 @@ export type Query = {
  * swarmgate: a management gateway in front of several Docker Swarm clusters.
  * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
  * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, INTERNAL (a bug; the gateway log has it). Jobs also end
+ * with JOB_TIMEOUT, UPDATE_PAUSED, UPDATE_ROLLED_BACK or CANCELLED (see Job.errorCode).
  */
 export type QueryAuditEventsArgs = {
   filter?: InputMaybe<AuditFilter>;
@@ -170,7 +172,8 @@ export type QueryAuditEventsArgs = {
  * swarmgate: a management gateway in front of several Docker Swarm clusters.
  * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
  * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, INTERNAL (a bug; the gateway log has it). Jobs also end
+ * with JOB_TIMEOUT, UPDATE_PAUSED, UPDATE_ROLLED_BACK or CANCELLED (see Job.errorCode).
  */
 export type QueryAuditIntegrityArgs = {
   tenant?: InputMaybe<Scalars['String']['input']>;
@@ -180,7 +183,8 @@ export type QueryAuditIntegrityArgs = {
  * swarmgate: a management gateway in front of several Docker Swarm clusters.
  * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
  * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, INTERNAL (a bug; the gateway log has it). Jobs also end
+ * with JOB_TIMEOUT, UPDATE_PAUSED, UPDATE_ROLLED_BACK or CANCELLED (see Job.errorCode).
  */
 export type QueryJobArgs = {
   id: Scalars['ID']['input'];
@@ -190,7 +194,8 @@ export type QueryJobArgs = {
  * swarmgate: a management gateway in front of several Docker Swarm clusters.
  * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
  * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, INTERNAL (a bug; the gateway log has it). Jobs also end
+ * with JOB_TIMEOUT, UPDATE_PAUSED, UPDATE_ROLLED_BACK or CANCELLED (see Job.errorCode).
  */
 export type QueryJobsArgs = {
   filter?: InputMaybe<JobFilter>;
@@ -202,7 +207,8 @@ export type QueryJobsArgs = {
  * swarmgate: a management gateway in front of several Docker Swarm clusters.
  * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
  * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, INTERNAL (a bug; the gateway log has it). Jobs also end
+ * with JOB_TIMEOUT, UPDATE_PAUSED, UPDATE_ROLLED_BACK or CANCELLED (see Job.errorCode).
  */
 export type QuerySwarmsArgs = {
   tenant?: InputMaybe<Scalars['String']['input']>;
@@ -212,7 +218,8 @@ export type QuerySwarmsArgs = {
  * swarmgate: a management gateway in front of several Docker Swarm clusters.
  * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
  * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED.
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, INTERNAL (a bug; the gateway log has it). Jobs also end
+ * with JOB_TIMEOUT, UPDATE_PAUSED, UPDATE_ROLLED_BACK or CANCELLED (see Job.errorCode).
  */
 export type QuerySwarmArgs = {
   id: Scalars['String']['input'];
@@ -487,7 +494,13 @@ export type Job = {
   requestedBy: JobRequester;
   /** What the job produced, as JSON. */
   result?: Maybe<Scalars['String']['output']>;
+  /**
+   * Why a job FAILED or was CANCELLED: one of the error codes, or a job's own: JOB_TIMEOUT (what it waited for did
+   * not happen in time), UPDATE_PAUSED (Docker paused the rolling update or the rollback), UPDATE_ROLLED_BACK
+   * (Docker rolled the update back by itself), CANCELLED.
+   */
   errorCode?: Maybe<Scalars['String']['output']>;
+  /** What happened, for a person; Docker's own message (UpdateStatus.Message) is quoted as is. */
   errorMessage?: Maybe<Scalars['String']['output']>;
   attempts: Scalars['Int']['output'];
   /** Links the job with its audit events. */

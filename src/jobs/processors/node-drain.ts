@@ -2,7 +2,7 @@
 // Resumed after a crash it finds the node drained already and only goes on waiting.
 import type { DockerNode, DockerTask } from '../../docker/types.ts';
 import { updateNodeSpec } from '../../docker/writes.ts';
-import { GatewayError } from '../../errors.ts';
+import { jobTimeout } from '../../errors.ts';
 import { DEFAULT_DRAIN_TIMEOUT_SECONDS } from '../../operations/set-node-availability.ts';
 import { requireClient, type Processor } from '../processor.ts';
 import { withAvailability } from './node-availability.ts';
@@ -48,8 +48,7 @@ export const drainNode: Processor = async (context) => {
   await context.progress(percentFor(left), 'draining', tasksLeft(left));
   while (left > 0) {
     if (Date.now() >= deadline) {
-      throw new GatewayError(
-        'INTERNAL',
+      throw jobTimeout(
         `node ${nodeName} is set to drain, but ${tasks(left)} still running after ${timeoutSeconds} s: ` +
           'the swarm may have no room for them elsewhere (placement constraints, resources, other nodes paused or ' +
           'drained) or they are slow to stop; see `docker node ps` for the node, then drain again with a longer ' +

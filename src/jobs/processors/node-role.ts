@@ -2,7 +2,7 @@
 // (once), then wait until the node's manager status shows it.
 import type { DockerNode } from '../../docker/types.ts';
 import { updateNodeSpec } from '../../docker/writes.ts';
-import { GatewayError } from '../../errors.ts';
+import { GatewayError, jobTimeout } from '../../errors.ts';
 import { checkManagerGain, checkManagerLoss } from '../../operations/quorum-guard.ts';
 import { requireClient, type JobContext, type JobOutcome } from '../processor.ts';
 import { hostnameOf, listNodes, requireNode, targetNodeId } from './node-target.ts';
@@ -66,11 +66,10 @@ export async function changeRole(context: JobContext, role: Role): Promise<JobOu
       );
     }
     if (Date.now() >= deadline) {
-      throw new GatewayError(
-        'INTERNAL',
+      throw jobTimeout(
         `${nodeName} was set to ${role} but after ${WAIT_SECONDS} s it is still ${describeRole(node)}; ` +
           `see its engine's log and \`docker node inspect ${nodeName}\``,
-        { nodeId },
+        { nodeId, timeoutSeconds: WAIT_SECONDS },
       );
     }
     const now = describeRole(node);

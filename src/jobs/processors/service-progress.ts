@@ -3,7 +3,7 @@
 import { canonicalJson } from '../../audit/chain.ts';
 import type { SwarmClient } from '../../docker/swarm-client.ts';
 import type { DockerNode, DockerService, DockerTask } from '../../docker/types.ts';
-import { GatewayError } from '../../errors.ts';
+import { GatewayError, jobTimeout } from '../../errors.ts';
 import { JobCancelledError, type JobContext } from '../processor.ts';
 
 /** How often a followed service is read (one service inspect and one task list per read). */
@@ -40,17 +40,8 @@ export interface FollowOptions {
   /** What is awaited, for the time-out message ("service web to run 4 tasks"). */
   awaiting: string;
   timeoutMs: number;
-  /** Decides from one observation; throws to fail the job (an update paused, rolled back...). */
+  /** Decides from one observation; throws to fail the job (UPDATE_PAUSED, UPDATE_ROLLED_BACK...). */
   judge: (observation: ServiceObservation, counts: TaskCounts) => Verdict;
-}
-
-/**
- * A job that could not get the swarm where it was asked to (time-out, an update Docker paused or rolled back).
- * errors.ts has no code for "tried and failed" besides the specific ones, so these are INTERNAL with a message
- * that says what happened; one place to change should a dedicated code be added.
- */
-export function serviceJobFailed(message: string, details?: Record<string, unknown>): GatewayError {
-  return new GatewayError('INTERNAL', message, details);
 }
 
 export async function observeService(client: SwarmClient, serviceId: string): Promise<ServiceObservation> {
@@ -150,8 +141,8 @@ function recentTaskErrors({ tasks }: ServiceObservation, limit = 3): string[] {
 
 /**
  * Reads the service until `judge` says done, reporting progress when it changes (never backwards), failing
- * with IMAGE_MISSING when tasks of its current spec are rejected for lack of the image, and failing when
- * `timeoutMs` runs out. Cancelling the job stops the wait (JobCancelledError, as ctx.sleep throws).
+ * with IMAGE_MISSING when tasks of its current spec are rejected for lack of the image, and with JOB_TIMEOUT
+ * when `timeoutMs` runs out. Cancelling the job stops the wait (JobCancelledError, as ctx.sleep throws).
  */
 export async function followService(
   ctx: JobContext,
@@ -192,11 +183,11 @@ export async function followService(
     }
     if (Date.now() >= deadline) {
       const errors = recentTaskErrors(observation);
-      throw serviceJobFailed(
+      throw jobTimeout(
         `gave up waiting for ${options.awaiting} after ${Math.round(options.timeoutMs / 1000)} s: ` +
           `${verdict.message}${errors.length > 0 ? `; latest task errors: ${errors.join('; ')}` : ''}. ` +
           "Docker keeps trying; see the service's tasks.",
-        { service: service.Spec.Name },
+        { service: service.Spec.Name, timeoutSeconds: Math.round(options.timeoutMs / 1000) },
       );
     }
     await pause(ctx, POLL_MS);

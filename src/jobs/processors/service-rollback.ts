@@ -2,10 +2,10 @@
 // already under way (a resumed job must not roll back the rollback), then follows it to rollback_completed.
 import { updateServiceSpec } from '../../docker/writes.ts';
 import type { DockerService } from '../../docker/types.ts';
-import { conflict } from '../../errors.ts';
+import { conflict, GatewayError } from '../../errors.ts';
 import { waitLimitMs } from '../../operations/service-spec.ts';
 import { requireClient, type JobContext, type JobOutcome } from '../processor.ts';
-import { followService, serviceJobFailed, taskSummary, type Verdict } from './service-progress.ts';
+import { followService, taskSummary, type Verdict } from './service-progress.ts';
 import type { ServiceObservation, TaskCounts } from './service-progress.ts';
 import { requestedVersionOf, serviceIdOf } from './service-target.ts';
 
@@ -30,7 +30,7 @@ function judgeRollback({ service }: ServiceObservation, counts: TaskCounts): Ver
     case 'rollback_started':
       return { done: false, percent, message };
     case 'rollback_paused':
-      throw serviceJobFailed(`Docker paused the rollback of service "${name}"${docker}`, {
+      throw new GatewayError('UPDATE_PAUSED', `Docker paused the rollback of service "${name}"${docker}`, {
         updateState: 'rollback_paused',
         dockerMessage: status.Message ?? null,
       });
@@ -39,7 +39,8 @@ function judgeRollback({ service }: ServiceObservation, counts: TaskCounts): Ver
       return converged ? { done: true, message } : { done: false, percent, message };
     }
     default:
-      throw serviceJobFailed(
+      // Someone else updated the service meanwhile: what is there now is theirs, not this rollback's.
+      throw conflict(
         `service "${name}" was changed again while rolling back: Docker's update state is ${status?.State}${docker}`,
         { updateState: status?.State ?? null, dockerMessage: status?.Message ?? null },
       );

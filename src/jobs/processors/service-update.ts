@@ -2,15 +2,10 @@
 // never applies it twice), then follows Docker's UpdateStatus to completed, paused or rolled back.
 import { updateServiceSpec } from '../../docker/writes.ts';
 import type { DockerService } from '../../docker/types.ts';
+import { GatewayError } from '../../errors.ts';
 import { applyServiceChange, serviceChangeOf, specsEqual } from '../../operations/service-spec.ts';
 import { requireClient, type JobContext, type JobOutcome } from '../processor.ts';
-import {
-  followService,
-  namedTaskError,
-  serviceJobFailed,
-  taskSummary,
-  type Verdict,
-} from './service-progress.ts';
+import { followService, namedTaskError, taskSummary, type Verdict } from './service-progress.ts';
 import type { ServiceObservation, TaskCounts } from './service-progress.ts';
 import { requestedVersionOf, serviceIdOf } from './service-target.ts';
 
@@ -47,19 +42,23 @@ export function updateJudge(): (observation: ServiceObservation, counts: TaskCou
       case 'completed':
         return { done: true, message: `update completed; ${message}` };
       case 'paused':
-        throw serviceJobFailed(
+        throw new GatewayError(
+          'UPDATE_PAUSED',
           `Docker paused the rolling update of service "${name}"${docker}${taskError ? ` (task error: ${taskError})` : ''}. ` +
             'Fix the cause and update again, or roll back with rollbackService.',
           { updateState: 'paused', dockerMessage: status.Message ?? null },
         );
       case 'rollback_completed':
-        throw serviceJobFailed(
+        throw new GatewayError(
+          'UPDATE_ROLLED_BACK',
           `the update of service "${name}" did not stay: Docker rolled the service back to its previous spec ` +
             `(UpdateStatus rollback_completed${docker}${cause})`,
           { updateState: 'rollback_completed', dockerMessage: status.Message ?? null },
         );
       case 'rollback_paused':
-        throw serviceJobFailed(
+        // Neither the new spec nor the previous one everywhere: as for a paused update, someone must act.
+        throw new GatewayError(
+          'UPDATE_PAUSED',
           `the update of service "${name}" failed and Docker's rollback paused${docker}${cause}`,
           { updateState: 'rollback_paused', dockerMessage: status.Message ?? null },
         );

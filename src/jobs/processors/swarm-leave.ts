@@ -2,7 +2,7 @@
 // swarm shows the node Down (it stays listed until removeNode).
 import { dockerMessage, dockerStatus } from '../../docker/errors.ts';
 import { engine as engineCalls } from '../../docker/writes.ts';
-import { badInput, GatewayError } from '../../errors.ts';
+import { badInput, GatewayError, jobTimeout } from '../../errors.ts';
 import type { LeaveSwarmJobInput } from '../../operations/leave-swarm.ts';
 import { checkManagerLoss } from '../../operations/quorum-guard.ts';
 import { withTimeout } from '../../util/timeout.ts';
@@ -82,8 +82,7 @@ export const leaveSwarmProcessor: Processor = async (context) => {
     to: 95,
     timeoutMs: DOWN_TIMEOUT_MS,
     onTimeout: (listed) =>
-      new GatewayError(
-        'INTERNAL',
+      jobTimeout(
         `${nodeName} left, but swarm "${swarm.name}" still shows it ${listed?.Status.State ?? 'unknown'} after ` +
           `${DOWN_TIMEOUT_MS / 1000} s`,
       ),
