@@ -11,7 +11,11 @@ export interface EndJobDeps {
   publishJob: (job: JobRecord) => void;
 }
 
-/** Ends the job and writes its one outcome event in the same transaction; a job already ended is left alone. */
+/**
+ * Ends the job and writes its one outcome event in the same transaction; a job already ended is left alone.
+ * `target` is what the job learned about its target: it is merged into the job's row, and the outcome event names
+ * the target as the row then has it (the most complete the job knew).
+ */
 export async function endJob(
   deps: EndJobDeps,
   job: JobRecord,
@@ -41,7 +45,7 @@ export async function endJob(
         userAgent: ended.userAgent,
         requestId: ended.requestId,
       },
-      target: { ...ended.target, ...end.target },
+      target: ended.target,
       parameters: ended.parameters,
       reason: ended.reason,
       forced: ended.forced,

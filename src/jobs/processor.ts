@@ -28,6 +28,11 @@ export interface JobContext {
   log: FastifyBaseLogger;
   /** Records progress (0-100) and tells subscribers. */
   progress(percent: number, step: string, message?: string | null): Promise<void>;
+  /**
+   * Records at once what the job learned about its target (a created service's id, a joined node's id), so that
+   * the job shows it while it runs and its outcome names it even when the job then fails or is cancelled.
+   */
+  learnTarget(target: AuditTarget): Promise<void>;
   /** Aborted when someone cancels the job. */
   signal: AbortSignal;
   /** Waits, unless the job is cancelled meanwhile (then throws JobCancelledError). */
@@ -36,7 +41,7 @@ export interface JobContext {
 
 export interface JobOutcome {
   result?: unknown;
-  /** More about the target, learned while running (a new node id, a service id...). */
+  /** More about the target, learned while running (a new node id, a service id...): merged into the job's. */
   target?: AuditTarget;
 }
 

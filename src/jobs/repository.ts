@@ -5,7 +5,7 @@ import { canonicalJson } from '../audit/chain.ts';
 import { redactSecrets } from '../audit/redact.ts';
 import type { AuditTarget } from '../audit/types.ts';
 import { badInput, conflict } from '../errors.ts';
-import type { OperationContext } from '../operations/pipeline.ts';
+import { knownFields, type OperationContext } from '../operations/pipeline.ts';
 import type { Sealer } from '../util/seal.ts';
 import type { JobProgress, JobRecord, JobState } from './types.ts';
 
@@ -101,6 +101,20 @@ export interface JobFilter {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const sealContext = (id: string) => `job-input:${id}`;
+
+/**
+ * What a job learned about its target, as JSON to merge into the stored one (`target || $learned`): only the
+ * fields it knows, so that a value learned late never blanks one known since the request.
+ */
+function learnedTarget(target: AuditTarget | undefined): string {
+  return JSON.stringify(redactSecrets(knownFields(target)));
+}
+
+/** The swarm a job learned it acts on (a swarm.init job made it), for the job's swarm columns when unset. */
+const learnedSwarm = (target: AuditTarget | undefined) => ({
+  id: typeof target?.swarmId === 'string' && UUID.test(target.swarmId) ? target.swarmId : null,
+  name: typeof target?.swarmName === 'string' ? target.swarmName : null,
+});
 
 export function createJobRepository(pool: pg.Pool, sealer: Sealer) {
   return {
@@ -227,6 +241,19 @@ export function createJobRepository(pool: pg.Pool, sealer: Sealer) {
       return result.rows[0] ? toJob(result.rows[0]) : null;
     },
 
+    /**
+     * Merges what a running job learned about its target (a created service's id, a joined node's id) into the
+     * stored target at once: the job shows it while it runs, and its outcome names it however the job ends.
+     */
+    async learnTarget(id: string, target: AuditTarget): Promise<JobRecord | null> {
+      const result = await pool.query<JobRow>(
+        `UPDATE jobs SET target = target || $2::jsonb, updated_at = now()
+          WHERE id = $1 AND state = 'running' RETURNING *`,
+        [id, learnedTarget(target)],
+      );
+      return result.rows[0] ? toJob(result.rows[0]) : null;
+    },
+
     async progress(id: string, progress: JobProgress): Promise<JobRecord | null> {
       const result = await pool.query<JobRow>(
         `UPDATE jobs SET progress_percent = $2, progress_step = $3, progress_message = $4, updated_at = now()
@@ -247,6 +274,8 @@ export function createJobRepository(pool: pg.Pool, sealer: Sealer) {
         /** Only from these states (default queued or running). */
         from?: ('queued' | 'running')[];
         result?: unknown;
+        /** What the job learned about its target, merged into the stored one (the most complete wins). */
+        target?: AuditTarget | undefined;
         errorCode?: string | null;
         errorMessage?: string | null;
       },
@@ -255,10 +284,13 @@ export function createJobRepository(pool: pg.Pool, sealer: Sealer) {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
+        const swarm = learnedSwarm(end.target);
         const result = await client.query<JobRow>(
           `UPDATE jobs SET state = $2, result = $3, error_code = $4, error_message = $5, finished_at = now(),
                            updated_at = now(),
-                           progress_percent = CASE WHEN $2 = 'succeeded' THEN 100 ELSE progress_percent END
+                           progress_percent = CASE WHEN $2 = 'succeeded' THEN 100 ELSE progress_percent END,
+                           target = target || $7::jsonb,
+                           swarm_id = COALESCE(swarm_id, $8::uuid), swarm_name = COALESCE(swarm_name, $9)
             WHERE id = $1 AND state = ANY($6::text[]) RETURNING *`,
           [
             id,
@@ -267,6 +299,9 @@ export function createJobRepository(pool: pg.Pool, sealer: Sealer) {
             end.errorCode ?? null,
             end.errorMessage ?? null,
             end.from ?? ['queued', 'running'],
+            learnedTarget(end.target),
+            swarm.id,
+            swarm.name,
           ],
         );
         const row = result.rows[0];

@@ -4,6 +4,7 @@ import { DelayedError, Worker, type Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { AuditStore } from '../audit/store.ts';
+import type { AuditTarget } from '../audit/types.ts';
 import { outcomeOf } from '../operations/pipeline.ts';
 import { endJob } from './end-job.ts';
 import type { JobContext, ProcessorDeps } from './processor.ts';
@@ -111,6 +112,8 @@ async function execute(deps: WorkerDeps, job: JobRecord): Promise<void> {
     );
   }, CANCEL_POLL_MS);
   const log = deps.log.child({ jobId: job.id, jobType: job.type });
+  // What the processor learned about its target, also passed to endJob should its own write have been lost.
+  let learned: AuditTarget = {};
   try {
     const swarm = job.swarmId ? await deps.registry.findSwarm(null, job.swarmId) : null;
     if (job.swarmId && !swarm) {
@@ -132,6 +135,11 @@ async function execute(deps: WorkerDeps, job: JobRecord): Promise<void> {
         const updated = await deps.jobs.progress(job.id, { percent, step, message });
         if (updated) deps.publishJob(updated);
       },
+      async learnTarget(target) {
+        learned = { ...learned, ...target };
+        const updated = await deps.jobs.learnTarget(job.id, target);
+        if (updated) deps.publishJob(updated);
+      },
       sleep: (ms) =>
         new Promise<void>((resolve, reject) => {
           if (abort.signal.aborted) return reject(new JobCancelledError());
@@ -147,10 +155,14 @@ async function execute(deps: WorkerDeps, job: JobRecord): Promise<void> {
         }),
     };
     const outcome = await processor(context);
-    await endJob(deps, job, 'succeeded', { result: outcome.result, target: outcome.target });
+    await endJob(deps, job, 'succeeded', {
+      result: outcome.result,
+      target: { ...learned, ...outcome.target },
+    });
   } catch (error) {
     if (error instanceof JobCancelledError || abort.signal.aborted) {
       await endJob(deps, job, 'cancelled', {
+        target: learned,
         errorCode: 'CANCELLED',
         errorMessage: 'cancelled while running',
       });
@@ -160,7 +172,11 @@ async function execute(deps: WorkerDeps, job: JobRecord): Promise<void> {
     // INTERNAL is a bug, for the log's reader; a coded failure (JOB_TIMEOUT, UPDATE_PAUSED...) is the job's answer.
     if (outcome.code === 'INTERNAL') log.error({ err: error }, 'job failed');
     else log.info({ errorCode: outcome.code, errorMessage: outcome.message }, 'job failed');
-    await endJob(deps, job, 'failed', { errorCode: outcome.code, errorMessage: outcome.message });
+    await endJob(deps, job, 'failed', {
+      target: learned,
+      errorCode: outcome.code,
+      errorMessage: outcome.message,
+    });
   } finally {
     clearInterval(cancelWatch);
   }

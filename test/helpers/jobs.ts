@@ -120,6 +120,7 @@ export async function resumedContext(
     },
     log: app.log,
     progress: () => Promise.resolve(),
+    learnTarget: () => Promise.resolve(),
     signal: new AbortController().signal,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };

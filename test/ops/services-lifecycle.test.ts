@@ -1,11 +1,13 @@
 // Service lifecycle against the lab's beta swarm through both doors: create (idempotent by name and spec),
-// scale 4 → 2 → 0 → 4, label updates and their rollback, removal (idempotent), refusals, and the audit of each.
+// scale 4 → 2 → 0 → 4, label updates and their rollback, removal (idempotent), refusals, failures (IMAGE_MISSING,
+// JOB_TIMEOUT) whose jobs still name the service they created, and the audit of each.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { DockerService, DockerTask } from '../../src/docker/types.ts';
 import {
+  failedJobLogLines,
   SERVICE_JOB_FIELDS as JOB_FIELDS,
   untilJobEnds,
   type ServiceJob as JobView,
@@ -19,6 +21,7 @@ const suffix = randomBytes(3).toString('hex');
 const WEB = `sgt-web-${suffix}`;
 const AGENT = `sgt-agent-${suffix}`;
 const MISSING = `sgt-missing-${suffix}`;
+const NOWHERE = `sgt-nowhere-${suffix}`;
 
 let lab: RedBlue;
 let docker: Docker;
@@ -44,7 +47,7 @@ function awayFromSpares({ inventory }: RedBlue): string[] {
 
 after(async () => {
   // Whatever a failed test left behind goes.
-  for (const name of [WEB, AGENT, MISSING]) {
+  for (const name of [WEB, AGENT, MISSING, NOWHERE]) {
     await docker
       ?.getService(name)
       .remove()
@@ -100,7 +103,7 @@ async function runningTasks(name: string): Promise<DockerTask[]> {
   );
 }
 
-const rest = (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>) =>
+const rest = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>) =>
   lab.app.inject({
     method,
     url,
@@ -141,6 +144,17 @@ test('createService builds the spec Docker runs, and the same name and spec agai
     [['tcp', 8080, 'ingress']],
   );
   assert.equal((await runningTasks(WEB)).length, 4);
+
+  // The job learned the new service's id: the ended job names it (both doors), and so does its outcome event.
+  assert.equal(first.target.serviceId, service.ID, 'the job names the service it created');
+  assert.equal(first.target.serviceName, WEB);
+  const restJob = await rest('GET', `/v1/jobs/${first.id}`);
+  assert.equal(restJob.statusCode, 200, restJob.body);
+  assert.equal(restJob.json<{ target: { serviceId: string | null } }>().target.serviceId, service.ID);
+  const outcome = (await auditOfService(service.ID)).find((event) => event.jobId === first.id);
+  assert.equal(outcome?.outcome, 'SUCCEEDED', 'the succeeded event is found by the new service id');
+  assert.equal(outcome.target.serviceId, service.ID);
+  assert.equal(outcome.target.serviceName, WEB);
 
   const version = service.Version.Index;
   const again = await succeeded(await mutate('createService', 'CreateServiceInput', WEB_INPUT));
@@ -365,8 +379,47 @@ test('createService of an image no node has fails with IMAGE_MISSING naming the 
   const named = /missing on node\(s\) ([^:]+):/.exec(ended.errorMessage ?? '')?.[1]?.split(', ') ?? [];
   assert.ok(named.length > 0);
   for (const hostname of named) assert.ok(rejectedOn.has(hostname), `${hostname} rejected a task`);
+  // The job learned the service's id before it failed: the failed job and its outcome event name it.
+  assert.equal(ended.target.serviceId, service.ID);
+  const failed = (await auditOfService(service.ID)).find((event) => event.jobId === job.id);
+  assert.equal(failed?.outcome, 'FAILED');
+  assert.equal(failed.errorCode, 'IMAGE_MISSING');
   // The service stays (Docker keeps retrying) until someone removes it.
   await succeeded(await mutate('removeService', 'RemoveServiceInput', { service: MISSING }));
+});
+
+test('a service whose tasks cannot be placed fails JOB_TIMEOUT when its timeoutSeconds pass, naming the service', async () => {
+  const started = Date.now();
+  const job = await mutate('createService', 'CreateServiceInput', {
+    name: NOWHERE,
+    image: 'swarmgate/probe:1',
+    replicas: 1,
+    constraints: [`node.labels.sgt-nowhere-${suffix}==yes`],
+    timeoutSeconds: 2,
+  });
+  const ended = await untilEnded(job.id, 30_000);
+  const took = Date.now() - started;
+  console.log(
+    `createService with no node to run on: ${ended.errorCode} after ${took} ms: ${ended.errorMessage}`,
+  );
+  assert.equal(ended.state, 'FAILED', JSON.stringify(ended));
+  assert.equal(ended.errorCode, 'JOB_TIMEOUT', 'a time-out, not an internal error');
+  assert.match(
+    ended.errorMessage ?? '',
+    new RegExp(`gave up waiting for service ${NOWHERE} .* after 2 s: 0/1 tasks`),
+  );
+  const logged = await failedJobLogLines(job.id);
+  assert.deepEqual(
+    logged.filter((line) => line.level >= 50).map((line) => line.msg),
+    [],
+    'nothing logged at error level',
+  );
+  const service = await inspect(NOWHERE);
+  assert.equal(ended.target.serviceId, service.ID, 'the failed job names the service it created');
+  const failed = (await auditOfService(service.ID)).find((event) => event.jobId === job.id);
+  assert.equal(failed?.outcome, 'FAILED');
+  assert.equal(failed.errorCode, 'JOB_TIMEOUT');
+  await succeeded(await mutate('removeService', 'RemoveServiceInput', { service: NOWHERE }));
 });
 
 interface AuditEventView {
@@ -378,6 +431,19 @@ interface AuditEventView {
   jobId: string | null;
   actor: { sub: string; actors: string[]; source: string };
   target: { swarmName: string | null; serviceId: string | null; serviceName: string | null };
+}
+
+/** The audit events `auditEvents(filter: { service })` finds by this service id, newest first. */
+async function auditOfService(serviceId: string): Promise<AuditEventView[]> {
+  const answer = await gql<{ auditEvents: { items: AuditEventView[] } }>(
+    lab.app,
+    tokenFor('blue', ['admin']),
+    `query ($service: String) { auditEvents(filter: { service: $service }) { items {
+      operationId outcome action reason errorCode jobId actor { sub actors source } target { swarmName serviceId serviceName }
+    } } }`,
+    { service: serviceId },
+  );
+  return dataOf(answer).auditEvents.items;
 }
 
 test('the audit shows every service operation requested and succeeded, with olivia, the chatops bot and the reason', async () => {

@@ -27,14 +27,16 @@ after(async () => {
   }
 });
 
-const JOB_FIELDS = 'id type state target { swarmName } parameters result errorCode errorMessage reason';
+const JOB_FIELDS =
+  'id type state swarmId target { swarmId swarmName } parameters result errorCode errorMessage reason';
 const INIT = `mutation ($input: InitSwarmInput!) { initSwarm(input: $input) { ${JOB_FIELDS} } }`;
 
 interface JobView {
   id: string;
   type: string;
   state: string;
-  target: { swarmName: string | null };
+  swarmId: string | null;
+  target: { swarmId: string | null; swarmName: string | null };
   parameters: string;
   result: string | null;
   errorCode: string | null;
@@ -90,6 +92,9 @@ test('initSwarm makes spare-2 the one manager of a new swarm, registered in the 
     const result = JSON.parse(job.result ?? '{}') as { swarmId: string; clusterId: string; nodeId: string };
     swarmId = result.swarmId;
     assert.ok(swarmId);
+    // The job learned the swarm it made: the ended job names it, so `jobs(filter: { swarm })` finds it.
+    assert.equal(job.target.swarmId, swarmId);
+    assert.equal(job.swarmId, swarmId);
 
     // Docker: spare-2 is an active manager of the cluster the registration recorded.
     const info = await infoOf('spare-2');

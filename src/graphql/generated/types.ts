@@ -486,6 +486,7 @@ export type Job = {
   tenant: Scalars['String']['output'];
   swarmId?: Maybe<Scalars['ID']['output']>;
   swarmName?: Maybe<Scalars['String']['output']>;
+  /** What the job acts on; once it ended, as complete as the job learned it (a created service's id, a joined node's id). */
   target: AuditTarget;
   /** The input with secrets removed, as JSON. */
   parameters: Scalars['String']['output'];

@@ -48,6 +48,9 @@ export async function createServiceProcessor(ctx: JobContext): Promise<JobOutcom
     }
   }
 
+  // Known from here on, however the wait below ends (IMAGE_MISSING, JOB_TIMEOUT, cancelled).
+  await ctx.learnTarget({ serviceId, serviceName: spec.Name });
+
   const global = spec.Mode?.Global !== undefined;
   const observation = await followService(ctx, client, serviceId, {
     step: 'starting',

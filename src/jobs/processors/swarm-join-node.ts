@@ -52,6 +52,8 @@ export const joinNodeProcessor: Processor = async (context) => {
     }
     nodeId = await join(context, engine, swarm, nodes, input);
   }
+  // Known from here on, also to a JOIN_TIMEOUT waiting for Ready below.
+  await context.learnTarget({ nodeId });
 
   await context.progress(60, READY_STEP, `waiting until node ${nodeId} is Ready in swarm "${swarm.name}"`);
   const node = await waitForNode(context, client, nodeId, {
