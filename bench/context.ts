@@ -3,6 +3,7 @@
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { Gateway, GatewayBuild } from './gateway.ts';
+import type { LoadResult } from './load.ts';
 import type { LoadGenerator, LoadSpec } from './load-generator.ts';
 import type { Pinning } from './processes.ts';
 import type { RedisDatabase } from './redis-db.ts';
@@ -55,33 +56,68 @@ export interface Context {
   log(message: string): void;
 }
 
-export interface ReadSpec extends Omit<ReadRow, 'load' | 'dockerCalls' | 'dockerCallsPer1000'> {
+export interface ReadSpec extends Omit<ReadRow, 'load' | 'roundsRps' | 'dockerCalls' | 'dockerCallsPer1000'> {
   target: Omit<LoadSpec, 'duration' | 'amount'>;
   /** The gateway whose Docker calls are counted, and the swarms they are counted for. */
   gateway?: Gateway;
   swarms?: ReadonlySet<string>;
 }
 
-/** A warm-up run, then the measured run, the gateway's Docker call counter read just around the latter. */
-export async function measureRead(ctx: Context, spec: ReadSpec): Promise<ReadRow> {
-  const { target, gateway, swarms, ...row } = spec;
-  ctx.log(`  ${row.label}`);
-  await ctx.load.run({ ...target, duration: ctx.settings.warmupSeconds });
-  const before = gateway ? await gateway.dockerCalls(swarms) : null;
-  const load = await ctx.load.run({ ...target, duration: ctx.settings.durationSeconds });
-  const after = gateway ? await gateway.dockerCalls(swarms) : null;
+/**
+ * Reads measured side by side: each is warmed up once, then measured in `settings.rounds` short runs taken in turn
+ * (A B C, A B C, ...), so that a burst of other work on the machine falls on every read alike instead of on one of
+ * them. A row shows its median round (its rate and latencies); errors and Docker calls count over every round.
+ */
+export async function measureReads(ctx: Context, specs: readonly ReadSpec[]): Promise<ReadRow[]> {
+  const { rounds, warmupSeconds, durationSeconds } = ctx.settings;
+  const seconds = durationSeconds / rounds;
+  const runs = specs.map(() => [] as LoadResult[]);
+  const calls: (number | null)[] = specs.map((spec) => (spec.gateway ? 0 : null));
+  for (const spec of specs) {
+    ctx.log(`  warm-up: ${spec.label}`);
+    await ctx.load.run({ ...spec.target, duration: warmupSeconds });
+  }
+  for (let round = 1; round <= rounds; round += 1) {
+    ctx.log(`  round ${round} of ${rounds}: ${specs.length} reads, ${seconds.toFixed(1)} s each`);
+    for (const [index, spec] of specs.entries()) {
+      const before = spec.gateway ? await spec.gateway.dockerCalls(spec.swarms) : null;
+      runs[index]!.push(await ctx.load.run({ ...spec.target, duration: seconds }));
+      const after = spec.gateway ? await spec.gateway.dockerCalls(spec.swarms) : null;
+      if (before !== null && after !== null) calls[index] = (calls[index] ?? 0) + after - before;
+    }
+  }
+  return specs.map((spec, index) => rowOf(ctx, spec, runs[index]!, calls[index]!));
+}
+
+function rowOf(ctx: Context, spec: ReadSpec, runs: LoadResult[], dockerCalls: number | null): ReadRow {
+  const { target: _target, gateway: _gateway, swarms: _swarms, ...row } = spec;
+  const median = [...runs].sort((a, b) => a.rps - b.rps)[Math.floor((runs.length - 1) / 2)]!;
+  const sum = (pick: (run: LoadResult) => number) => runs.reduce((total, run) => total + pick(run), 0);
+  const statusCodes: Record<string, number> = {};
+  for (const run of runs) {
+    for (const [code, count] of Object.entries(run.statusCodes))
+      statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  }
+  const load: LoadResult = {
+    ...median,
+    non2xx: sum((run) => run.non2xx),
+    errors: sum((run) => run.errors),
+    timeouts: sum((run) => run.timeouts),
+    statusCodes,
+  };
   if (load.non2xx > 0 || load.errors > 0) {
     ctx.notes.push(
-      `${row.label}: ${load.non2xx} non-2xx answers (${JSON.stringify(load.statusCodes)}), ${load.errors} errors ` +
+      `${row.label}: ${load.non2xx} non-2xx answers (${JSON.stringify(statusCodes)}), ${load.errors} errors ` +
         `(${load.timeouts} time-outs); only 2xx answers count`,
     );
   }
-  const dockerCalls = before === null || after === null ? null : after - before;
+  const answered = sum((run) => run.count);
   return {
     ...row,
     load,
+    roundsRps: runs.map((run) => run.rps),
     dockerCalls,
-    dockerCallsPer1000: dockerCalls === null || load.count === 0 ? null : (dockerCalls / load.count) * 1000,
+    dockerCallsPer1000: dockerCalls === null || answered === 0 ? null : (dockerCalls / answered) * 1000,
   };
 }
 

@@ -2,7 +2,7 @@
 // GraphQL, real JWT and tenant checks, SWARMGATE_CACHE=on) against the same lists from alpha-m1's Engine API, with
 // the gateway's Docker calls counted around every measured run.
 import { randomBytes } from 'node:crypto';
-import { gatewayJson, httpsJson, measureRead, type Context, type ReadSpec } from './context.ts';
+import { gatewayJson, httpsJson, measureReads, type Context, type ReadSpec } from './context.ts';
 import { Gateway, tokenFor } from './gateway.ts';
 import { sleep } from './processes.ts';
 import { alphaAnswers, createPendingTasks, labAlpha, TASKS_SERVICE } from './lab-alpha.ts';
@@ -22,11 +22,13 @@ export const PENDING_TASKS = 1000;
 
 export interface LabPhase {
   reads: ReadRow[];
+  /** The reads measured in turn with the lab's (the ceiling's), in the order given. */
+  alongside: ReadRow[];
   memory: MemorySample | null;
   totalTasks: number | null;
 }
 
-export async function runLabPhase(ctx: Context): Promise<LabPhase> {
+export async function runLabPhase(ctx: Context, alongside: readonly ReadSpec[] = []): Promise<LabPhase> {
   const alpha = labAlpha();
   if (!(await alphaAnswers(alpha))) {
     throw new Error('alpha-m1 does not answer over TLS: the lab is not up (npm run lab -- status)');
@@ -142,6 +144,7 @@ export async function runLabPhase(ctx: Context): Promise<LabPhase> {
   // SWARMGATE_BENCH_READS=rest-nodes (ids, comma-separated): only those reads, to profile one of them.
   const only = process.env.SWARMGATE_BENCH_READS?.split(',');
   const wanted = (specs: ReadSpec[]) => specs.filter((spec) => !only || only.includes(spec.id));
+  const specs: ReadSpec[] = [];
   for (const spec of wanted([
     rest('nodes', restNodes('alpha')),
     graphql('nodes', graphqlNodes('alpha')),
@@ -152,9 +155,8 @@ export async function runLabPhase(ctx: Context): Promise<LabPhase> {
     graphqlGet('services', graphqlServices('alpha')),
     direct('services', '/v1.41/services'),
   ])) {
-    reads.push(await measureRead(ctx, await checked(spec)));
+    specs.push(await checked(spec));
   }
-
   const filter = encodeURIComponent(JSON.stringify({ service: [TASKS_SERVICE] }));
   for (const spec of wanted([
     rest('tasks', restTasks('alpha', TASKS_SERVICE)),
@@ -162,10 +164,13 @@ export async function runLabPhase(ctx: Context): Promise<LabPhase> {
     graphqlGet('tasks', graphqlTasks('alpha', TASKS_SERVICE)),
     direct('tasks', `/v1.41/tasks?filters=${filter}`),
   ])) {
-    reads.push(await measureRead(ctx, await checked(spec, PENDING_TASKS)));
+    specs.push(await checked(spec, PENDING_TASKS));
   }
+  // The ceiling's reads first in every round, then the gateway's and Docker's.
+  const measured = await measureReads(ctx, [...alongside, ...specs]);
+  reads.push(...measured.slice(alongside.length));
   await removePending();
   const memory = gateway.memory();
   await stopGateway();
-  return { reads, memory, totalTasks: pending.totalTasks };
+  return { reads, alongside: measured.slice(0, alongside.length), memory, totalTasks: pending.totalTasks };
 }

@@ -11,8 +11,24 @@ export const formatRatio = (value: number | null) =>
 export const formatMb = (bytes: number | undefined) =>
   bytes === undefined || !Number.isFinite(bytes) ? '-' : `${Math.round(bytes / MB)} MB`;
 
-const ratio = (a: ReadRow | undefined, b: ReadRow | undefined) =>
-  a && b && b.load.rps > 0 ? a.load.rps / b.load.rps : null;
+/**
+ * The ratio of two reads' rates: measured in the same rounds, the median of the rounds' ratios (each round's two runs
+ * ran seconds apart, so a slow spell of the machine weighs on both); otherwise the ratio of the rates shown.
+ */
+export function ratio(a: ReadRow | undefined, b: ReadRow | undefined): number | null {
+  if (!a || !b) return null;
+  const rounds = a.roundsRps.length;
+  if (rounds >= 2 && b.roundsRps.length === rounds) {
+    const ratios = a.roundsRps
+      .map((rate, round) => rate / b.roundsRps[round]!)
+      .filter((value) => Number.isFinite(value))
+      .sort((x, y) => x - y);
+    if (ratios.length === 0) return null;
+    const middle = Math.floor(ratios.length / 2);
+    return ratios.length % 2 === 1 ? ratios[middle]! : (ratios[middle - 1]! + ratios[middle]!) / 2;
+  }
+  return b.load.rps > 0 ? a.load.rps / b.load.rps : null;
+}
 
 function target(
   name: string,
@@ -133,6 +149,13 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** How far apart the rounds' rates are, as a share of the median's. */
+function formatSpread(row: ReadRow): string {
+  const rates = row.roundsRps;
+  if (rates.length < 2 || row.load.rps <= 0) return '-';
+  return `${(((Math.max(...rates) - Math.min(...rates)) / row.load.rps) * 100).toFixed(0)}%`;
+}
+
 export function renderReport(results: BenchResults): string {
   const out: string[] = [];
   const { settings } = results;
@@ -142,7 +165,11 @@ export function renderReport(results: BenchResults): string {
       `${results.machine.loadAverage.start.toFixed(2)} at start, ${results.machine.loadAverage.end.toFixed(2)} at end; ` +
       results.machine.pinning,
     `gateway: ${results.gateway.runtime} (${results.gateway.build}); ${results.gateway.cache}`,
-    `runs: ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured, ` +
+    `reads: ${settings.warmupSeconds} s warm-up each, then ${settings.rounds} round(s) of ` +
+      `${(settings.durationSeconds / settings.rounds).toFixed(1)} s per read, every read in turn; a row shows its ` +
+      `median round, 'spread' the range of its rounds' rates over the median, and a ratio the median of the ` +
+      `rounds' ratios`,
+    `runs: ${settings.durationSeconds} s measured per read, ` +
       `${settings.connections} connections (growth: ${settings.growthConnections}; mutations: 1, ` +
       `${settings.mutationRequests} sequential calls)`,
     '',
@@ -157,7 +184,17 @@ export function renderReport(results: BenchResults): string {
     );
     out.push(
       table(
-        ['read', 'items', 'req/s', 'p50 ms', 'p99 ms', 'vs Docker', 'vs ceiling', 'Docker calls/1k'],
+        [
+          'read',
+          'items',
+          'req/s',
+          'spread',
+          'p50 ms',
+          'p99 ms',
+          'vs Docker',
+          'vs ceiling',
+          'Docker calls/1k',
+        ],
         results.reads.map((row) => {
           const direct = read(`direct-${row.list}`);
           const gatewayRow = row.door === 'REST' || row.door === 'GraphQL';
@@ -166,6 +203,7 @@ export function renderReport(results: BenchResults): string {
             row.label,
             row.items === null ? '-' : String(row.items),
             formatRate(row.load.rps),
+            formatSpread(row),
             formatMs(row.load.p50),
             formatMs(row.load.p99),
             gatewayRow ? formatRatio(ratio(row, direct)) : '-',

@@ -2,7 +2,8 @@
 // writes var/bench/results.json and var/bench/results.svg, and stops everything it started.
 //
 // Options: --quick (short runs, smaller growth: for trying the harness), --only=lab,ceiling,growth,mutation,
-// --duration=S, --warmup=S, --connections=N, --growth-connections=N, --mutations=N.
+// --duration=S (per read, over all its rounds), --rounds=N (the reads measured in turn, N times), --warmup=S,
+// --connections=N, --growth-connections=N, --mutations=N.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { renderChart } from './chart.ts';
 import { Cleanup, type Context } from './context.ts';
 import { buildGateway, dropAllDatabases } from './gateway.ts';
 import { LoadGenerator } from './load-generator.ts';
-import { runCeilingPhase } from './phase-ceiling.ts';
+import { runCeilingPhase, startCeilingServers } from './phase-ceiling.ts';
 import { FULL_SCENARIOS, QUICK_SCENARIOS, runGrowthPhase } from './phase-growth.ts';
 import { runLabPhase } from './phase-lab.ts';
 import { runMutationPhase } from './phase-mutation.ts';
@@ -30,6 +31,7 @@ function readOptions() {
       only: { type: 'string' },
       duration: { type: 'string' },
       warmup: { type: 'string' },
+      rounds: { type: 'string' },
       connections: { type: 'string' },
       'growth-connections': { type: 'string' },
       mutations: { type: 'string' },
@@ -42,7 +44,10 @@ function readOptions() {
     return parsed;
   };
   const settings: Settings = {
-    durationSeconds: number(values.duration, values.quick ? 2 : 6),
+    durationSeconds: number(values.duration, values.quick ? 2 : 8),
+    // Short rounds, many of them: on a machine whose speed swings from second to second, the median of the rounds'
+    // ratios holds still where one long run of each read does not.
+    rounds: Math.round(number(values.rounds, values.quick ? 1 : 8)),
     warmupSeconds: number(values.warmup, 1),
     connections: number(values.connections, 20),
     growthConnections: number(values['growth-connections'], 10),
@@ -129,7 +134,13 @@ async function main(): Promise<number> {
         return undefined;
       }
     };
-    const lab = await attempt('lab', () => runLabPhase(ctx));
+    // With the lab phase, the ceiling's servers are measured in turn with the lab's reads (side by side).
+    const ceilingServers =
+      phases.has('lab') && phases.has('ceiling')
+        ? await attempt('ceiling', () => startCeilingServers(ctx))
+        : undefined;
+    const lab = await attempt('lab', () => runLabPhase(ctx, ceilingServers?.specs ?? []));
+    await ceilingServers?.stop();
     if (lab) {
       reads.push(...lab.reads);
       notes.push(
@@ -137,7 +148,8 @@ async function main(): Promise<number> {
           `alpha held ${lab.totalTasks ?? '?'} tasks with the pending-tasks service`,
       );
     }
-    const ceiling = (await attempt('ceiling', () => runCeilingPhase(ctx))) ?? [];
+    const ceiling =
+      lab && ceilingServers ? lab.alongside : ((await attempt('ceiling', () => runCeilingPhase(ctx))) ?? []);
     reads.push(...ceiling);
     const [get, post] = ['fastify-hello', 'fastify-hello-post'].map((id) =>
       ceiling.find((row) => row.id === id),

@@ -3,7 +3,9 @@ import type { LoadResult } from './load.ts';
 import type { LatencySummary } from './stats.ts';
 
 export interface Settings {
+  /** Seconds each read is measured in all, split into `rounds` runs taken in turn with the other reads. */
   durationSeconds: number;
+  rounds: number;
   warmupSeconds: number;
   connections: number;
   /** Connections of the growth runs (latency as the size grows). */
@@ -20,7 +22,10 @@ export interface ReadRow {
   request: string;
   /** Items in one answer (checked before the run), null for the hello-worlds. */
   items: number | null;
+  /** The median round (rate and latencies); errors count over every round. */
   load: LoadResult;
+  /** The rate of each round, in the order they ran. */
+  roundsRps: number[];
   /** Docker Engine API calls the gateway made during the measured run, and per 1,000 answers. */
   dockerCalls: number | null;
   dockerCallsPer1000: number | null;

@@ -79,7 +79,7 @@ export default async function graphqlPlugin(
     if (!early(request)) return done();
     if (keeping === null || request.method !== 'GET') return authenticate.call(app, request, reply, done);
     authenticate.call(app, request, reply, (error?: Error) =>
-      error ? done(error) : keeping.preHandler.call(app, request, reply, done),
+      error ? done(error) : keeping.onRequest.call(app, request, reply, done),
     );
   });
   if (keeping) {

@@ -1,4 +1,4 @@
-// Serving kept answers (answer-cache.ts) in a door: a preHandler (for requests the URL names) or a preParsing hook
+// Serving kept answers (answer-cache.ts) in a door: an onRequest hook (for requests the URL names) or a preParsing hook
 // (for requests their body names: GraphQL POSTs) that answers from the cache or makes the request the one that
 // builds the answer, and the hooks that keep what it sent. Installed in the REST subtree and the GraphQL plugin, each
 // with its own notion of which requests may be kept.
@@ -6,9 +6,9 @@ import { Readable } from 'node:stream';
 import type {
   FastifyReply,
   FastifyRequest,
+  onRequestHookHandler,
   onResponseHookHandler,
   onSendHookHandler,
-  preHandlerHookHandler,
   preParsingHookHandler,
 } from 'fastify';
 import type { Principal } from '../auth/principal.ts';
@@ -32,8 +32,11 @@ export function recorderOf(request: FastifyRequest): ReadRecorder | null {
 export const ANSWER_HEADER = 'x-swarmgate-answer';
 
 export interface AnswerHooks {
-  /** Answers requests named by their URL (`ofRequest`), after validation. */
-  preHandler: preHandlerHookHandler;
+  /**
+   * Answers requests named by their URL (`ofRequest`), after authentication (add it after that hook). Before
+   * validation: an answer is kept only for a request that passed it, and the same URL passes it again.
+   */
+  onRequest: onRequestHookHandler;
   /** Answers requests named by their body (`ofBody`), before the body is parsed. */
   preParsing: preParsingHookHandler;
   onSend: onSendHookHandler;
@@ -112,7 +115,7 @@ export function answerHooks(cache: AnswerCache | null, keys: AnswerKeys): Answer
   }
 
   const { ofRequest, ofBody } = keys;
-  const preHandler: preHandlerHookHandler = (request, reply, done) => {
+  const onRequest: onRequestHookHandler = (request, reply, done) => {
     if (!ofRequest || request.principal === null) return done();
     answerOrProceed(request, reply, ofRequest(request), done);
   };
@@ -167,7 +170,7 @@ export function answerHooks(cache: AnswerCache | null, keys: AnswerKeys): Answer
     }
     done();
   };
-  return { preHandler, preParsing, onSend, onResponse };
+  return { onRequest, preParsing, onSend, onResponse };
 }
 
 /** The whole body (copied: the chunks may be views of the socket's read buffer), once it has ended. */

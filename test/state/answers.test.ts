@@ -169,6 +169,25 @@ test('fresh reads, observedAt, jobs and live Docker reads are never kept', async
   }
 });
 
+test('a kept answer is looked up before the query string is validated: a bad one is still refused, every time', async () => {
+  await get(NODES_URL, lab.tokens.redViewer);
+  assert.equal((await get(NODES_URL, lab.tokens.redViewer)).answer, 'HIT');
+  for (const url of [`${NODES_URL}?first=abc`, `${NODES_URL}?first=-1`, `${NODES_URL}?fresh=maybe`]) {
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const read = await get(url, lab.tokens.redViewer);
+      assert.equal(read.status, 400, `${url}: ${read.body}`);
+      assert.match(read.body, /BAD_INPUT/);
+      assert.notEqual(read.answer, 'HIT');
+    }
+  }
+  // Any `fresh` parameter, even false, asks past the kept answers.
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const read = await get(`${NODES_URL}?fresh=false`, lab.tokens.redViewer);
+    assert.equal(read.status, 200, read.body);
+    assert.notEqual(read.answer, 'HIT');
+  }
+});
+
 test('concurrent reads of a changed list build one answer; the others get it', async () => {
   const url = `${NODES_URL}?first=3`;
   const answers = await Promise.all(Array.from({ length: 20 }, () => get(url, lab.tokens.redViewer)));

@@ -87,16 +87,19 @@ export default async function v1Routes(app: FastifyInstance, _options: V1RoutesO
   // (no 400 before the 401), and an unauthenticated body is never parsed.
   app.addHook('onRequest', requireAuthHook);
   // The OpenAPI document says so for every route of the subtree, from the same place that enforces it.
-  // Routes that keep answers get the hooks: preHandler runs after validation (a bad query string is refused before
-  // any lookup) and before the handler.
+  // Routes that keep answers get the hooks. The lookup runs at onRequest, after authentication and before the query
+  // string is validated: only answers of requests that passed validation are kept, and the same URL passes it again
+  // (a bad query string misses, and is refused by validation as before). The query string is not coerced yet:
+  // any `fresh` parameter makes a read not kept.
   const keeping = answerHooks(app.answerCache, {
     ofRequest: (request) =>
-      (request.query as { fresh?: boolean }).fresh ? null : { document: request.url, variant: 'REST' },
+      'fresh' in (request.query as object) ? null : { document: request.url, variant: 'REST' },
   });
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, security: [{ bearerAuth: [] }] };
     if (keeping && route.config?.keepAnswer) {
-      route.preHandler = [...hooksOf(route.preHandler), keeping.preHandler];
+      // Route-level onRequest hooks run after the subtree's (requireAuthHook above).
+      route.onRequest = [...hooksOf(route.onRequest), keeping.onRequest];
       route.onSend = [...hooksOf(route.onSend), keeping.onSend];
       route.onResponse = [...hooksOf(route.onResponse), keeping.onResponse];
     }
