@@ -9,6 +9,7 @@ import eventsPlugin from './plugins/app/events.ts';
 import jobsPlugin from './plugins/app/jobs.ts';
 import metricsPlugin from './plugins/app/metrics.ts';
 import registryPlugin from './plugins/app/registry.ts';
+import { lazyChildLogger } from './util/lazy-logger.ts';
 import { createQuerystringParser } from './util/querystring.ts';
 import { resolveSecretKey } from './util/secret-key.ts';
 import swarmClientsPlugin from './plugins/app/swarm-clients.ts';
@@ -53,6 +54,7 @@ function createInstance(config: Config, options: BuildAppOptions): FastifyInstan
     logger: options.logger ?? { level: config.logLevel },
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
+    childLoggerFactory: lazyChildLogger,
     return503OnClosing: true,
     routerOptions: { querystringParser: createQuerystringParser() },
   });
