@@ -30,6 +30,9 @@ export async function checkEvictionPolicy(redis: Redis): Promise<string | null> 
   }
 }
 
+/** How long closing waits for a queue still starting. */
+const CLOSE_WAIT_MS = 2000;
+
 export function createJobQueue(redisUrl: string, prefix: string): JobQueue {
   // Producer: no offline queue and one retry, so a request never hangs on a Redis that is gone.
   const connection = new Redis(redisUrl, {
@@ -82,6 +85,10 @@ export function createJobQueue(redisUrl: string, prefix: string): JobQueue {
       return withTimeout(queue.getJobCounts(), ENQUEUE_TIMEOUT_MS, 'the job queue');
     },
     async close() {
+      // Closed while it is still starting (a gateway stopped right after it started), the queue's start-up would go
+      // on over a closed connection and fail where nothing catches it: let it finish first (briefly: Redis may be
+      // gone).
+      await withTimeout(queue.waitUntilReady(), CLOSE_WAIT_MS, 'the job queue').catch(() => undefined);
       await queue.close().catch(() => undefined);
       connection.disconnect();
     },
