@@ -64,6 +64,9 @@ export function graphqlQueryKey(request: FastifyRequest): AnswerKey | null {
   return { document: query, variant: `GraphQL ${operationName} ${variables}` };
 }
 
+/** Whether the answer to a POST body could be kept: not if it may hold a mutation or a subscription. */
+export const graphqlBodyKeepable = (body: string) => !mayChange(body);
+
 /** Longer POST bodies are not read ahead of the parser, so their answers are not kept. */
 export const LONGEST_BODY = 2 * LONGEST_DOCUMENT;
 
@@ -74,6 +77,6 @@ export const LONGEST_BODY = 2 * LONGEST_DOCUMENT;
  * its resolvers are not state fields, so they refuse keeping the answer.
  */
 export function graphqlBodyKey(request: FastifyRequest, body: string): AnswerKey | null {
-  if (request.method !== 'POST' || mayChange(body)) return null;
+  if (request.method !== 'POST') return null;
   return { document: body, variant: `GraphQL POST ${request.headers['content-type'] ?? ''}` };
 }

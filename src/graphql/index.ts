@@ -12,7 +12,13 @@ import { operationContextOf } from '../operations/request-context.ts';
 import { requireAuth } from '../plugins/app/auth.ts';
 import { answerHooks, recorderOf } from '../queries/answer-hooks.ts';
 import { createSwarmReads } from '../queries/swarm-reads.ts';
-import { graphqlBodyKey, graphqlQueryKey, LONGEST_BODY, refusingOutsideState } from './answers.ts';
+import {
+  graphqlBodyKeepable,
+  graphqlBodyKey,
+  graphqlQueryKey,
+  LONGEST_BODY,
+  refusingOutsideState,
+} from './answers.ts';
 
 export interface GraphqlPluginOptions {
   graphiql: boolean;
@@ -66,7 +72,7 @@ export default async function graphqlPlugin(
   };
   const keeping = answerHooks(app.answerCache, {
     ofRequest: graphqlQueryKey,
-    ofBody: { maxBytes: LONGEST_BODY, keyOf: graphqlBodyKey },
+    ofBody: { maxBytes: LONGEST_BODY, keyOf: graphqlBodyKey, keepable: graphqlBodyKeepable },
   });
   // A GET is authenticated and answered at onRequest (its query string is parsed already); a POST is authenticated
   // at onRequest and answered at preParsing, from its body as sent (before it is parsed). A WebSocket upgrade is a

@@ -55,7 +55,12 @@ export interface AnswerKeys {
    * bodies of at most `maxBytes` (by Content-Length) and hands the same bytes on to the parser, so a kept answer is
    * found without parsing the body and the body of any other request is parsed as usual.
    */
-  ofBody?: { maxBytes: number; keyOf: (request: FastifyRequest, body: string) => AnswerKey | null };
+  ofBody?: {
+    maxBytes: number;
+    keyOf: (request: FastifyRequest, body: string) => AnswerKey | null;
+    /** Whether the answer to `body` could be kept (not a mutation...), asked on a miss only. */
+    keepable: (body: string) => boolean;
+  };
 }
 
 /**
@@ -71,9 +76,11 @@ export function answerHooks(cache: AnswerCache | null, keys: AnswerKeys): Answer
     reply: FastifyReply,
     key: AnswerKey,
     kept: Promise<CachedAnswer | null> | null,
+    keepable: boolean,
   ): Promise<FastifyReply | undefined> {
     const answer = await kept;
     if (answer) return send(reply, answer);
+    if (!keepable) return;
     const turn = await answers.follow(key);
     if (!turn.leader) {
       // Another request just built it; when its answer could not be kept, this one builds its own (not kept).
@@ -87,13 +94,15 @@ export function answerHooks(cache: AnswerCache | null, keys: AnswerKeys): Answer
   /**
    * Sends the kept answer to `asked`, or calls `proceed` once the request may go on (it builds the answer, or builds
    * its own because the answer could not be kept). Callback style: a kept answer found without waiting (the usual
-   * case) is sent without a promise in between.
+   * case) is sent without a promise in between. `keepable` tells, on a miss only, whether the answer could be kept
+   * at all (a test too costly to make before every lookup).
    */
   function answerOrProceed(
     request: FastifyRequest,
     reply: FastifyReply,
     asked: AnswerKey | null,
     proceed: (error?: Error) => void,
+    keepable: () => boolean = () => true,
   ): void {
     const principal = request.principal;
     if (principal === null || asked === null) {
@@ -106,7 +115,11 @@ export function answerHooks(cache: AnswerCache | null, keys: AnswerKeys): Answer
       send(reply, kept);
       return;
     }
-    awaitAnswer(request, reply, key, kept).then(
+    if (kept === null && !keepable()) {
+      proceed();
+      return;
+    }
+    awaitAnswer(request, reply, key, kept, kept === null || keepable()).then(
       (sent) => {
         if (!sent) proceed();
       },
@@ -131,14 +144,20 @@ export function answerHooks(cache: AnswerCache | null, keys: AnswerKeys): Answer
       done(null, payload);
       return;
     }
-    readWhole(payload, (body) => {
-      if (body instanceof Error) {
+    readWhole(payload, (error, bytes, text) => {
+      if (error) {
         // The client went away (or its connection broke) before the body ended: nothing to answer.
-        done(new GatewayError('BAD_INPUT', 'the request body could not be read', undefined, { cause: body }));
+        done(
+          new GatewayError('BAD_INPUT', 'the request body could not be read', undefined, { cause: error }),
+        );
         return;
       }
-      answerOrProceed(request, reply, ofBody.keyOf(request, body.toString()), (failed) =>
-        done(failed ?? null, replayOf(body)),
+      answerOrProceed(
+        request,
+        reply,
+        ofBody.keyOf(request, text),
+        (failed) => done(failed ?? null, replayOf(bytes)),
+        () => ofBody.keepable(text),
       );
     });
   };
@@ -173,26 +192,35 @@ export function answerHooks(cache: AnswerCache | null, keys: AnswerKeys): Answer
   return { onRequest, preParsing, onSend, onResponse };
 }
 
-/** The whole body (copied: the chunks may be views of the socket's read buffer), once it has ended. */
-function readWhole(payload: NodeJS.ReadableStream, callback: (body: Buffer | Error) => void): void {
+/**
+ * The whole body once it has ended, as bytes (for the parser, on a miss) and as text (the key). The chunks are the
+ * request's own buffers (Node's HTTP parser copies what it reads), so a single one is used as it is.
+ */
+function readWhole(
+  payload: NodeJS.ReadableStream,
+  callback: (error: Error | null, bytes: Buffer, text: string) => void,
+): void {
   const chunks: Buffer[] = [];
   let received = 0;
-  const onData = (chunk: Buffer | string) => {
+  let settled = false;
+  // Listeners stay on the request's stream (dropped with it); `settled` keeps a late error from calling back twice.
+  payload.on('data', (chunk: Buffer | string) => {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     received += bytes.length;
     chunks.push(bytes);
-  };
-  const finish = (error: Error | null) => {
-    payload.removeListener('data', onData);
-    payload.removeListener('end', onEnd);
-    payload.removeListener('error', finish);
+  });
+  payload.on('end', () => {
+    if (settled) return;
+    settled = true;
     // A body shorter or longer than its Content-Length is left to the parser to refuse, as without this hook.
-    callback(error ?? Buffer.concat(chunks, received));
-  };
-  const onEnd = () => finish(null);
-  payload.on('data', onData);
-  payload.on('end', onEnd);
-  payload.on('error', finish);
+    const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
+    callback(null, bytes, bytes.toString());
+  });
+  payload.on('error', (error: Error) => {
+    if (settled) return;
+    settled = true;
+    callback(error, Buffer.alloc(0), '');
+  });
 }
 
 /** A stream of `body` for the parser, which reads the request's body from the preParsing hooks' last stream. */
