@@ -25,6 +25,7 @@ export function demoteNode(
     action: 'node.demote',
     swarm: input.swarm,
     node: input.node,
+    nodeFromManagers: true,
     input: { node: input.node, force },
     reason: input.reason,
     reasonRequired: true,

@@ -4,14 +4,18 @@ import type { DockerNode } from '../docker/types.ts';
 import { resolveRef, type SwarmReads } from '../queries/swarm-reads.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
 
-/** For checks that decide on quorum: a live listing, and the node `ref` names (ID, unique prefix or hostname). */
+/**
+ * For checks that decide on quorum: a live listing (a manager asked during this request, never the swarm state), and
+ * the node `ref` names (ID, unique prefix or hostname). The listing is the request's memoised fresh read of the
+ * nodes: an operation that resolved its audit target from it (JobSpec.nodeFromManagers) lists the nodes once, and
+ * an unreachable swarm costs it one Docker time-out.
+ */
 export async function liveNode(
   reads: SwarmReads,
   swarm: SwarmRecord,
   ref: string,
 ): Promise<{ nodes: DockerNode[]; node: DockerNode; target: { nodeId: string; nodeName: string } }> {
-  const client = await reads.clientFor(swarm);
-  const nodes = await client.call('node.list', (docker) => docker.listNodes() as Promise<DockerNode[]>);
+  const nodes = await reads.fresh().nodes(swarm);
   const node = resolveRef(
     nodes,
     ref,
@@ -26,10 +30,11 @@ export async function liveNode(
 const DOCKER_ID = /^[a-z0-9]{25}$/;
 
 /**
- * The node `ref` names, for the audit's target: resolved from the swarm's nodes (as reads serve them) when it
- * can be, else as the caller gave it (an ID as nodeId, anything else as nodeName), so that the operation's
- * events are found by the node even when it was refused for naming no node. Never throws: the operation's
- * own checks say what is wrong with the reference.
+ * The node `ref` names, for the audit's target: resolved from the swarm's nodes (as `reads` serve them: pass fresh
+ * reads to resolve it from the live listing liveNode reads) when it can be, else as the caller gave it (an ID as
+ * nodeId, anything else as nodeName), so that the operation's events are found by the node even when it was refused
+ * for naming no node, or the swarm did not answer. Never throws: the operation's own checks say what is wrong with
+ * the reference, or that the swarm did not answer (a failed read stays memoised in `reads`: not waited for again).
  */
 export async function nodeTargetOf(reads: SwarmReads, swarm: SwarmRecord, ref: string): Promise<AuditTarget> {
   try {

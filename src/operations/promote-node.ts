@@ -25,6 +25,7 @@ export function promoteNode(
     action: 'node.promote',
     swarm: input.swarm,
     node: input.node,
+    nodeFromManagers: true,
     input: { node: input.node, force },
     reason: input.reason,
     forced: force,

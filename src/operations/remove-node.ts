@@ -59,6 +59,7 @@ export function removeNode(
     action: 'node.remove',
     swarm: input.swarm,
     node: input.node,
+    nodeFromManagers: true,
     input: { node: input.node, force },
     reason: input.reason,
     reasonRequired: true,

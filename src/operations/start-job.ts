@@ -32,6 +32,12 @@ export interface JobSpec {
    */
   node?: string;
   /**
+   * Resolve `node` from a live listing of the swarm's nodes (a manager asked now, never the swarm state): for
+   * operations whose precheck decides on quorum from that listing (liveNode), which then reuses it. The request lists
+   * the nodes once, and an unreachable swarm costs it one Docker time-out, not one for the audit and one for the check.
+   */
+  nodeFromManagers?: boolean;
+  /**
    * Checks made before anything is queued, against the swarm as it is now (the node exists, quorum holds...).
    * Returns what it learned about the target (node id and hostname...); `learn` records that before a check that
    * may refuse, so that the refusal names it too.
@@ -51,7 +57,8 @@ export function startJob(deps: OperationDeps, ctx: OperationContext, spec: JobSp
   let swarm: SwarmRecord;
   let located: AuditTarget = {};
   let replay = false;
-  // One set of reads for the request: the node resolved for the audit is the one the checks read (memoised).
+  // One set of reads for the request: the node resolved for the audit is the one the checks read (memoised, the fresh
+  // reads too).
   const reads = createSwarmReads(deps, ctx.principal);
   return runOperation(deps, ctx, {
     action: spec.action,
@@ -64,7 +71,9 @@ export function startJob(deps: OperationDeps, ctx: OperationContext, spec: JobSp
       located = {
         swarmId: swarm.id,
         swarmName: swarm.name,
-        ...(spec.node === undefined ? {} : await nodeTargetOf(reads, swarm, spec.node)),
+        ...(spec.node === undefined
+          ? {}
+          : await nodeTargetOf(spec.nodeFromManagers ? reads.fresh() : reads, swarm, spec.node)),
       };
       return { tenant: swarm.tenant, target: located };
     },
