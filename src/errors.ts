@@ -27,6 +27,16 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * The codes that only ever end jobs (job.errorCode, the audit's `failed` event) and never answer a request: REST's
+ * problem documents (and the OpenAPI lists of what a route may answer) leave them out.
+ */
+export const JOB_ONLY_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'JOB_TIMEOUT',
+  'UPDATE_PAUSED',
+  'UPDATE_ROLLED_BACK',
+]);
+
 /** An error a client may see: a stable code, a message a person can act on, optional details. */
 export class GatewayError extends Error {
   readonly code: ErrorCode;

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import Fastify from 'fastify';
 import type { DockerInfoSwarm, DockerNode, DockerService, DockerTask } from '../../src/docker/types.ts';
+import { JOB_ONLY_CODES, type ErrorCode } from '../../src/errors.ts';
 import { paginate } from '../../src/queries/pagination.ts';
 import {
   quorumOf,
@@ -90,6 +91,56 @@ describe('the OpenAPI document and Swagger UI', () => {
     assert.deepEqual(body?.required, ['name', 'endpoints']);
     assert.ok(register.responses['201']);
     for (const status of ['400', '401', '403', '409', '503']) assert.ok(register.responses[status], status);
+  });
+
+  test('no route lists the codes that only end jobs among its answers; the audit event still names them', async () => {
+    interface Response {
+      content?: Record<string, { schema: { properties: Record<string, { enum?: string[] }> } }>;
+    }
+    const doc = (await subject.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, Record<string, { responses: Record<string, Response> }>>;
+    }>();
+    let listings = 0;
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const [status, response] of Object.entries(operation.responses ?? {})) {
+          const codes = response.content?.['application/problem+json']?.schema.properties.code?.enum;
+          if (!codes) continue;
+          listings += 1;
+          for (const code of codes) {
+            assert.ok(
+              !JOB_ONLY_CODES.has(code as ErrorCode),
+              `${method} ${path} lists ${code} under ${status}`,
+            );
+          }
+        }
+      }
+    }
+    assert.ok(listings > 50, `${listings} problem listings checked`);
+    assert.deepEqual(
+      [...JOB_ONLY_CODES].sort(),
+      ['JOB_TIMEOUT', 'UPDATE_PAUSED', 'UPDATE_ROLLED_BACK'],
+      'the job-only codes',
+    );
+    // The codes requests do answer with are still listed: a demote may be refused for quorum, as a conflict.
+    const demote = doc.paths['/v1/swarms/{swarm}/nodes/{node}/demote']?.post;
+    const conflicts =
+      demote?.responses['409']?.content?.['application/problem+json']?.schema.properties.code?.enum;
+    for (const code of ['CONFLICT', 'QUORUM_AT_RISK']) assert.ok(conflicts?.includes(code), code);
+    assert.ok(!problemSchema.properties.code.enum.some((code) => JOB_ONLY_CODES.has(code)));
+    // Where a job's failure shows in REST (its FAILED audit event), the job-only codes are documented.
+    const audit = doc.paths['/v1/audit']?.get?.responses['200'] as unknown as {
+      content: Record<
+        string,
+        {
+          schema: {
+            properties: { items: { items: { properties: { errorCode: { description: string } } } } };
+          };
+        }
+      >;
+    };
+    const errorCode = audit.content['application/json']?.schema.properties.items.items.properties.errorCode;
+    for (const code of JOB_ONLY_CODES) assert.match(errorCode?.description ?? '', new RegExp(code));
   });
 });
 

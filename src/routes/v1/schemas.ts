@@ -1,5 +1,5 @@
 // JSON Schemas shared by the /v1 routes: the problem document, the views (GraphQL's field names), pages and inputs.
-import { ERROR_CODES, type ErrorCode } from '../../errors.ts';
+import { ERROR_CODES, JOB_ONLY_CODES, type ErrorCode } from '../../errors.ts';
 import { MAX_PAGE_SIZE } from '../../queries/pagination.ts';
 
 /*
@@ -37,6 +37,11 @@ export function closedObject(properties: Record<string, unknown>, required: stri
 
 // ---------------------------------------------------------------- errors
 
+/** The codes a request may be answered with: every code but those that only end jobs (errors.ts). */
+const REQUEST_ERROR_CODES = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
+  (code) => !JOB_ONLY_CODES.has(code),
+);
+
 /** RFC 9457 problem details, as the root error handler (src/app.ts) writes them. */
 export const problemSchema = {
   type: 'object',
@@ -46,7 +51,7 @@ export const problemSchema = {
     type: { type: 'string', description: 'urn:swarmgate:error:CODE' },
     title: string,
     status: integer,
-    code: { type: 'string', enum: [...Object.keys(ERROR_CODES)] },
+    code: { type: 'string', enum: REQUEST_ERROR_CODES },
     detail: { type: 'string', description: 'What went wrong and what to do about it, for a person' },
     details: { type: 'object', additionalProperties: true, description: 'Machine-readable specifics' },
     instance: { type: 'string', description: 'The request path' },
@@ -69,9 +74,12 @@ const PROBLEM_DESCRIPTIONS: Record<ProblemStatus, string> = {
   503: 'No manager of the swarm answers (SWARM_UNREACHABLE); details.endpoints says what each said',
 };
 
-/** The codes a problem with this status may carry: those of errors.ts, and BAD_INPUT for fastify's own 4xx. */
+/**
+ * The codes a problem with this status may carry: those of errors.ts that answer requests (not the job-only ones),
+ * and BAD_INPUT for fastify's own 4xx.
+ */
 function codesFor(status: ProblemStatus): ErrorCode[] {
-  const codes = (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => ERROR_CODES[code] === status);
+  const codes = REQUEST_ERROR_CODES.filter((code) => ERROR_CODES[code] === status);
   return codes.length > 0 ? codes : [status === 500 ? 'INTERNAL' : 'BAD_INPUT'];
 }
 
@@ -310,7 +318,12 @@ export const auditEventSchema = view('An audit event: who asked for what, on wha
   },
   reason: nullableString,
   forced: boolean,
-  errorCode: nullableString,
+  errorCode: {
+    ...nullableString,
+    description:
+      'The code of a refusal or failure: one of the problem codes, or, when a job failed, also one of the codes ' +
+      `only jobs end with (${[...JOB_ONLY_CODES].join(', ')})`,
+  },
   errorMessage: nullableString,
   jobId: nullableString,
   result: { description: 'What the outcome recorded (any JSON), or null' },
