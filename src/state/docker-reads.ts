@@ -19,3 +19,28 @@ export const inspectNode = (id: string) => (docker: Dockerode) =>
 
 export const inspectService = (id: string) => (docker: Dockerode) =>
   docker.getService(id).inspect() as Promise<unknown> as Promise<DockerService>;
+
+/**
+ * The task list as Docker sent it: the swarm state lists every task every few seconds, and a list unchanged since
+ * the last one (the usual case) is recognised by its bytes, without parsing tens of thousands of objects again.
+ */
+export const listTasksRaw = (docker: Dockerode) =>
+  new Promise<Buffer>((resolve, reject) => {
+    docker.modem.dial(
+      {
+        path: '/tasks?',
+        method: 'GET',
+        options: {},
+        isStream: true,
+        statusCodes: { 200: true, 500: 'server error' },
+      },
+      (error, response) => {
+        if (error) return reject(error);
+        const body = response as NodeJS.ReadableStream;
+        const chunks: Buffer[] = [];
+        body.on('data', (chunk: Buffer) => chunks.push(chunk));
+        body.on('end', () => resolve(Buffer.concat(chunks)));
+        body.on('error', reject);
+      },
+    );
+  });
