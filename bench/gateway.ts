@@ -149,9 +149,13 @@ export class Gateway {
       cpu: options.cpu,
       script: options.build.entry,
       // SWARMGATE_BENCH_PROFILE=1: each gateway writes a CPU profile (open it in Chrome DevTools) when it stops.
-      ...(process.env.SWARMGATE_BENCH_PROFILE
-        ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.join(VAR_DIR, 'profiles')}`] }
-        : {}),
+      // SWARMGATE_BENCH_NODE_ARGS='--trace-gc ...': more Node options for each gateway (experiments).
+      nodeArgs: [
+        ...(process.env.SWARMGATE_BENCH_PROFILE
+          ? ['--cpu-prof', `--cpu-prof-dir=${path.join(VAR_DIR, 'profiles')}`]
+          : []),
+        ...(process.env.SWARMGATE_BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
+      ],
       env: {
         NODE_ENV: 'production',
         HOST: '127.0.0.1',

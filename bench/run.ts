@@ -53,6 +53,7 @@ function readOptions() {
     growthConnections: number(values['growth-connections'], 10),
     mutationRequests: number(values.mutations, values.quick ? 200 : 500),
   };
+  const onlyScenarios = process.env.SWARMGATE_BENCH_SCENARIOS?.split(',');
   const only = values.only?.split(',').map((phase) => phase.trim()) ?? [...PHASES];
   for (const phase of only) {
     if (!PHASES.includes(phase as Phase))
@@ -61,7 +62,10 @@ function readOptions() {
   return {
     settings,
     phases: new Set(only as Phase[]),
-    scenarios: values.quick ? QUICK_SCENARIOS : FULL_SCENARIOS,
+    // SWARMGATE_BENCH_SCENARIOS=1x1000 (ids, comma-separated): only those growth scenarios.
+    scenarios: (values.quick ? QUICK_SCENARIOS : FULL_SCENARIOS).filter(
+      (scenario) => !onlyScenarios || onlyScenarios.includes(scenario.id),
+    ),
   };
 }
 
