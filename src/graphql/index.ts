@@ -88,13 +88,8 @@ export default async function graphqlPlugin(
       error ? done(error) : keeping.onRequest.call(app, request, reply, done),
     );
   });
-  if (keeping) {
-    app.addHook('preParsing', (request, reply, payload, done) =>
-      request.method === 'POST'
-        ? keeping.preParsing.call(app, request, reply, payload, done)
-        : done(null, payload),
-    );
-  }
+  // (A body that is not a POST's is not keyed: graphqlBodyKey answers null.)
+  if (keeping) app.addHook('preParsing', keeping.preParsing);
   app.addHook('preValidation', (request, reply, done) => {
     if (!early(request)) return authenticate.call(app, request, reply, done);
     const problem = request.method === 'POST' ? problemOfBody(request.body) : null;
