@@ -1,5 +1,6 @@
 // Environment schema: reads the brief's variables once, validates them, and returns a typed config.
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const booleanFromEnv = z
@@ -66,6 +67,25 @@ const EnvSchema = z.object({
   SWARMGATE_CACHE_CHECK_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
   SWARMGATE_CACHE_IDLE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
   SWARMGATE_CACHE_ANSWERS_MB: z.coerce.number().int().min(0).max(4096).default(64),
+  // Hostile tenants (issue 11): who may do what, and how much of it.
+  SWARMGATE_PLATFORM_TENANT: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a tenant slug (lowercase letters, digits and dashes)')
+    .default('platform'),
+  SWARMGATE_PLATFORM_ISSUER: z.string().min(1).optional(),
+  SWARMGATE_ENGINE_NETWORKS: z.string().optional(),
+  SWARMGATE_GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
+  SWARMGATE_GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(1).max(10_000).default(30),
+  SWARMGATE_GRAPHQL_MAX_COST: z.coerce.number().int().min(10).max(100_000_000).default(50_000),
+  SWARMGATE_GRAPHQL_MAX_ANSWER_MB: z.coerce.number().int().min(1).max(1024).default(16),
+  SWARMGATE_GRAPHQL_INTROSPECTION: booleanFromEnv.optional(),
+  SWARMGATE_RATE_LIMIT: z.enum(['on', 'off']).default('on'),
+  SWARMGATE_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(60),
+  SWARMGATE_RATE_LIMIT_REQUESTS: z.coerce.number().int().min(1).max(100_000_000).default(6000),
+  SWARMGATE_RATE_LIMIT_MUTATIONS: z.coerce.number().int().min(1).max(100_000_000).default(120),
+  SWARMGATE_RATE_LIMIT_ANONYMOUS: z.coerce.number().int().min(1).max(100_000_000).default(120),
+  SWARMGATE_TENANT_MAX_CONCURRENT: z.coerce.number().int().min(1).max(100_000).default(64),
+  SWARMGATE_WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -124,6 +144,37 @@ export interface Config {
     /** Bytes of answers built from the state kept for the same reads (src/queries/answer-cache.ts); 0: none. */
     answersBytes: number;
   };
+  /** Who may act across tenants: `platform-admin` is honoured only from this tenant's tokens (and this issuer's). */
+  platform: { tenant: string; issuer: string | undefined };
+  /** Where tenants' engines may be (src/docker/endpoint-policy.ts). */
+  engines: {
+    /** CIDRs a tenant's engine address must fall in (after name resolution); empty: any routable address. */
+    networks: string[];
+  };
+  /** Bounds on one GraphQL operation, refused before execution (QUERY_TOO_COMPLEX) or while answering. */
+  graphql: {
+    maxDepth: number;
+    maxAliases: number;
+    /** Lists cost their `first` (or their default page), nested lists multiply. */
+    maxCost: number;
+    maxAnswerBytes: number;
+    introspection: boolean;
+  };
+  /** Request budgets (@fastify/rate-limit on Redis, shared by every gateway) and a per-tenant concurrency cap. */
+  rateLimit: {
+    enabled: boolean;
+    windowMs: number;
+    /** Per principal (tenant + sub) per window, every authenticated request. */
+    requests: number;
+    /** Per principal per window, mutations only (REST writes, GraphQL mutations). */
+    mutations: number;
+    /** Per client address per window: unauthenticated requests and failed authentications. */
+    anonymous: number;
+    /** Requests of one tenant in flight at once on this gateway. */
+    tenantConcurrency: number;
+  };
+  /** A WebSocket that has not authenticated (connection_init with a token) within this long is closed. */
+  wsAuthTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -142,6 +193,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
   // Cross-variable rules read the raw strings so one run reports every problem, not only the schema's.
   const jwt = resolveJwt(raw, problems);
+  const networks = parseNetworks(raw.SWARMGATE_ENGINE_NETWORKS, problems);
   if (raw.NODE_ENV === 'production') problems.push(...productionProblems(raw));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
@@ -178,7 +230,41 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       idleMs: env.SWARMGATE_CACHE_IDLE_MS,
       answersBytes: env.SWARMGATE_CACHE_ANSWERS_MB * 1024 * 1024,
     },
+    platform: { tenant: env.SWARMGATE_PLATFORM_TENANT, issuer: env.SWARMGATE_PLATFORM_ISSUER },
+    engines: { networks },
+    graphql: {
+      maxDepth: env.SWARMGATE_GRAPHQL_MAX_DEPTH,
+      maxAliases: env.SWARMGATE_GRAPHQL_MAX_ALIASES,
+      maxCost: env.SWARMGATE_GRAPHQL_MAX_COST,
+      maxAnswerBytes: env.SWARMGATE_GRAPHQL_MAX_ANSWER_MB * 1024 * 1024,
+      introspection: env.SWARMGATE_GRAPHQL_INTROSPECTION ?? env.NODE_ENV !== 'production',
+    },
+    rateLimit: {
+      enabled: env.SWARMGATE_RATE_LIMIT === 'on',
+      windowMs: env.SWARMGATE_RATE_LIMIT_WINDOW_S * 1000,
+      requests: env.SWARMGATE_RATE_LIMIT_REQUESTS,
+      mutations: env.SWARMGATE_RATE_LIMIT_MUTATIONS,
+      anonymous: env.SWARMGATE_RATE_LIMIT_ANONYMOUS,
+      tenantConcurrency: env.SWARMGATE_TENANT_MAX_CONCURRENT,
+    },
+    wsAuthTimeoutMs: env.SWARMGATE_WS_AUTH_TIMEOUT_MS,
   };
+}
+
+/** SWARMGATE_ENGINE_NETWORKS: CIDRs separated by commas or spaces, each checked with node's own parser. */
+function parseNetworks(raw: string | undefined, problems: string[]): string[] {
+  if (raw === undefined) return [];
+  const networks = raw.split(/[\s,]+/).filter(Boolean);
+  for (const cidr of networks) {
+    const [address, bits, ...rest] = cidr.split('/');
+    const family = address === undefined ? 0 : isIP(address);
+    const prefix = Number(bits);
+    const max = family === 6 ? 128 : 32;
+    if (family === 0 || rest.length > 0 || bits === undefined || !/^\d+$/.test(bits) || prefix > max) {
+      problems.push(`SWARMGATE_ENGINE_NETWORKS: "${cidr}" is not a CIDR such as 10.20.0.0/24 or fd00::/64`);
+    }
+  }
+  return networks;
 }
 
 type ResolvedJwtKey = Pick<Config['jwt'], 'secret' | 'publicKey' | 'jwksUrl' | 'algorithm'>;

@@ -73,6 +73,12 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     REDIS_URL: TEST_REDIS_URL,
     SWARMGATE_JWT_SECRET: TEST_JWT_SECRET,
     SWARMGATE_SECRET_KEY: '00'.repeat(32),
+    // Budgets far above what a test sends: rate limiting stays on (and is exercised) without refusing other tests.
+    // Tests of the limits themselves set small ones.
+    SWARMGATE_RATE_LIMIT_REQUESTS: '1000000',
+    SWARMGATE_RATE_LIMIT_MUTATIONS: '100000',
+    SWARMGATE_RATE_LIMIT_ANONYMOUS: '100000',
+    SWARMGATE_TENANT_MAX_CONCURRENT: '1000',
     ...overrides,
   });
 }
