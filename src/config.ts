@@ -79,6 +79,7 @@ const EnvSchema = z.object({
   SWARMGATE_GRAPHQL_MAX_COST: z.coerce.number().int().min(10).max(100_000_000).default(50_000),
   SWARMGATE_GRAPHQL_MAX_ANSWER_MB: z.coerce.number().int().min(1).max(1024).default(16),
   SWARMGATE_GRAPHQL_INTROSPECTION: booleanFromEnv.optional(),
+  SWARMGATE_GRAPHQL_LIMITS: z.enum(['on', 'off']).default('on'),
   SWARMGATE_RATE_LIMIT: z.enum(['on', 'off']).default('on'),
   SWARMGATE_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(60),
   SWARMGATE_RATE_LIMIT_REQUESTS: z.coerce.number().int().min(1).max(100_000_000).default(6000),
@@ -153,6 +154,8 @@ export interface Config {
   };
   /** Bounds on one GraphQL operation, refused before execution (QUERY_TOO_COMPLEX) or while answering. */
   graphql: {
+    /** off: no depth, alias or cost rules (for the benchmark's comparison only; never in production). */
+    limits: boolean;
     maxDepth: number;
     maxAliases: number;
     /** Lists cost their `first` (or their default page), nested lists multiply. */
@@ -233,6 +236,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     platform: { tenant: env.SWARMGATE_PLATFORM_TENANT, issuer: env.SWARMGATE_PLATFORM_ISSUER },
     engines: { networks },
     graphql: {
+      limits: env.SWARMGATE_GRAPHQL_LIMITS === 'on',
       maxDepth: env.SWARMGATE_GRAPHQL_MAX_DEPTH,
       maxAliases: env.SWARMGATE_GRAPHQL_MAX_ALIASES,
       maxCost: env.SWARMGATE_GRAPHQL_MAX_COST,
