@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   QUEUE_UNAVAILABLE: 503,
   AUDIT_UNAVAILABLE: 503,
   RATE_LIMITED: 429,
+  /** A GraphQL operation over the depth, alias or cost limits, or whose answer would be too large. */
+  QUERY_TOO_COMPLEX: 400,
   // Beyond the brief: a job that tried and failed for a known reason. They end jobs (job.errorCode, the audit's
   // `failed` event) rather than answer requests; INTERNAL stays for bugs.
   /** A job waited for the swarm to reach what it asked (tasks moved, a role settled...) and its time ran out. */

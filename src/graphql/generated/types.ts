@@ -127,7 +127,7 @@ export type AuditBrokenLink = {
  * swarmgate: a management gateway in front of several Docker Swarm clusters.
  * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
  * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, INTERNAL (a bug; the gateway log has it). Jobs also end
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, QUERY_TOO_COMPLEX, INTERNAL (a bug; the gateway log has it). Jobs also end
  * with JOB_TIMEOUT, UPDATE_PAUSED, UPDATE_ROLLED_BACK or CANCELLED (see Job.errorCode).
  */
 export type Query = {
@@ -159,7 +159,7 @@ export type Query = {
  * swarmgate: a management gateway in front of several Docker Swarm clusters.
  * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
  * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, INTERNAL (a bug; the gateway log has it). Jobs also end
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, QUERY_TOO_COMPLEX, INTERNAL (a bug; the gateway log has it). Jobs also end
  * with JOB_TIMEOUT, UPDATE_PAUSED, UPDATE_ROLLED_BACK or CANCELLED (see Job.errorCode).
  */
 export type QueryAuditEventsArgs = {
@@ -172,7 +172,7 @@ export type QueryAuditEventsArgs = {
  * swarmgate: a management gateway in front of several Docker Swarm clusters.
  * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
  * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, INTERNAL (a bug; the gateway log has it). Jobs also end
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, QUERY_TOO_COMPLEX, INTERNAL (a bug; the gateway log has it). Jobs also end
  * with JOB_TIMEOUT, UPDATE_PAUSED, UPDATE_ROLLED_BACK or CANCELLED (see Job.errorCode).
  */
 export type QueryAuditIntegrityArgs = {
@@ -183,7 +183,7 @@ export type QueryAuditIntegrityArgs = {
  * swarmgate: a management gateway in front of several Docker Swarm clusters.
  * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
  * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, INTERNAL (a bug; the gateway log has it). Jobs also end
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, QUERY_TOO_COMPLEX, INTERNAL (a bug; the gateway log has it). Jobs also end
  * with JOB_TIMEOUT, UPDATE_PAUSED, UPDATE_ROLLED_BACK or CANCELLED (see Job.errorCode).
  */
 export type QueryJobArgs = {
@@ -194,7 +194,7 @@ export type QueryJobArgs = {
  * swarmgate: a management gateway in front of several Docker Swarm clusters.
  * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
  * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, INTERNAL (a bug; the gateway log has it). Jobs also end
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, QUERY_TOO_COMPLEX, INTERNAL (a bug; the gateway log has it). Jobs also end
  * with JOB_TIMEOUT, UPDATE_PAUSED, UPDATE_ROLLED_BACK or CANCELLED (see Job.errorCode).
  */
 export type QueryJobsArgs = {
@@ -207,7 +207,7 @@ export type QueryJobsArgs = {
  * swarmgate: a management gateway in front of several Docker Swarm clusters.
  * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
  * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, INTERNAL (a bug; the gateway log has it). Jobs also end
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, QUERY_TOO_COMPLEX, INTERNAL (a bug; the gateway log has it). Jobs also end
  * with JOB_TIMEOUT, UPDATE_PAUSED, UPDATE_ROLLED_BACK or CANCELLED (see Job.errorCode).
  */
 export type QuerySwarmsArgs = {
@@ -218,7 +218,7 @@ export type QuerySwarmsArgs = {
  * swarmgate: a management gateway in front of several Docker Swarm clusters.
  * Errors carry one of the brief's codes in `extensions.code`: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
  * BAD_INPUT, CONFLICT, QUORUM_AT_RISK, SWARM_UNREACHABLE, JOIN_TIMEOUT, ALREADY_IN_SWARM, IMAGE_MISSING,
- * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, INTERNAL (a bug; the gateway log has it). Jobs also end
+ * QUEUE_UNAVAILABLE, AUDIT_UNAVAILABLE, RATE_LIMITED, QUERY_TOO_COMPLEX, INTERNAL (a bug; the gateway log has it). Jobs also end
  * with JOB_TIMEOUT, UPDATE_PAUSED, UPDATE_ROLLED_BACK or CANCELLED (see Job.errorCode).
  */
 export type QuerySwarmArgs = {
