@@ -98,7 +98,7 @@ async function registerParts(app: FastifyInstance, config: Config, options: Buil
   await app.register(metricsPlugin, { ...config.metrics, host: config.host });
   // Before any route: it collects the routes' schemas as they are added.
   if (options.http !== false) await app.register(swaggerPlugin);
-  await app.register(authPlugin, { jwt: config.jwt });
+  await app.register(authPlugin, { jwt: config.jwt, platform: config.platform });
   const secret = resolveSecretKey(config.secretKey);
   if (secret.fromFile)
     app.log.warn('SWARMGATE_SECRET_KEY is unset: using the development key in var/secret.key');

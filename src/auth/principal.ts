@@ -27,21 +27,35 @@ const TENANT_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const MAX_ACTOR_DEPTH = 8;
 const MAX_CLAIM_LENGTH = 256;
 
+/** Where a `platform-admin` role may come from (SWARMGATE_PLATFORM_TENANT, SWARMGATE_PLATFORM_ISSUER). */
+export interface PlatformTrust {
+  tenant: string;
+  /** When set, the token's `iss` must be this too. */
+  issuer: string | undefined;
+}
+
 /**
  * Builds the Principal from claims whose signature, expiry, issuer and audience were already verified.
  * Throws UNAUTHENTICATED naming the claim at fault: a token without a usable identity is not a login.
+ * `platform-admin` is kept only from a token of the platform tenant (and, when configured, the platform issuer):
+ * any tenant's identity provider may put the word in a token, and a tenant's own admin must not become everyone's.
+ * Elsewhere the role is dropped and the token keeps its other roles.
  */
-export function principalFromClaims(claims: unknown): Principal {
+export function principalFromClaims(claims: unknown, platform: PlatformTrust): Principal {
   if (!isRecord(claims)) throw refused('its payload is not a JSON object of claims');
   const sub = requiredString(claims, 'sub', 'the principal the request is made for');
   const tenant = requiredString(claims, 'tenant', 'the slug of the tenant the request acts in');
   if (!TENANT_SLUG.test(tenant)) {
     throw refused('claim "tenant" is not a tenant slug (lowercase letters, digits and dashes, at most 63)');
   }
+  const roles = parseRoles(claims.roles);
   const principal: Principal = {
     sub,
     tenant,
-    roles: parseRoles(claims.roles),
+    roles:
+      roles.includes('platform-admin') && !fromPlatform(claims, tenant, platform)
+        ? roles.filter((role) => role !== 'platform-admin')
+        : roles,
     actors: parseActors(claims.act),
   };
   if (claims.jti === undefined) return principal;
@@ -49,6 +63,11 @@ export function principalFromClaims(claims: unknown): Principal {
     throw refused('claim "jti" must be a non-empty string when present');
   }
   return { ...principal, tokenId: claims.jti };
+}
+
+function fromPlatform(claims: Record<string, unknown>, tenant: string, platform: PlatformTrust): boolean {
+  if (tenant !== platform.tenant) return false;
+  return platform.issuer === undefined || claims.iss === platform.issuer;
 }
 
 export function isRole(value: unknown): value is Role {

@@ -219,7 +219,7 @@ test('verify passes on the untouched log, then names a row altered behind the tr
   assert.equal(onlyBlue.code, 0, onlyBlue.stdout + onlyBlue.stderr);
   assert.equal(onlyBlue.stdout.trim(), `${blue}: 3 events, OK`);
 
-  const admin = signToken(claimsFor({ sub: 'root', tenant: red, roles: ['platform-admin'] }));
+  const admin = signToken(claimsFor({ sub: 'root', tenant: 'platform', roles: ['platform-admin'] }));
   const response = await subject.app.inject({
     method: 'POST',
     url: '/graphql',

@@ -204,7 +204,7 @@ const tokens = {
   redAdmin: signToken(claimsFor({ sub: 'alice', tenant: red, roles: ['admin'] })),
   redViewer: signToken(claimsFor({ sub: 'rita', tenant: red, roles: ['viewer'] })),
   blueViewer: signToken(claimsFor({ sub: 'bert', tenant: blue, roles: ['viewer'] })),
-  platformAdmin: signToken(claimsFor({ sub: 'root', tenant: red, roles: ['platform-admin'] })),
+  platformAdmin: signToken(claimsFor({ sub: 'root', tenant: 'platform', roles: ['platform-admin'] })),
 };
 
 let instanceA: TestApp;

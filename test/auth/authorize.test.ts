@@ -64,7 +64,13 @@ describe('role checks through a route (requireAuth + requireRole)', () => {
       code: 'FORBIDDEN',
       detail: /platform-admin role is needed to create a tenant/,
     });
-    assert.equal((await call('/v1/test/platform-action', ['platform-admin'])).statusCode, 200);
+    assert.equal((await call('/v1/test/platform-action', ['platform-admin'], 'platform')).statusCode, 200);
+    // The role from any other tenant's token is dropped, whatever the token says.
+    assertProblem(await call('/v1/test/platform-action', ['platform-admin']), {
+      status: 403,
+      code: 'FORBIDDEN',
+      detail: /platform-admin role is needed/,
+    });
   });
 
   test('without a token the role check is never reached: 401, not 403', async () => {
@@ -118,15 +124,19 @@ describe('role hierarchy', () => {
 
 describe('claims to principal', () => {
   const base = { sub: 'alice', tenant: 'acme', roles: ['viewer'] };
+  const platform = { tenant: 'platform', issuer: undefined };
 
   test('the act chain is flattened nearest actor first', () => {
-    const parsed = principalFromClaims({ ...base, act: { sub: 'chatops-bot', act: { sub: 'scheduler' } } });
+    const parsed = principalFromClaims(
+      { ...base, act: { sub: 'chatops-bot', act: { sub: 'scheduler' } } },
+      platform,
+    );
     assert.deepEqual(parsed.actors, ['chatops-bot', 'scheduler']);
-    assert.deepEqual(principalFromClaims(base).actors, []);
+    assert.deepEqual(principalFromClaims(base, platform).actors, []);
   });
 
   test('duplicate roles are kept once and no tokenId appears without jti', () => {
-    const parsed = principalFromClaims({ ...base, roles: ['viewer', 'viewer', 'admin'] });
+    const parsed = principalFromClaims({ ...base, roles: ['viewer', 'viewer', 'admin'] }, platform);
     assert.deepEqual(parsed.roles, ['viewer', 'admin']);
     assert.equal('tokenId' in parsed, false);
   });
@@ -150,16 +160,33 @@ describe('claims to principal', () => {
     ];
     for (const [claims, message] of refused) {
       assert.throws(
-        () => principalFromClaims(claims),
+        () => principalFromClaims(claims, platform),
         isCode('UNAUTHENTICATED', message),
         JSON.stringify(claims),
       );
     }
   });
 
+  test('platform-admin is honoured only from the platform tenant, and from the platform issuer when one is set', () => {
+    const roles = ['platform-admin', 'viewer'];
+    assert.deepEqual(principalFromClaims({ ...base, roles }, platform).roles, ['viewer']);
+    assert.deepEqual(principalFromClaims({ ...base, tenant: 'platform', roles }, platform).roles, roles);
+    const pinned = { tenant: 'platform', issuer: 'https://idp.platform.example' };
+    const fromPlatform = { ...base, tenant: 'platform', roles };
+    assert.deepEqual(principalFromClaims(fromPlatform, pinned).roles, ['viewer']);
+    assert.deepEqual(
+      principalFromClaims({ ...fromPlatform, iss: 'https://idp.acme.example' }, pinned).roles,
+      ['viewer'],
+    );
+    assert.deepEqual(principalFromClaims({ ...fromPlatform, iss: pinned.issuer }, pinned).roles, roles);
+  });
+
   test('an act chain deeper than eight actors is refused', () => {
     let act: Record<string, unknown> = { sub: 'bot-0' };
     for (let i = 1; i < 9; i += 1) act = { sub: `bot-${i}`, act };
-    assert.throws(() => principalFromClaims({ ...base, act }), isCode('UNAUTHENTICATED', /more than 8/));
+    assert.throws(
+      () => principalFromClaims({ ...base, act }, platform),
+      isCode('UNAUTHENTICATED', /more than 8/),
+    );
   });
 });

@@ -78,7 +78,7 @@ test("with beta's manager stopped, swarms still returns alpha and marks beta SWA
   const stopped = await runLabCli(['stop', 'beta-m1']);
   assert.equal(stopped.code, 0, stopped.stderr);
   t.after(() => restore('beta-m1', 'beta-m1'));
-  const platform = tokenFor('ops', ['platform-admin']);
+  const platform = tokenFor('platform', ['platform-admin']);
 
   const started = Date.now();
   const answer = await gql<{

@@ -154,7 +154,7 @@ test('each tenant sees exactly its own swarm, with its data', async () => {
 });
 
 test('a platform-admin sees both tenants', async () => {
-  const token = (await import('./fixture.ts')).tokenFor('ops', ['platform-admin']);
+  const token = (await import('./fixture.ts')).tokenFor('platform', ['platform-admin']);
   const answer = await gql<{ swarms: { name: string }[] }>(lab.app, token, '{ swarms { name } }');
   assert.deepEqual(answer.data?.swarms.map((swarm) => swarm.name).sort(), ['alpha', 'beta']);
 });

@@ -38,15 +38,31 @@ const inject = (
 ) => subject.app.inject({ method, url, headers: { ...headers }, ...(payload ? { payload } : {}) });
 
 describe('GET /v1/me and GET /v1/swarms', () => {
+  test('platform-admin from another tenant than SWARMGATE_PLATFORM_TENANT is dropped: the other roles stay', async () => {
+    const token = signToken(claimsFor({ sub: 'mallory', roles: ['viewer', 'platform-admin'] }));
+    const response = await inject('GET', '/v1/me', bearer(token));
+    assert.equal(response.statusCode, 200, response.body);
+    assert.deepEqual(response.json<{ roles: string[] }>().roles, ['VIEWER']);
+    await unreachableSwarm('hooli');
+    const everyTenant = await inject('GET', '/v1/swarms?tenant=hooli', bearer(token));
+    assert.equal(everyTenant.statusCode, 200, everyTenant.body);
+    assert.equal(everyTenant.json<{ totalCount: number }>().totalCount, 0);
+  });
+
   test('GET /v1/me answers the token’s identity with GraphQL’s role names', async () => {
     const token = signToken(
-      claimsFor({ sub: 'ops-bot', roles: ['operator', 'platform-admin'], act: { sub: 'chatops-bot' } }),
+      claimsFor({
+        sub: 'ops-bot',
+        tenant: 'platform',
+        roles: ['operator', 'platform-admin'],
+        act: { sub: 'chatops-bot' },
+      }),
     );
     const response = await inject('GET', '/v1/me', bearer(token));
     assert.equal(response.statusCode, 200, response.body);
     assert.deepEqual(response.json(), {
       sub: 'ops-bot',
-      tenant: 'acme',
+      tenant: 'platform',
       roles: ['OPERATOR', 'PLATFORM_ADMIN'],
       actors: ['chatops-bot'],
     });

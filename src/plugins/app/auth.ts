@@ -4,7 +4,7 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import buildGetJwks from 'get-jwks';
 import { LRUCache } from 'lru-cache';
-import { principalFromClaims, type Principal } from '../../auth/principal.ts';
+import { principalFromClaims, type PlatformTrust, type Principal } from '../../auth/principal.ts';
 import type { Config } from '../../config.ts';
 import { isGatewayError, unauthenticated, type GatewayError } from '../../errors.ts';
 import { TimeoutError, withTimeout } from '../../util/timeout.ts';
@@ -30,6 +30,8 @@ declare module 'fastify' {
 
 export interface AuthPluginOptions {
   jwt: Config['jwt'];
+  /** Where platform-admin is honoured from. */
+  platform: PlatformTrust;
 }
 
 // Tolerates small clock drift between the identity provider and the gateway on exp and nbf.
@@ -88,7 +90,7 @@ export function principalOf(request: FastifyRequest): Principal {
 }
 
 export default fp<AuthPluginOptions>(
-  async (app, { jwt }) => {
+  async (app, { jwt, platform }) => {
     app.decorateRequest('principal', null);
     const algorithm = jwt.algorithm;
     const key =
@@ -135,7 +137,7 @@ export default fp<AuthPluginOptions>(
       } catch (error) {
         throw describe(error, request.log);
       }
-      const principal = principalFromClaims(claims);
+      const principal = principalFromClaims(claims, platform);
       request.principal = principal;
       const window = validityOf(claims);
       if (token !== undefined && window) {
