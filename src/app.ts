@@ -1,7 +1,13 @@
 // The composition root: builds the whole gateway from a config, for the server process and for tests.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { Config } from './config.ts';
-import { toClientError } from './errors.ts';
+import { GatewayError, toClientError } from './errors.ts';
 import graphqlPlugin from './graphql/index.ts';
 import authPlugin from './plugins/app/auth.ts';
 import auditPlugin from './plugins/app/audit.ts';
@@ -11,6 +17,7 @@ import metricsPlugin from './plugins/app/metrics.ts';
 import registryPlugin from './plugins/app/registry.ts';
 import { lazyChildLogger } from './util/lazy-logger.ts';
 import { createQuerystringParser } from './util/querystring.ts';
+import { pathOf, routerErrorOf, withPathOnlyRequests } from './util/request-path.ts';
 import { resolveSecretKey } from './util/secret-key.ts';
 import swarmClientsPlugin from './plugins/app/swarm-clients.ts';
 import swarmStatePlugin from './plugins/app/swarm-state.ts';
@@ -51,12 +58,16 @@ export async function buildApp(config: Config, options: BuildAppOptions): Promis
 
 function createInstance(config: Config, options: BuildAppOptions): FastifyInstance {
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    logger: withPathOnlyRequests(options.logger ?? { level: config.logLevel }),
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     childLoggerFactory: lazyChildLogger,
     return503OnClosing: true,
     routerOptions: { querystringParser: createQuerystringParser() },
+    // A URL that does not decode or a too long path parameter: answered by the error handler below (BAD_INPUT
+    // problem+json) rather than with fastify's own codes, by fastify's default error handler.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
+      app.errorHandler.call(app, routerErrorOf(error, request.url), request, reply),
   });
 
   app.decorate('config', config);
@@ -81,9 +92,17 @@ function createInstance(config: Config, options: BuildAppOptions): FastifyInstan
         code: client.code,
         detail: client.message,
         ...(client.details ? { details: client.details } : {}),
-        instance: request.url,
+        instance: pathOf(request.url),
         requestId: request.id,
       });
+  });
+
+  // fastify's own 404 quotes the URL with its query string.
+  app.setNotFoundHandler((request) => {
+    throw new GatewayError(
+      'NOT_FOUND',
+      `there is no ${request.method} ${pathOf(request.url)} here; see /docs`,
+    );
   });
 
   return app;

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import QueryStream from 'pg-query-stream';
 import { badInput } from '../errors.ts';
 import { chainHash, GENESIS_HASH } from './chain.ts';
+import { cleanJson, cleanText } from '../util/control-characters.ts';
 import { redactSecrets, scrubString } from './redact.ts';
 import type { AuditEvent, AuditFilter, AuditPhase, NewAuditEvent } from './types.ts';
 
@@ -89,8 +90,16 @@ function hashedContent(row: Omit<AuditRow, 'seq' | 'hash'>): Record<string, unkn
   return content;
 }
 
+/**
+ * A text column's value: secrets scrubbed, cut to `max`, then cleaned of control characters and lone surrogates
+ * (PostgreSQL refuses NUL; an engine's message may carry anything). Cleaned after the cut, which could split a
+ * surrogate pair: the hash must cover exactly what PostgreSQL stores and gives back.
+ */
 const text = (value: string | null | undefined, max = 2000) =>
-  value === null || value === undefined ? null : scrubString(value).replace(/\0/g, '').slice(0, max);
+  value === null || value === undefined ? null : cleanText(scrubString(value).slice(0, max));
+
+/** A jsonb column's value: secrets removed, every string and key cleaned (jsonb refuses \u0000). */
+const json = (value: unknown): unknown => cleanJson(redactSecrets(value));
 
 function toEvent(row: AuditRow): AuditEvent {
   return {
@@ -225,7 +234,7 @@ export function createAuditStore(
         [event.tenant],
       );
       const previous = last.rows[0];
-      const target = redactSecrets(event.target) as Record<string, unknown>;
+      const target = json(event.target) as Record<string, unknown>;
       const row: Omit<AuditRow, 'seq' | 'hash'> = {
         id: randomUUID(),
         tenant: event.tenant,
@@ -234,8 +243,8 @@ export function createAuditStore(
         operation_id: event.operationId,
         phase: event.phase,
         action: event.action,
-        principal_sub: event.actor.sub,
-        actors: [...event.actor.actors],
+        principal_sub: cleanText(event.actor.sub),
+        actors: event.actor.actors.map(cleanText),
         roles: [...event.actor.roles],
         source: event.actor.source,
         client_address: text(event.actor.clientAddress, 200),
@@ -248,13 +257,13 @@ export function createAuditStore(
         service_id: text(event.target.serviceId, 200),
         service_name: text(event.target.serviceName, 200),
         target,
-        parameters: redactSecrets(event.parameters) as Record<string, unknown>,
+        parameters: json(event.parameters) as Record<string, unknown>,
         reason: text(event.reason),
         forced: event.forced ?? false,
         error_code: event.errorCode ?? null,
         error_message: text(event.errorMessage),
         job_id: event.jobId ?? null,
-        result: event.result === undefined ? null : redactSecrets(event.result),
+        result: event.result === undefined ? null : json(event.result),
         prev_hash: previous ? previous.hash : GENESIS_HASH,
       };
       // jsonb keeps JSON's data model only; round-trip through JSON so the hash covers what is stored.

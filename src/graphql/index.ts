@@ -6,6 +6,7 @@ import { formatExecution } from './errors.ts';
 import { resolvers, subscriptionResolvers } from './resolvers/index.ts';
 import { withSubscribeErrorCodes } from './subscriptions.ts';
 import { loadSchemaSource } from './schema.ts';
+import { controlCharacterRule, refuseControlCharactersInVariables } from './rules/control-characters.ts';
 import { toClientError } from '../errors.ts';
 import { operationDepsOf } from '../operations/deps.ts';
 import { operationContextOf } from '../operations/request-context.ts';
@@ -137,7 +138,10 @@ export default async function graphqlPlugin(
       };
     },
     errorFormatter: (execution, context) => formatExecution(execution, context.reply?.log ?? app.log),
+    validationRules: [controlCharacterRule],
   });
+  // Variables holding control characters are refused (BAD_INPUT naming the variable) before anything runs.
+  app.graphql.addHook('preExecution', refuseControlCharactersInVariables);
   // An answer with errors is never kept (the failure may be transient, and it would be served again).
   app.graphql.addHook('onResolution', (execution, context) => {
     if (execution.errors?.length) recorderOf(context.reply.request)?.refuse('errors');

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import mercurius, { type PubSub } from 'mercurius';
 import type { Principal } from '../auth/principal.ts';
 import { toClientError, unauthenticated } from '../errors.ts';
+import { refusedCharacterInArguments } from './rules/control-characters.ts';
 
 /** What mercurius gives a subscription's resolvers. */
 export interface SubscriptionContext {
@@ -52,6 +53,9 @@ export function withSubscribeErrorCodes<T extends object>(fields: T): T {
       ...(field as object),
       subscribe: async (root: unknown, args: unknown, context: SubscriptionContext, info: unknown) => {
         try {
+          // Variables holding control characters (a subscription's variables reach no preExecution hook).
+          const refusal = refusedCharacterInArguments(args);
+          if (refusal) throw refusal;
           return await (subscribe as (...params: unknown[]) => unknown)(root, args, context, info);
         } catch (error) {
           const client = toClientError(error);

@@ -6,6 +6,7 @@ import { redactSecrets } from '../audit/redact.ts';
 import type { AuditTarget } from '../audit/types.ts';
 import { badInput, conflict } from '../errors.ts';
 import { knownFields, type OperationContext } from '../operations/pipeline.ts';
+import { cleanJson, cleanText } from '../util/control-characters.ts';
 import type { Sealer } from '../util/seal.ts';
 import type { JobProgress, JobRecord, JobState } from './types.ts';
 
@@ -103,17 +104,27 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const sealContext = (id: string) => `job-input:${id}`;
 
 /**
+ * JSON for a jsonb column: secrets removed, every string and key cleaned of control characters and lone surrogates
+ * (jsonb refuses \u0000; names and messages read from engines may carry anything).
+ */
+const jsonb = (value: unknown): string => JSON.stringify(cleanJson(redactSecrets(value)));
+
+/** A text column's value, cleaned the same way (PostgreSQL refuses NUL in text). */
+const text = (value: string | null | undefined): string | null =>
+  value === null || value === undefined ? null : cleanText(value);
+
+/**
  * What a job learned about its target, as JSON to merge into the stored one (`target || $learned`): only the
  * fields it knows, so that a value learned late never blanks one known since the request.
  */
 function learnedTarget(target: AuditTarget | undefined): string {
-  return JSON.stringify(redactSecrets(knownFields(target)));
+  return jsonb(knownFields(target));
 }
 
 /** The swarm a job learned it acts on (a swarm.init job made it), for the job's swarm columns when unset. */
 const learnedSwarm = (target: AuditTarget | undefined) => ({
   id: typeof target?.swarmId === 'string' && UUID.test(target.swarmId) ? target.swarmId : null,
-  name: typeof target?.swarmName === 'string' ? target.swarmName : null,
+  name: typeof target?.swarmName === 'string' ? cleanText(target.swarmName) : null,
 });
 
 export function createJobRepository(pool: pg.Pool, sealer: Sealer) {
@@ -140,28 +151,28 @@ export function createJobRepository(pool: pg.Pool, sealer: Sealer) {
           job.tenant,
           job.type,
           job.swarmId,
-          job.swarmName,
-          JSON.stringify(redactSecrets(job.target)),
-          JSON.stringify(redactSecrets(job.input)),
+          text(job.swarmName),
+          jsonb(job.target),
+          jsonb(job.input),
           sealer.seal(JSON.stringify(job.input), sealContext(id)),
-          job.reason,
+          text(job.reason),
           job.forced,
           job.operationId,
-          actor.principal.sub,
-          [...actor.principal.actors],
+          cleanText(actor.principal.sub),
+          actor.principal.actors.map(cleanText),
           [...actor.principal.roles],
           actor.source,
-          actor.clientAddress ?? null,
-          actor.userAgent ?? null,
-          actor.requestId ?? null,
-          job.idempotencyKey,
+          text(actor.clientAddress),
+          text(actor.userAgent),
+          text(actor.requestId),
+          text(job.idempotencyKey),
           inputHash,
         ],
       );
       if (inserted.rows[0]) return { job: toJob(inserted.rows[0]), created: true };
       const existing = await pool.query<JobRow>(
         'SELECT * FROM jobs WHERE tenant = $1 AND principal_sub = $2 AND idempotency_key = $3',
-        [job.tenant, actor.principal.sub, job.idempotencyKey],
+        [job.tenant, cleanText(actor.principal.sub), text(job.idempotencyKey)],
       );
       const row = existing.rows[0];
       if (!row) throw new Error('idempotency conflict without an existing job');
@@ -258,7 +269,12 @@ export function createJobRepository(pool: pg.Pool, sealer: Sealer) {
       const result = await pool.query<JobRow>(
         `UPDATE jobs SET progress_percent = $2, progress_step = $3, progress_message = $4, updated_at = now()
           WHERE id = $1 AND state = 'running' RETURNING *`,
-        [id, Math.max(0, Math.min(100, Math.round(progress.percent))), progress.step, progress.message],
+        [
+          id,
+          Math.max(0, Math.min(100, Math.round(progress.percent))),
+          text(progress.step),
+          text(progress.message),
+        ],
       );
       return result.rows[0] ? toJob(result.rows[0]) : null;
     },
@@ -295,9 +311,9 @@ export function createJobRepository(pool: pg.Pool, sealer: Sealer) {
           [
             id,
             end.state,
-            end.result === undefined ? null : JSON.stringify(redactSecrets(end.result)),
+            end.result === undefined ? null : jsonb(end.result),
             end.errorCode ?? null,
-            end.errorMessage ?? null,
+            text(end.errorMessage),
             end.from ?? ['queued', 'running'],
             learnedTarget(end.target),
             swarm.id,

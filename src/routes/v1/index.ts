@@ -6,6 +6,7 @@ import type { OperationContext } from '../../operations/pipeline.ts';
 import { operationContextOf } from '../../operations/request-context.ts';
 import { principalOf, requireAuthHook } from '../../plugins/app/auth.ts';
 import { answerHooks, recorderOf } from '../../queries/answer-hooks.ts';
+import { refusedCharacterIn } from '../../util/control-characters.ts';
 import { hooksOf } from '../../util/hooks.ts';
 import { createSwarmReads, type SwarmReads } from '../../queries/swarm-reads.ts';
 import auditIntegrity from './audit/integrity.ts';
@@ -103,6 +104,17 @@ export default async function v1Routes(app: FastifyInstance, _options: V1RoutesO
       route.onSend = [...hooksOf(route.onSend), keeping.onSend];
       route.onResponse = [...hooksOf(route.onResponse), keeping.onResponse];
     }
+  });
+  // Every string a request carries (parameters, query string, body, object keys included) is refused with a
+  // BAD_INPUT naming the field when it holds a control character or a lone surrogate: before validation, so
+  // before anything is audited or sent to PostgreSQL (which refuses NUL) or to an engine.
+  app.addHook('preValidation', (request, _reply, done) => {
+    done(
+      refusedCharacterIn(request.params, 'params') ??
+        refusedCharacterIn(request.query, 'querystring') ??
+        refusedCharacterIn(request.body, 'body') ??
+        undefined,
+    );
   });
   app.setSchemaErrorFormatter(describeValidationErrors);
   app.setNotFoundHandler((request) => {
