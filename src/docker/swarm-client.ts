@@ -4,7 +4,7 @@ import type Dockerode from 'dockerode';
 import { GatewayError } from '../errors.ts';
 import { TimeoutError, withTimeout } from '../util/timeout.ts';
 import { createDockerClient, type EngineEndpoint } from './endpoint.ts';
-import { dockerMessage, isEndpointFailure, toGatewayError } from './errors.ts';
+import { engineFailureShort, isEndpointFailure, toGatewayError } from './errors.ts';
 
 export interface EndpointState {
   url: string;
@@ -110,7 +110,7 @@ export class SwarmClient {
         return result;
       } catch (error) {
         if (isEndpointFailure(error)) {
-          const message = dockerMessage(error);
+          const message = engineFailureShort(error);
           this.record(slot, operation, started, false, message);
           failures.push(`${slot.endpoint.url}: ${message}`);
           continue;
@@ -144,7 +144,7 @@ export class SwarmClient {
           this.record(slot, operation, started, true, null);
           return { url: slot.endpoint.url, value };
         } catch (error) {
-          const message = dockerMessage(error);
+          const message = engineFailureShort(error);
           this.record(slot, operation, started, !isEndpointFailure(error), message);
           return { url: slot.endpoint.url, error: message };
         }
@@ -172,7 +172,7 @@ export class SwarmClient {
         this.record(slot, 'events.watch', started, true, null);
         return this.followEvents(slot, stream, abort, handlers);
       } catch (error) {
-        const message = dockerMessage(error);
+        const message = engineFailureShort(error);
         // Whatever the reason (down, refused, not a manager), another manager may stream the swarm's events.
         this.record(slot, 'events.watch', started, !isEndpointFailure(error), message);
         failures.push(`${slot.endpoint.url}: ${message}`);
@@ -256,7 +256,7 @@ export class SwarmClient {
     });
     stream.on('end', () => end(`${slot.endpoint.url} ended the events stream`));
     stream.on('close', () => end(`${slot.endpoint.url} closed the events stream`));
-    stream.on('error', (error: Error) => end(`${slot.endpoint.url}: ${dockerMessage(error)}`));
+    stream.on('error', (error: Error) => end(`${slot.endpoint.url}: ${engineFailureShort(error)}`));
     return {
       url: slot.endpoint.url,
       call: (operation, run) => this.callEndpoint(slot, operation, run),
@@ -284,7 +284,7 @@ export class SwarmClient {
       return result;
     } catch (error) {
       if (isEndpointFailure(error)) {
-        const message = dockerMessage(error);
+        const message = engineFailureShort(error);
         this.record(slot, operation, started, false, message);
         throw new GatewayError(
           'SWARM_UNREACHABLE',

@@ -1,5 +1,6 @@
 // What operations need from the application: registry, swarm clients, jobs, the audit log, a logger, time-outs.
 import type { FastifyInstance } from 'fastify';
+import { createEndpointPolicy, type EndpointPolicy } from '../docker/endpoint-policy.ts';
 import type { SwarmClients } from '../plugins/app/swarm-clients.ts';
 import type { RegistryRepository } from '../registry/repository.ts';
 import type { PipelineDeps } from './pipeline.ts';
@@ -11,9 +12,19 @@ export interface OperationDeps extends PipelineDeps {
   dockerTimeoutMs: number;
   /** How long a quick operation waits for its job before answering with it still queued or running. */
   quickWaitMs: number;
+  /** Who may give which engine endpoint (every input that carries one goes through it). */
+  endpointPolicy: EndpointPolicy;
 }
 
+/** One policy per application: its networks come from the config (SWARMGATE_ENGINE_NETWORKS). */
+const policies = new WeakMap<FastifyInstance, EndpointPolicy>();
+
 export function operationDepsOf(app: FastifyInstance): OperationDeps {
+  let endpointPolicy = policies.get(app);
+  if (!endpointPolicy) {
+    endpointPolicy = createEndpointPolicy({ networks: app.config.engines.networks });
+    policies.set(app, endpointPolicy);
+  }
   return {
     registry: app.registry,
     swarmClients: app.swarmClients,
@@ -22,5 +33,6 @@ export function operationDepsOf(app: FastifyInstance): OperationDeps {
     log: app.log,
     dockerTimeoutMs: app.config.dockerTimeoutMs,
     quickWaitMs: app.config.jobs.quickWaitMs,
+    endpointPolicy,
   };
 }

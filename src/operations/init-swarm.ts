@@ -1,7 +1,7 @@
 // initSwarm: creates a new swarm on an engine that is in none and registers it in the caller's tenant (admin).
 // There is no registered swarm to start a job on yet, so this door creates its (swarm-less) job itself.
 import { requireRole } from '../auth/authorize.ts';
-import { validateEndpoint, type EngineEndpoint } from '../docker/endpoint.ts';
+import type { EngineEndpoint } from '../docker/endpoint.ts';
 import { badInput } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
@@ -62,7 +62,7 @@ export function initSwarm(
     locate: () => Promise.resolve({ tenant, target: { swarmName: input.name } }),
     execute: async ({ operationId }) => {
       requireRole(ctx.principal, 'admin', 'initialize a swarm');
-      const endpoint = validateEndpoint(parameters.endpoint);
+      const endpoint = await deps.endpointPolicy.check(parameters.endpoint, ctx.principal, 'endpoint');
       const jobInput: InitSwarmJobInput = {
         name: validateSwarmName(input.name),
         endpoint,

@@ -1,6 +1,6 @@
 // joinNode: joins an engine to a registered swarm as a worker (operator) or a manager (admin, with a reason), as a
 // job that fetches the token, calls the joining engine and waits until the node is Ready.
-import { validateEndpoint, type EngineEndpoint } from '../docker/endpoint.ts';
+import type { EngineEndpoint } from '../docker/endpoint.ts';
 import { badInput, GatewayError } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
@@ -51,17 +51,20 @@ export function joinNode(
     advertiseAddress: input.advertiseAddress?.trim() || null,
     listenAddress: input.listenAddress?.trim() || null,
   };
+  // The job's input: its endpoint is replaced by the one the policy checked (with the address to connect to).
+  const stored: Record<string, unknown> = { ...jobInput };
   return startJob(deps, ctx, {
     action: JOIN_NODE,
     swarm: input.swarm,
-    input: { ...jobInput },
+    input: stored,
     reason: input.reason,
     // A new manager takes part in the raft quorum: as for a promotion, only an admin, and only saying why.
     reasonRequired: role === 'manager',
     idempotencyKey: input.idempotencyKey,
     role: role === 'manager' ? 'admin' : 'operator',
     precheck: async (swarm, reads) => {
-      const endpoint = validateEndpoint(jobInput.endpoint);
+      const endpoint = await deps.endpointPolicy.check(jobInput.endpoint, ctx.principal, 'endpoint');
+      stored.endpoint = endpoint;
       validateSwarmAddress(jobInput.advertiseAddress, 'advertiseAddress');
       validateSwarmAddress(jobInput.listenAddress, 'listenAddress');
       if (role === 'manager') {

@@ -1,8 +1,12 @@
 // leaveSwarm: makes a node's own engine leave its swarm (admin), as a job that ends when the swarm shows it Down.
 // A manager leaves only with force and only when the quorum guard allows it; removing the node is removeNode.
-import { validateEndpoint, type EngineEndpoint } from '../docker/endpoint.ts';
+import type { EngineEndpoint } from '../docker/endpoint.ts';
+import { engineInfo, engineOf } from '../jobs/processors/swarm-engine.ts';
 import { badInput } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
+import { membershipOf } from '../docker/engine-proof.ts';
+import type { DockerInfo } from '../docker/types.ts';
+import type { SwarmRecord } from '../registry/repository.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from './pipeline.ts';
 import { checkManagerLoss } from './quorum-guard.ts';
@@ -26,6 +30,25 @@ export interface LeaveSwarmInput {
   idempotencyKey?: string | null | undefined;
 }
 
+/**
+ * Refuses an engine that is not a node of the swarm by its own `docker info` (membershipOf): a node of another cluster,
+ * registered anywhere or not, is refused with the same words, naming nothing of what the engine said.
+ */
+export function proveEngine(info: DockerInfo, swarm: SwarmRecord, url: string): void {
+  const membership = membershipOf(info, swarm);
+  if (membership === 'member') return;
+  if (membership === 'unverifiable') {
+    throw badInput(
+      `swarm "${swarm.name}" was registered before the gateway recorded its managers, so the engine at ${url} ` +
+        'cannot prove it is one of its nodes: update the swarm with its manager endpoints (updateSwarm) once, then retry',
+    );
+  }
+  throw badInput(
+    `the engine at ${url} is not a node of swarm "${swarm.name}" (by its own account of its swarm): give the ` +
+      "endpoint of the node's own engine",
+  );
+}
+
 export function leaveSwarm(
   deps: OperationDeps,
   ctx: OperationContext,
@@ -36,18 +59,32 @@ export function leaveSwarm(
     endpoint: { url: input.endpoint.url, tls: input.endpoint.tls ?? null },
     force: input.force ?? false,
   };
+  // The job's input: its endpoint is replaced by the one the policy checked (with the address to connect to).
+  const stored: Record<string, unknown> = { ...jobInput };
   return startJob(deps, ctx, {
     action: LEAVE_SWARM,
     swarm: input.swarm,
-    node: jobInput.node,
-    input: { ...jobInput },
+    // Not `node`: the node is resolved (and named in the audit) only once the engine proved it belongs to this swarm,
+    // so that a registered swarm's node list (a fake manager's, say) cannot get another swarm's node into the record.
+    input: stored,
     reason: input.reason,
     forced: jobInput.force,
     idempotencyKey: input.idempotencyKey,
     role: 'admin',
     precheck: async (swarm, reads, learn) => {
-      validateEndpoint(jobInput.endpoint);
-      const node = await reads.node(swarm, jobInput.node);
+      const endpoint = await deps.endpointPolicy.check(jobInput.endpoint, ctx.principal, 'endpoint');
+      stored.endpoint = endpoint;
+      const node = await reads.fresh().node(swarm, jobInput.node);
+      // The engine's own view: it must be a node of this swarm's cluster (proveEngine), and the node named. Only then
+      // is the node recorded (learn): a node list can name any id, the engine's own answer cannot be forged.
+      const info = await engineInfo(engineOf(endpoint, ctx.principal.roles), deps.dockerTimeoutMs);
+      proveEngine(info, swarm, endpoint.url);
+      if (info.Swarm.NodeID !== node.ID) {
+        throw badInput(
+          `the engine at ${endpoint.url} is not node ${jobInput.node} of swarm "${swarm.name}": give the endpoint ` +
+            `of that node's own engine`,
+        );
+      }
       const nodeName = node.Description?.Hostname ?? node.ID;
       learn({ nodeId: node.ID, nodeName });
       if (node.Spec.Role === 'manager') {
@@ -57,7 +94,7 @@ export function leaveSwarm(
               'force: true to make it leave as a manager (the quorum guard still applies)',
           );
         }
-        checkManagerLoss(await reads.nodes(swarm), node.ID, {
+        checkManagerLoss(await reads.fresh().nodes(swarm), node.ID, {
           force: jobInput.force,
           verb: 'leaving',
           swarmName: swarm.name,

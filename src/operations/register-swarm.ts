@@ -4,12 +4,7 @@ import type { EngineEndpoint } from '../docker/endpoint.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
 import type { OperationDeps } from './deps.ts';
 import { runOperation, type OperationContext } from './pipeline.ts';
-import {
-  labelsFromInput,
-  validateEndpoints,
-  validateSwarmName,
-  verifyManagers,
-} from './swarm-registration.ts';
+import { labelsFromInput, checkEndpoints, validateSwarmName, verifyManagers } from './swarm-registration.ts';
 
 export interface RegisterSwarmInput {
   name: string;
@@ -36,10 +31,17 @@ export function registerSwarm(
       if (tenant !== principal.tenant) requirePlatformAdmin(principal, 'register a swarm in another tenant');
       const name = validateSwarmName(input.name);
       const labels = labelsFromInput(input.labels ?? []);
-      const endpoints = validateEndpoints(input.endpoints);
-      const clusterId = await verifyManagers(name, endpoints, deps.dockerTimeoutMs);
+      const endpoints = await checkEndpoints(deps, principal, input.endpoints);
+      const { clusterId, managerNodeIds } = await verifyManagers(name, endpoints, deps.dockerTimeoutMs);
       const tenantRecord = await deps.registry.ensureTenant(tenant);
-      return deps.registry.insertSwarm({ tenantId: tenantRecord.id, name, clusterId, labels, endpoints });
+      return deps.registry.insertSwarm({
+        tenantId: tenantRecord.id,
+        name,
+        clusterId,
+        managerNodeIds,
+        labels,
+        endpoints,
+      });
     },
     summarize: (swarm) => ({ target: { swarmId: swarm.id }, result: { clusterId: swarm.clusterId } }),
   });

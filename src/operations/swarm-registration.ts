@@ -1,7 +1,8 @@
 // Shared checks of swarm registration: names, labels, endpoints, and that every endpoint is a manager of one cluster.
 import { SwarmClient } from '../docker/swarm-client.ts';
-import { validateEndpoint, type EngineEndpoint } from '../docker/endpoint.ts';
-import type { DockerInfo } from '../docker/types.ts';
+import type { EngineEndpoint } from '../docker/endpoint.ts';
+import type { EndpointPolicy } from '../docker/endpoint-policy.ts';
+import { asDockerInfo, clusterOf } from '../docker/engine-proof.ts';
 import type { Principal } from '../auth/principal.ts';
 import { badInput, GatewayError, notFound } from '../errors.ts';
 import { tenantScope } from '../queries/swarm-reads.ts';
@@ -34,49 +35,86 @@ export function labelsFromInput(
   return out;
 }
 
-export function validateEndpoints(endpoints: readonly EngineEndpoint[]): EngineEndpoint[] {
+/**
+ * The endpoints of a registration, each through the endpoint policy (what this principal may give, where it may
+ * point), in order; BAD_INPUT naming the first refused one.
+ */
+export async function checkEndpoints(
+  deps: { endpointPolicy: EndpointPolicy },
+  principal: Principal,
+  endpoints: readonly EngineEndpoint[],
+): Promise<EngineEndpoint[]> {
   if (endpoints.length === 0) throw badInput('at least one manager endpoint is required');
   if (endpoints.length > MAX_ENDPOINTS)
     throw badInput(`at most ${MAX_ENDPOINTS} endpoints may be registered`);
-  const valid = endpoints.map((endpoint, index) => validateEndpoint(endpoint, `endpoints[${index}]`));
+  const valid = await deps.endpointPolicy.checkAll(endpoints, principal, 'endpoints');
   const urls = new Set(valid.map((endpoint) => endpoint.url));
   if (urls.size !== valid.length) throw badInput('an endpoint URL is given twice');
   return valid;
 }
 
+/** The cluster the registered endpoints are managers of, as they reported it themselves. */
+export interface VerifiedCluster {
+  clusterId: string;
+  /** Every endpoint's own node id and the managers each knows (RemoteManagers). */
+  managerNodeIds: string[];
+}
+
 /**
- * Asks every endpoint for `docker info` and returns the ClusterID they share. Each endpoint must answer and
- * be a manager (ControlAvailable) of the same cluster: a worker or another cluster is BAD_INPUT naming it,
- * an endpoint that does not answer is SWARM_UNREACHABLE naming it.
+ * Asks every endpoint for `docker info` and returns the ClusterID they share and their managers' node ids. Each
+ * endpoint must answer and be a manager (ControlAvailable) of the same cluster: a worker or another cluster is
+ * BAD_INPUT naming it, an endpoint that does not answer (or not as an Engine API) is SWARM_UNREACHABLE naming it and
+ * the cause, never what it sent.
  */
 export async function verifyManagers(
   name: string,
   endpoints: EngineEndpoint[],
   timeoutMs: number,
-): Promise<string> {
+): Promise<VerifiedCluster> {
   const probe = new SwarmClient(name, endpoints, { timeoutMs });
-  const answers = await probe.probeAll('system.info', (docker) => docker.info() as Promise<DockerInfo>);
+  const answers = await probe.probeAll('system.info', (docker) => docker.info() as Promise<unknown>);
   const clusters = new Set<string>();
+  const managers = new Set<string>();
   for (const answer of answers) {
-    if (!answer.value) {
+    if (answer.value === undefined) {
       throw new GatewayError(
         'SWARM_UNREACHABLE',
         `endpoint ${answer.url} did not answer: ${answer.error ?? 'no answer'}`,
+        { engine: answer.url },
       );
     }
-    const swarm = answer.value.Swarm;
-    if (swarm.LocalNodeState !== 'active' || !swarm.ControlAvailable || !swarm.Cluster?.ID) {
+    const info = asDockerInfo(answer.value);
+    if (!info) {
+      throw new GatewayError(
+        'SWARM_UNREACHABLE',
+        `endpoint ${answer.url} answered, but not as a Docker Engine API does: check that it is the engine's API ` +
+          'endpoint (usually port 2376 with TLS)',
+        { engine: answer.url, cause: 'not-docker' },
+      );
+    }
+    const swarm = info.Swarm;
+    const cluster = clusterOf(info);
+    if (swarm.LocalNodeState !== 'active' || !swarm.ControlAvailable || !cluster.clusterId) {
       throw badInput(
-        `endpoint ${answer.url} is not a swarm manager (swarm state: ${swarm.LocalNodeState || 'inactive'}); ` +
+        `endpoint ${answer.url} is not a swarm manager (swarm state: ${stateOf(swarm.LocalNodeState)}); ` +
           'register manager endpoints only',
       );
     }
-    clusters.add(swarm.Cluster.ID);
+    clusters.add(cluster.clusterId);
+    for (const id of cluster.managerNodeIds) managers.add(id);
   }
   if (clusters.size !== 1)
     throw badInput('the endpoints belong to different swarm clusters; register one cluster at a time');
-  return [...clusters][0]!;
+  return { clusterId: [...clusters][0]!, managerNodeIds: [...managers].sort() };
 }
+
+/** Docker's node states, and nothing else an engine might put there. */
+const stateOf = (state: string) =>
+  ['inactive', 'pending', 'active', 'error', 'locked'].includes(state)
+    ? state
+    : state
+      ? 'unknown'
+      : 'inactive';
 
 /** A registered swarm the principal may see, by id or name; another tenant's is NOT_FOUND. */
 export async function findSwarmFor(

@@ -8,7 +8,7 @@ import { runOperation, type OperationContext } from './pipeline.ts';
 import {
   findSwarmFor,
   labelsFromInput,
-  validateEndpoints,
+  checkEndpoints,
   validateSwarmName,
   verifyManagers,
 } from './swarm-registration.ts';
@@ -43,16 +43,18 @@ export function updateSwarm(
       const name = input.name == null ? undefined : validateSwarmName(input.name);
       const labels = input.labels == null ? undefined : labelsFromInput(input.labels);
       let endpoints: EngineEndpoint[] | undefined;
+      let managerNodeIds: string[] | undefined;
       if (input.endpoints != null) {
-        endpoints = validateEndpoints(input.endpoints);
-        const clusterId = await verifyManagers(swarm.name, endpoints, deps.dockerTimeoutMs);
-        if (clusterId !== swarm.clusterId) {
+        endpoints = await checkEndpoints(deps, ctx.principal, input.endpoints);
+        const verified = await verifyManagers(swarm.name, endpoints, deps.dockerTimeoutMs);
+        managerNodeIds = verified.managerNodeIds;
+        if (verified.clusterId !== swarm.clusterId) {
           throw badInput(
             'the new endpoints belong to another cluster; unregister this swarm and register that one instead',
           );
         }
       }
-      const updated = await deps.registry.updateSwarm(swarm.id, { name, labels, endpoints });
+      const updated = await deps.registry.updateSwarm(swarm.id, { name, labels, endpoints, managerNodeIds });
       deps.swarmClients.forget(swarm.id);
       return updated;
     },

@@ -17,6 +17,11 @@ export interface SwarmRecord {
   tenant: string;
   name: string;
   clusterId: string | null;
+  /**
+   * Node IDs of the cluster's managers as its registered endpoints reported them when registered or updated; null for
+   * a swarm registered before they were recorded. What a worker's engine must name to prove it belongs.
+   */
+  managerNodeIds?: string[] | null | undefined;
   labels: Record<string, string>;
   /** Endpoint URLs in failover order; credentials stay sealed until endpointsOf() opens them. */
   endpointUrls: string[];
@@ -30,6 +35,7 @@ interface SwarmRow {
   tenant: string;
   name: string;
   cluster_id: string | null;
+  manager_node_ids: string[] | null;
   labels: Record<string, string>;
   endpoint_urls: string[] | null;
   created_at: Date;
@@ -37,7 +43,7 @@ interface SwarmRow {
 }
 
 const SWARM_SELECT = `
-  SELECT s.id, s.tenant_id, t.slug AS tenant, s.name, s.cluster_id, s.labels, s.created_at, s.updated_at,
+  SELECT s.id, s.tenant_id, t.slug AS tenant, s.name, s.cluster_id, s.manager_node_ids, s.labels, s.created_at, s.updated_at,
          (SELECT array_agg(e.url ORDER BY e.position) FROM swarm_endpoints e WHERE e.swarm_id = s.id) AS endpoint_urls
     FROM swarms s JOIN tenants t ON t.id = s.tenant_id`;
 
@@ -52,6 +58,7 @@ function toSwarm(row: SwarmRow): SwarmRecord {
     tenant: row.tenant,
     name: row.name,
     clusterId: row.cluster_id,
+    managerNodeIds: row.manager_node_ids,
     labels: row.labels,
     endpointUrls: row.endpoint_urls ?? [],
     createdAt: row.created_at,
@@ -59,13 +66,20 @@ function toSwarm(row: SwarmRow): SwarmRecord {
   };
 }
 
+/**
+ * The one answer to a cluster (or a manager of it) registered already, in this tenant or another: it names nothing of
+ * that registration and reads the same wherever it is, so it does not tell a tenant that another one holds a cluster.
+ */
+export const CLUSTER_TAKEN =
+  'these endpoints cannot be registered: their swarm cluster, or one of its managers, is already registered with ' +
+  'this gateway. A cluster is registered once: update the existing registration (updateSwarm) instead, or have it ' +
+  'unregistered first';
+
 /** Unique violations become CONFLICT with a message naming what already exists. */
 function mapUniqueViolation(error: unknown, name: string): never {
   const pgError = error as { code?: string; constraint?: string };
   if (pgError.code === '23505') {
-    if (pgError.constraint === 'swarms_cluster_id_key') {
-      throw conflict(`this cluster is already registered (as another swarm); unregister it first`);
-    }
+    if (pgError.constraint === 'swarms_cluster_id_key') throw conflict(CLUSTER_TAKEN);
     if (pgError.constraint === 'swarms_tenant_id_name_key') {
       throw conflict(`a swarm named "${name}" is already registered in this tenant`);
     }
@@ -80,6 +94,8 @@ export interface NewSwarm {
   tenantId: string;
   name: string;
   clusterId: string;
+  /** What the endpoints reported (verifyManagers); left out only by tests that insert rows directly. */
+  managerNodeIds?: string[] | undefined;
   labels: Record<string, string>;
   endpoints: EngineEndpoint[];
 }
@@ -88,7 +104,18 @@ export interface SwarmChanges {
   name?: string | undefined;
   labels?: Record<string, string> | undefined;
   endpoints?: EngineEndpoint[] | undefined;
+  /** The managers the new endpoints reported (given with endpoints). */
+  managerNodeIds?: string[] | undefined;
 }
+
+/** A registered swarm an engine's cluster belongs to, whatever its tenant: for refusals that name nothing of it. */
+export interface ClusterOwner {
+  swarmId: string;
+  tenantId: string;
+}
+
+/** Serializes the checks of cluster and manager uniqueness with the writes they guard. */
+const REGISTRATION_LOCK_KEY = 734_221_018;
 
 /** True when PostgreSQL could not be reached or went away, as opposed to refusing a statement. */
 export function isDatabaseUnavailable(error: unknown): boolean {
@@ -139,10 +166,27 @@ export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
         ? sealer.seal(JSON.stringify(endpoint.tls), sealContext(swarmId, endpoint.url))
         : null;
       await client.query(
-        'INSERT INTO swarm_endpoints (swarm_id, position, url, credentials) VALUES ($1, $2, $3, $4)',
-        [swarmId, position, endpoint.url, credentials],
+        'INSERT INTO swarm_endpoints (swarm_id, position, url, credentials, address) VALUES ($1, $2, $3, $4, $5)',
+        [swarmId, position, endpoint.url, credentials, endpoint.address ?? null],
       );
     }
+  }
+
+  /** CONFLICT when another registration holds the cluster or one of these managers (inside the transaction). */
+  async function assertClusterFree(
+    client: pg.PoolClient,
+    swarmId: string | null,
+    clusterId: string | null,
+    managerNodeIds: readonly string[],
+  ): Promise<void> {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [REGISTRATION_LOCK_KEY]);
+    const taken = await client.query(
+      `SELECT 1 FROM swarms
+        WHERE ($1::uuid IS NULL OR id <> $1::uuid) AND (cluster_id = $2 OR manager_node_ids && $3::text[])
+        LIMIT 1`,
+      [swarmId, clusterId, [...managerNodeIds]],
+    );
+    if (taken.rowCount) throw conflict(CLUSTER_TAKEN);
   }
 
   async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -242,12 +286,13 @@ export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
     /** The swarm's endpoints with their credentials opened, in failover order. */
     endpointsOf(swarmId: string): Promise<EngineEndpoint[]> {
       return remembered(`endpoints:${swarmId}`, async () => {
-        const result = await pool.query<{ url: string; credentials: Buffer | null }>(
-          'SELECT url, credentials FROM swarm_endpoints WHERE swarm_id = $1 ORDER BY position',
+        const result = await pool.query<{ url: string; credentials: Buffer | null; address: string | null }>(
+          'SELECT url, credentials, address FROM swarm_endpoints WHERE swarm_id = $1 ORDER BY position',
           [swarmId],
         );
         return result.rows.map((row) => ({
           url: row.url,
+          ...(row.address ? { address: row.address } : {}),
           tls: row.credentials
             ? (JSON.parse(
                 sealer.open(row.credentials, sealContext(swarmId, row.url)),
@@ -259,10 +304,12 @@ export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
 
     async insertSwarm(swarm: NewSwarm): Promise<SwarmRecord> {
       const id = await inTransaction(async (client) => {
+        await assertClusterFree(client, null, swarm.clusterId, swarm.managerNodeIds ?? []);
         const inserted = await client
           .query<{ id: string }>(
-            'INSERT INTO swarms (tenant_id, name, cluster_id, labels) VALUES ($1, $2, $3, $4) RETURNING id',
-            [swarm.tenantId, swarm.name, swarm.clusterId, swarm.labels],
+            `INSERT INTO swarms (tenant_id, name, cluster_id, manager_node_ids, labels)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+            [swarm.tenantId, swarm.name, swarm.clusterId, swarm.managerNodeIds ?? null, swarm.labels],
           )
           .catch((error: unknown) => mapUniqueViolation(error, swarm.name));
         const swarmId = inserted.rows[0]!.id;
@@ -275,17 +322,37 @@ export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
 
     async updateSwarm(id: string, changes: SwarmChanges): Promise<SwarmRecord> {
       await inTransaction(async (client) => {
+        if (changes.managerNodeIds) await assertClusterFree(client, id, null, changes.managerNodeIds);
         await client
           .query(
-            `UPDATE swarms SET name = COALESCE($2, name), labels = COALESCE($3, labels), updated_at = now()
+            `UPDATE swarms SET name = COALESCE($2, name), labels = COALESCE($3, labels),
+                    manager_node_ids = COALESCE($4, manager_node_ids), updated_at = now()
               WHERE id = $1`,
-            [id, changes.name ?? null, changes.labels ?? null],
+            [id, changes.name ?? null, changes.labels ?? null, changes.managerNodeIds ?? null],
           )
           .catch((error: unknown) => mapUniqueViolation(error, changes.name ?? ''));
         if (changes.endpoints) await writeEndpoints(client, id, changes.endpoints);
       });
       forgetRemembered();
       return (await this.findSwarmNow(null, id))!;
+    },
+
+    /**
+     * The registered swarm (of any tenant) whose cluster id is `clusterId`, or whose recorded managers include one of
+     * `managerNodeIds`: the cluster an engine says it is in. For refusals only, which must name nothing of it.
+     */
+    async findClusterOwner(
+      clusterId: string | null,
+      managerNodeIds: readonly string[],
+    ): Promise<ClusterOwner | null> {
+      if (!clusterId && managerNodeIds.length === 0) return null;
+      const result = await pool.query<{ id: string; tenant_id: string }>(
+        `SELECT id, tenant_id FROM swarms WHERE cluster_id = $1 OR manager_node_ids && $2::text[]
+          ORDER BY (cluster_id = $1) DESC NULLS LAST LIMIT 1`,
+        [clusterId, [...managerNodeIds]],
+      );
+      const row = result.rows[0];
+      return row ? { swarmId: row.id, tenantId: row.tenant_id } : null;
     },
 
     async deleteSwarm(id: string): Promise<boolean> {

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { NewAuditEvent } from '../../src/audit/types.ts';
 import { buildTestApp, type TestApp } from '../helper.ts';
 import { bearer, claimsFor, signToken } from '../helpers/tokens.ts';
+import { silentTlsEndpoint } from '../helpers/engines.ts';
 
 /** The part of the `ws` client used here (the package ships no types; it comes with mercurius). */
 interface WebSocketClient extends EventEmitter {
@@ -315,7 +316,8 @@ test("a mutation through instance A reaches instance B's subscribers of its tena
       variables: {
         input: {
           swarm: swarm.name,
-          endpoints: [{ url: 'unix:///nonexistent/other.sock' }],
+          // One a tenant may give (tcp:// with mutual TLS), where nothing answers.
+          endpoints: [silentTlsEndpoint()],
           reason: 'move to the new manager',
         },
       },

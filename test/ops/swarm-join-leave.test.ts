@@ -21,6 +21,8 @@ interface BetaLab {
 let lab: BetaLab;
 const blueAdmin = tokenFor('blue', ['admin']);
 const blueOperator = tokenFor('blue', ['operator']);
+/** The platform's admin: the only one that may give a unix socket (the cut-link join below needs one). */
+const platformAdmin = tokenFor('platform', ['platform-admin']);
 /** alice, an operator of blue, through the chatops bot. */
 const bot = tokenFor('blue', ['operator'], { sub: 'alice', act: { sub: 'chatops-bot' } });
 
@@ -223,16 +225,12 @@ test('spare-1 joins beta as a worker for the chatops bot, is Ready, then leaves 
       await rows.end();
     }
 
-    // The endpoint must be the node's own engine: beta-w1's engine is not spare-1.
-    const wrong = dataOf(
-      await gql<{ leaveSwarm: JobView }>(lab.app, blueAdmin, LEAVE, {
-        input: { swarm: 'beta', node: 'spare-1', endpoint: socketEndpoint('beta-w1') },
-      }),
-    ).leaveSwarm;
-    const refused = (await waitForJob(blueAdmin, wrong.id, 30_000)).job;
-    assert.equal(refused.state, 'FAILED');
-    assert.equal(refused.errorCode, 'BAD_INPUT');
-    assert.match(refused.errorMessage ?? '', /not spare-1/);
+    // The endpoint must be the node's own engine: beta-w1's engine is not spare-1 (asked before any job is made).
+    const wrong = await gql<{ leaveSwarm: JobView }>(lab.app, blueAdmin, LEAVE, {
+      input: { swarm: 'beta', node: 'spare-1', endpoint: tlsEndpoint('beta-w1') },
+    });
+    assert.equal(wrong.errors?.[0]?.extensions.code, 'BAD_INPUT', JSON.stringify(wrong));
+    assert.match(wrong.errors[0].message, /is not node spare-1 of swarm "beta"/);
     assert.equal(await swarmState('beta-w1'), 'active', 'beta-w1 did not leave');
 
     // Leave through the REST door: 202 with the job's Location, then Down in the swarm.
@@ -270,7 +268,7 @@ test('spare-1 joins beta as a worker for the chatops bot, is Ready, then leaves 
 test('joining an engine that is already in a swarm (beta-w1) fails ALREADY_IN_SWARM with the hint to leave', async () => {
   const accepted = dataOf(
     await gql<{ joinNode: JobView }>(lab.app, blueOperator, JOIN, {
-      input: { swarm: 'beta', endpoint: socketEndpoint('beta-w1'), role: 'WORKER' },
+      input: { swarm: 'beta', endpoint: tlsEndpoint('beta-w1'), role: 'WORKER' },
     }),
   ).joinNode;
   const { job, ms } = await waitForJob(blueOperator, accepted.id, 30_000);
@@ -290,35 +288,30 @@ test('joining an engine that is already in a swarm (beta-w1) fails ALREADY_IN_SW
 
 test('joins and leaves are refused before anything changes when the caller may not or the guard says no', async () => {
   const cases: [string, string, Record<string, unknown>, string][] = [
-    [tokenFor('blue', ['viewer']), JOIN, { swarm: 'beta', endpoint: socketEndpoint('spare-1') }, 'FORBIDDEN'],
+    [tokenFor('blue', ['viewer']), JOIN, { swarm: 'beta', endpoint: tlsEndpoint('spare-1') }, 'FORBIDDEN'],
     // A manager join is an admin's, with a reason.
     [
       blueOperator,
       JOIN,
-      { swarm: 'beta', endpoint: socketEndpoint('spare-1'), role: 'MANAGER', reason: 'x' },
+      { swarm: 'beta', endpoint: tlsEndpoint('spare-1'), role: 'MANAGER', reason: 'x' },
       'FORBIDDEN',
     ],
-    [blueAdmin, JOIN, { swarm: 'beta', endpoint: socketEndpoint('spare-1'), role: 'MANAGER' }, 'BAD_INPUT'],
+    [blueAdmin, JOIN, { swarm: 'beta', endpoint: tlsEndpoint('spare-1'), role: 'MANAGER' }, 'BAD_INPUT'],
     [blueAdmin, JOIN, { swarm: 'beta', endpoint: { url: 'tcp://192.168.77.31:2376' } }, 'BAD_INPUT'],
-    [tokenFor('red', ['admin']), JOIN, { swarm: 'beta', endpoint: socketEndpoint('spare-1') }, 'NOT_FOUND'],
-    [
-      blueOperator,
-      LEAVE,
-      { swarm: 'beta', node: 'beta-w1', endpoint: socketEndpoint('beta-w1') },
-      'FORBIDDEN',
-    ],
+    [tokenFor('red', ['admin']), JOIN, { swarm: 'beta', endpoint: tlsEndpoint('spare-1') }, 'NOT_FOUND'],
+    [blueOperator, LEAVE, { swarm: 'beta', node: 'beta-w1', endpoint: tlsEndpoint('beta-w1') }, 'FORBIDDEN'],
     // beta-m1 is a manager: only with force, and never as the last manager.
-    [blueAdmin, LEAVE, { swarm: 'beta', node: 'beta-m1', endpoint: socketEndpoint('beta-m1') }, 'BAD_INPUT'],
+    [blueAdmin, LEAVE, { swarm: 'beta', node: 'beta-m1', endpoint: tlsEndpoint('beta-m1') }, 'BAD_INPUT'],
     [
       blueAdmin,
       LEAVE,
-      { swarm: 'beta', node: 'beta-m1', endpoint: socketEndpoint('beta-m1'), force: true },
+      { swarm: 'beta', node: 'beta-m1', endpoint: tlsEndpoint('beta-m1'), force: true },
       'QUORUM_AT_RISK',
     ],
     [
       blueAdmin,
       LEAVE,
-      { swarm: 'beta', node: 'no-such-node', endpoint: socketEndpoint('spare-1') },
+      { swarm: 'beta', node: 'no-such-node', endpoint: tlsEndpoint('spare-1') },
       'NOT_FOUND',
     ],
   ];
@@ -331,7 +324,7 @@ test('joins and leaves are refused before anything changes when the caller may n
     );
   }
   const quorum = await gql(lab.app, blueAdmin, LEAVE, {
-    input: { swarm: 'beta', node: 'beta-m1', endpoint: socketEndpoint('beta-m1'), force: true },
+    input: { swarm: 'beta', node: 'beta-m1', endpoint: tlsEndpoint('beta-m1'), force: true },
   });
   assert.match(quorum.errors?.[0]?.message ?? '', /last manager/);
   assert.equal(await swarmState('spare-1'), 'inactive');
@@ -344,12 +337,13 @@ test('a join across a cut link fails JOIN_TIMEOUT naming the ports, in bounded t
   const cut = await runLabCli(['cut', 'spare-2']);
   assert.equal(cut.code, 0, cut.stderr);
   try {
-    // Through the REST door this time, with the engine's unix socket (the API still answers; the network does not).
+    // Through the REST door this time, with the engine's unix socket (the API still answers; the network does not):
+    // a unix socket is a platform-admin's endpoint.
     const started = Date.now();
     const response = await lab.app.inject({
       method: 'POST',
       url: '/v1/swarms/beta/nodes',
-      headers: bearer(blueOperator),
+      headers: bearer(platformAdmin),
       payload: {
         endpoint: socketEndpoint('spare-2'),
         role: 'WORKER',

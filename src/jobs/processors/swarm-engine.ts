@@ -2,8 +2,10 @@
 // `docker info`, the swarm's node list, and bounded waits for a node to reach a state.
 import { isIP } from 'node:net';
 import type Dockerode from 'dockerode';
-import { createDockerClient, validateEndpoint, type EngineEndpoint } from '../../docker/endpoint.ts';
-import { dockerMessage } from '../../docker/errors.ts';
+import { createDockerClient, parseEndpoint, type EngineEndpoint } from '../../docker/endpoint.ts';
+import { recheckStoredEndpoint } from '../../docker/endpoint-policy.ts';
+import { asDockerInfo } from '../../docker/engine-proof.ts';
+import { engineFailureCause, engineFailureText } from '../../docker/errors.ts';
 import type { SwarmClient } from '../../docker/swarm-client.ts';
 import type { DockerInfo, DockerNode } from '../../docker/types.ts';
 import { GatewayError } from '../../errors.ts';
@@ -24,29 +26,49 @@ export interface Engine {
   ip: string | null;
 }
 
-/** A client of the engine itself; its socket time-out is longer than ENGINE_CALL_MS so that bound decides. */
-export function engineOf(endpoint: EngineEndpoint): Engine {
-  const valid = validateEndpoint(endpoint);
-  const url = new URL(valid.url);
-  const host = url.protocol === 'tcp:' ? url.hostname.replace(/^\[|\]$/g, '') : '';
+/**
+ * A client of the engine itself; its socket time-out is longer than ENGINE_CALL_MS so that bound decides. `roles` are
+ * those of who requested the job: the endpoint policy's fixed rules are applied again to the stored endpoint (a job
+ * stored before the policy, or by a door that skipped it, must not reach a unix socket or loopback).
+ */
+export function engineOf(endpoint: EngineEndpoint, roles: readonly string[]): Engine {
+  recheckStoredEndpoint(endpoint, roles);
+  const valid = parseEndpoint(endpoint);
+  const host = valid.kind === 'tcp' ? valid.host : '';
+  const stored: EngineEndpoint = {
+    url: valid.url,
+    ...(valid.kind === 'tcp' && valid.tls ? { tls: valid.tls } : {}),
+    ...(endpoint.address ? { address: endpoint.address } : {}),
+  };
   return {
     url: valid.url,
-    docker: createDockerClient(valid, ENGINE_CALL_MS + 15_000),
-    ip: isIP(host) ? host : null,
+    docker: createDockerClient(stored, ENGINE_CALL_MS + 15_000),
+    ip: isIP(host) ? host : (endpoint.address ?? null),
   };
 }
 
-/** `docker info` of the engine; SWARM_UNREACHABLE naming its URL when it does not answer. */
+/**
+ * `docker info` of the engine; SWARM_UNREACHABLE naming its URL and the cause (never the engine's words) when it does
+ * not answer, or answers something that is not the Engine API's.
+ */
 export async function engineInfo(engine: Engine, timeoutMs: number): Promise<DockerInfo> {
+  let answer: unknown;
   try {
-    return (await withTimeout(engine.docker.info(), timeoutMs, `${engine.url} (system.info)`)) as DockerInfo;
+    answer = await withTimeout(engine.docker.info(), timeoutMs, `${engine.url} (system.info)`);
   } catch (error) {
-    throw new GatewayError(
-      'SWARM_UNREACHABLE',
-      `the engine at ${engine.url} did not answer (${dockerMessage(error)}); check its endpoint and that it runs`,
-      { engine: engine.url },
-    );
+    throw engineError(engine.url, error);
   }
+  const info = asDockerInfo(answer);
+  if (!info) throw engineError(engine.url, new Error('not an Engine API answer'));
+  return info;
+}
+
+/** SWARM_UNREACHABLE for an engine the caller named, by cause: the gateway's words only. */
+export function engineError(url: string, error: unknown): GatewayError {
+  return new GatewayError('SWARM_UNREACHABLE', engineFailureText(url, error), {
+    engine: url,
+    cause: engineFailureCause(error),
+  });
 }
 
 export function listNodes(client: SwarmClient): Promise<DockerNode[]> {

@@ -1,8 +1,8 @@
 // Processor of swarm.init: `docker swarm init` on an engine in no swarm, then the new swarm's registration in the
 // job's tenant exactly as registerSwarm does it. Resumable: the swarm carries this job's id as a label.
-import { dockerMessage } from '../../docker/errors.ts';
-import { validateEndpoint } from '../../docker/endpoint.ts';
-import { joinFailure } from '../../docker/errors.ts';
+import { parseEndpoint, type EngineEndpoint } from '../../docker/endpoint.ts';
+import { clusterOf } from '../../docker/engine-proof.ts';
+import { alreadyInSwarmError, engineFailureShort, joinFailure } from '../../docker/errors.ts';
 import type { DockerInfo } from '../../docker/types.ts';
 import { engine as engineCalls } from '../../docker/writes.ts';
 import { conflict, GatewayError } from '../../errors.ts';
@@ -20,7 +20,7 @@ const DEFAULT_LISTEN = '0.0.0.0:2377';
 export const initSwarmProcessor: Processor = async (context) => {
   const input = context.input as unknown as InitSwarmJobInput;
   const tenant = context.job.tenant;
-  const engine = engineOf(input.endpoint);
+  const engine = engineOf(input.endpoint, context.job.requestedBy.roles);
   const timeoutMs = context.deps.dockerTimeoutMs;
 
   await context.progress(5, 'inspect-engine', `asking ${engine.url} whether it is in a swarm`);
@@ -38,19 +38,26 @@ export const initSwarmProcessor: Processor = async (context) => {
   if ((info.Swarm.LocalNodeState || 'inactive') === 'inactive') {
     await context.progress(20, 'init', `${engine.url} initializes a new swarm`);
     await init(engine, input, context);
-  } else if (!isOurs(info, context)) {
+  } else if (!isOurs(info, context) || (await registeredElsewhere(context, info))) {
     throw alreadyInSwarm(engine, info);
   }
 
   await context.progress(70, 'register', `registering swarm "${input.name}" in tenant "${tenant}"`);
   try {
-    const endpoints = [validateEndpoint(input.endpoint)];
+    const parsed = parseEndpoint(input.endpoint);
+    const endpoint: EngineEndpoint = {
+      url: parsed.url,
+      ...(parsed.kind === 'tcp' && parsed.tls ? { tls: parsed.tls } : {}),
+      ...(input.endpoint.address ? { address: input.endpoint.address } : {}),
+    };
+    const endpoints = [endpoint];
     const verified = await verifyManagers(input.name, endpoints, timeoutMs);
     const tenantRecord = await context.deps.registry.ensureTenant(tenant);
     const swarm = await context.deps.registry.insertSwarm({
       tenantId: tenantRecord.id,
       name: input.name,
-      clusterId: verified,
+      clusterId: verified.clusterId,
+      managerNodeIds: verified.managerNodeIds,
       labels: input.labels,
       endpoints,
     });
@@ -102,21 +109,31 @@ async function undoInit(context: JobContext, engine: Engine): Promise<void> {
     await withTimeout(engineCalls.leave(engine.docker, true), ENGINE_CALL_MS, `${engine.url} (swarm.leave)`);
   } catch (error) {
     context.log.warn(
-      { engine: engine.url, problem: dockerMessage(error) },
+      { engine: engine.url, problem: error instanceof GatewayError ? error.code : engineFailureShort(error) },
       'the new swarm could not be registered nor undone: the engine stays its manager',
     );
   }
 }
 
+/** True when the engine's cluster is registered already (in any tenant): never this job's to take over. */
+async function registeredElsewhere(context: JobContext, info: DockerInfo): Promise<boolean> {
+  const cluster = clusterOf(info);
+  return (await context.deps.registry.findClusterOwner(cluster.clusterId, cluster.managerNodeIds)) !== null;
+}
+
+/**
+ * An engine in a swarm already: of a state of its own (pending, locked) it says which; of any swarm it names nothing,
+ * in the same words whether some tenant registered that swarm or none did.
+ */
 function alreadyInSwarm(engine: Engine, info: DockerInfo): GatewayError {
   const state = info.Swarm.LocalNodeState;
-  const cluster = info.Swarm.Cluster?.ID;
-  return new GatewayError(
-    'ALREADY_IN_SWARM',
-    `engine ${engine.url} is already part of a swarm (state ${state}${cluster ? `, cluster ${cluster}` : ''}` +
-      `${info.Swarm.ControlAvailable ? ', as a manager' : ''}): leave it first (\`docker swarm leave\` on that ` +
-      'engine)' +
-      `${info.Swarm.ControlAvailable ? ', or register that swarm with registerSwarm' : ''}`,
-    { engine: engine.url, state },
-  );
+  if (state === 'pending' || state === 'locked') {
+    return new GatewayError(
+      'ALREADY_IN_SWARM',
+      `the engine at ${engine.url} is ${state === 'pending' ? 'joining a swarm (state pending)' : 'part of a locked swarm'}` +
+        ': make it leave first (`docker swarm leave --force` on that engine), then retry',
+      { engine: engine.url, state },
+    );
+  }
+  return alreadyInSwarmError(engine.url);
 }

@@ -1,7 +1,8 @@
 // Processor of swarm.join: checks the joining engine, fetches the role's token from a manager, calls the engine's
 // join, and waits until the swarm lists the node Ready. Known failures map to JOIN_TIMEOUT and ALREADY_IN_SWARM.
 import type { DockerInfo, DockerNode, DockerSwarm } from '../../docker/types.ts';
-import { joinFailure } from '../../docker/errors.ts';
+import { membershipOf, clusterOf } from '../../docker/engine-proof.ts';
+import { alreadyInSwarmError, engineFailureShort, joinFailure } from '../../docker/errors.ts';
 import { engine as engineCalls } from '../../docker/writes.ts';
 import { GatewayError } from '../../errors.ts';
 import type { JoinNodeJobInput } from '../../operations/join-node.ts';
@@ -29,7 +30,7 @@ export const joinNodeProcessor: Processor = async (context) => {
   const client = requireClient(context);
   const swarm = context.swarm!;
   const input = context.input as unknown as JoinNodeJobInput;
-  const engine = engineOf(input.endpoint);
+  const engine = engineOf(input.endpoint, context.job.requestedBy.roles);
   const timeoutMs = context.deps.dockerTimeoutMs;
   // Only a run of this job that got as far as calling join may find the engine in this swarm and carry on.
   const resumed = [JOIN_STEP, READY_STEP].includes(context.job.progress.step ?? '');
@@ -39,7 +40,11 @@ export const joinNodeProcessor: Processor = async (context) => {
   const info = await engineInfo(engine, timeoutMs);
   const nodes = await listNodes(client);
   const state = info.Swarm.LocalNodeState || 'inactive';
-  const member = nodes.find((node) => node.ID === info.Swarm.NodeID);
+  // A node of this swarm only when the engine itself shows it (its cluster, or its managers) and no other registration
+  // holds that cluster: the swarm's node list alone could list any engine's node id.
+  const member = (await isOurNode(context, info, swarm))
+    ? nodes.find((node) => node.ID === info.Swarm.NodeID)
+    : undefined;
   let nodeId: string;
   if (resumed && state === 'active' && member) {
     nodeId = member.ID;
@@ -152,11 +157,27 @@ async function abandonJoin(context: JobContext, engine: Engine): Promise<boolean
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/not part of a swarm/i.test(message)) return true;
-    context.log.warn({ engine: engine.url, err: error }, 'could not make the engine abandon its failed join');
+    // The engine's own words stay out of the log: the cause says enough.
+    context.log.warn(
+      { engine: engine.url, problem: engineFailureShort(error) },
+      'could not make the engine abandon its failed join',
+    );
     return false;
   }
 }
 
+/** True when the engine is a node of this swarm by its own account, and of no other registration's cluster. */
+async function isOurNode(context: JobContext, info: DockerInfo, swarm: SwarmRecord): Promise<boolean> {
+  if (info.Swarm.LocalNodeState !== 'active' || membershipOf(info, swarm) !== 'member') return false;
+  const cluster = clusterOf(info);
+  const owner = await context.deps.registry.findClusterOwner(cluster.clusterId, cluster.managerNodeIds);
+  return owner === null || owner.swarmId === swarm.id;
+}
+
+/**
+ * Why the engine cannot join. Of this swarm's own node it says which; of any other swarm it says nothing (the same
+ * words whether another tenant registered that swarm or nobody did: alreadyInSwarmError).
+ */
 function alreadyInSwarm(
   engine: Engine,
   info: DockerInfo,
@@ -179,13 +200,7 @@ function alreadyInSwarm(
   } else if (state === 'locked') {
     message = `engine ${engine.url} is part of a locked swarm (autolock): unlock it or leave it first (${leave})`;
   } else {
-    const cluster = info.Swarm.Cluster?.ID;
-    const managers = (info.Swarm.RemoteManagers ?? []).map((manager) => manager.Addr).join(', ');
-    message =
-      `engine ${engine.url} is already part of another swarm` +
-      `${cluster ? ` (cluster ${cluster})` : managers ? ` (managers ${managers})` : ''}` +
-      `${info.Swarm.ControlAvailable ? ' as a manager' : ''}: leave it first (${leave}), then join it to ` +
-      `swarm "${swarm.name}"`;
+    return alreadyInSwarmError(engine.url);
   }
   return new GatewayError('ALREADY_IN_SWARM', message, { engine: engine.url, state });
 }

@@ -1,9 +1,9 @@
 // Processor of swarm.leave: checks that the endpoint is the node's own engine, makes it leave, and waits until the
 // swarm shows the node Down (it stays listed until removeNode).
-import { dockerMessage, dockerStatus } from '../../docker/errors.ts';
+import { dockerMessage, dockerStatus, engineFailureCause, engineFailureText } from '../../docker/errors.ts';
 import { engine as engineCalls } from '../../docker/writes.ts';
 import { badInput, GatewayError, jobTimeout } from '../../errors.ts';
-import type { LeaveSwarmJobInput } from '../../operations/leave-swarm.ts';
+import { proveEngine, type LeaveSwarmJobInput } from '../../operations/leave-swarm.ts';
 import { checkManagerLoss } from '../../operations/quorum-guard.ts';
 import { withTimeout } from '../../util/timeout.ts';
 import { requireClient, type Processor } from '../processor.ts';
@@ -19,7 +19,7 @@ export const leaveSwarmProcessor: Processor = async (context) => {
   const swarm = context.swarm!;
   const input = context.input as unknown as LeaveSwarmJobInput;
   const nodeId = String(context.job.target.nodeId);
-  const engine = engineOf(input.endpoint);
+  const engine = engineOf(input.endpoint, context.job.requestedBy.roles);
   const resumed = [LEAVE_STEP, DOWN_STEP].includes(context.job.progress.step ?? '');
 
   // A resumed run keeps the step it found: should it crash too, the next run must still know how far it got.
@@ -43,12 +43,16 @@ export const leaveSwarmProcessor: Processor = async (context) => {
           `give the endpoint of ${nodeName}'s own engine`,
       );
     }
-  } else if (info.Swarm.NodeID !== nodeId) {
-    throw badInput(
-      `the engine at ${engine.url} is node ${info.Swarm.NodeID || '?'} (${info.Name}), not ${nodeName}: ` +
-        `give the endpoint of ${nodeName}'s own engine`,
-    );
   } else {
+    // Proved again now (the request's proof may be old): the engine's own account of its swarm, then its node id.
+    proveEngine(info, swarm, engine.url);
+    if (info.Swarm.NodeID !== nodeId) {
+      throw badInput(
+        `the engine at ${engine.url} is not ${nodeName}: give the endpoint of ${nodeName}'s own engine`,
+      );
+    }
+  }
+  if (state !== 'inactive') {
     if (node.Spec.Role === 'manager') {
       // Checked again now: managers may have gone away since the request was accepted.
       checkManagerLoss(nodes, nodeId, { force: input.force, verb: 'leaving', swarmName: swarm.name });
@@ -61,13 +65,16 @@ export const leaveSwarmProcessor: Processor = async (context) => {
         `${engine.url} (swarm.leave)`,
       );
     } catch (error) {
-      const message = dockerMessage(error);
-      if (!/not part of a swarm/i.test(message)) {
+      // Docker's words pick the case only: they are the engine's, never quoted.
+      if (!/not part of a swarm/i.test(dockerMessage(error))) {
+        const answered = engineFailureCause(error) === 'refused';
         throw new GatewayError(
-          dockerStatus(error) === 503 ? 'CONFLICT' : 'INTERNAL',
-          `${nodeName} (${engine.url}) did not leave: ${message}`,
-          undefined,
-          { cause: error },
+          answered ? (dockerStatus(error) === 503 ? 'CONFLICT' : 'INTERNAL') : 'SWARM_UNREACHABLE',
+          answered && dockerStatus(error) === 503
+            ? `${nodeName} (${engine.url}) did not leave: its engine refused (HTTP 503: a manager whose leave would ` +
+                'lose the quorum, or a swarm without a leader); check the swarm, then retry'
+            : `${nodeName} did not leave: ${engineFailureText(engine.url, error)}`,
+          { engine: engine.url },
         );
       }
     }
