@@ -32,7 +32,7 @@ export function registerSwarm(
       const name = validateSwarmName(input.name);
       const labels = labelsFromInput(input.labels ?? []);
       const endpoints = await checkEndpoints(deps, principal, input.endpoints);
-      const { clusterId, managerNodeIds } = await verifyManagers(name, endpoints, deps.dockerTimeoutMs);
+      const { clusterId, managerNodeIds } = await verifyManagers(endpoints, deps.dockerTimeoutMs);
       const tenantRecord = await deps.registry.ensureTenant(tenant);
       return deps.registry.insertSwarm({
         tenantId: tenantRecord.id,

@@ -1,6 +1,7 @@
 // Shared checks of swarm registration: names, labels, endpoints, and that every endpoint is a manager of one cluster.
-import { SwarmClient } from '../docker/swarm-client.ts';
-import type { EngineEndpoint } from '../docker/endpoint.ts';
+import { createDockerClient, type EngineEndpoint } from '../docker/endpoint.ts';
+import { engineFailureCause, engineFailureText } from '../docker/errors.ts';
+import { withTimeout } from '../util/timeout.ts';
 import type { EndpointPolicy } from '../docker/endpoint-policy.ts';
 import { asDockerInfo, clusterOf } from '../docker/engine-proof.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -67,30 +68,37 @@ export interface VerifiedCluster {
  * the cause, never what it sent.
  */
 export async function verifyManagers(
-  name: string,
   endpoints: EngineEndpoint[],
   timeoutMs: number,
 ): Promise<VerifiedCluster> {
-  const probe = new SwarmClient(name, endpoints, { timeoutMs });
-  const answers = await probe.probeAll('system.info', (docker) => docker.info() as Promise<unknown>);
+  // Each endpoint asked on its own, so that a failure is told by its cause (never by what the endpoint sent).
+  const answers = await Promise.all(
+    endpoints.map(async (endpoint) => {
+      try {
+        const docker = createDockerClient(endpoint, timeoutMs);
+        const value: unknown = await withTimeout(docker.info(), timeoutMs, `${endpoint.url} (system.info)`);
+        return { url: endpoint.url, value, error: undefined };
+      } catch (error) {
+        return { url: endpoint.url, value: undefined, error: error };
+      }
+    }),
+  );
   const clusters = new Set<string>();
   const managers = new Set<string>();
   for (const answer of answers) {
-    if (answer.value === undefined) {
-      throw new GatewayError(
-        'SWARM_UNREACHABLE',
-        `endpoint ${answer.url} did not answer: ${answer.error ?? 'no answer'}`,
-        { engine: answer.url },
-      );
+    if (answer.error !== undefined) {
+      throw new GatewayError('SWARM_UNREACHABLE', engineFailureText(answer.url, answer.error), {
+        engine: answer.url,
+        cause: engineFailureCause(answer.error),
+      });
     }
     const info = asDockerInfo(answer.value);
     if (!info) {
-      throw new GatewayError(
-        'SWARM_UNREACHABLE',
-        `endpoint ${answer.url} answered, but not as a Docker Engine API does: check that it is the engine's API ` +
-          'endpoint (usually port 2376 with TLS)',
-        { engine: answer.url, cause: 'not-docker' },
-      );
+      const notDocker = new Error('not an Engine API answer');
+      throw new GatewayError('SWARM_UNREACHABLE', engineFailureText(answer.url, notDocker), {
+        engine: answer.url,
+        cause: 'not-docker',
+      });
     }
     const swarm = info.Swarm;
     const cluster = clusterOf(info);

@@ -46,7 +46,7 @@ export function updateSwarm(
       let managerNodeIds: string[] | undefined;
       if (input.endpoints != null) {
         endpoints = await checkEndpoints(deps, ctx.principal, input.endpoints);
-        const verified = await verifyManagers(swarm.name, endpoints, deps.dockerTimeoutMs);
+        const verified = await verifyManagers(endpoints, deps.dockerTimeoutMs);
         managerNodeIds = verified.managerNodeIds;
         if (verified.clusterId !== swarm.clusterId) {
           throw badInput(

@@ -10,7 +10,8 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labBridgeHost } from './engines.ts';
@@ -155,4 +156,35 @@ export function json(response: ServerResponse, status: number, body: unknown): v
     'content-length': Buffer.byteLength(text),
   });
   response.end(text);
+}
+
+/**
+ * A TLS server under its own CA on the lab bridge that hands each connection, once its handshake is done, to
+ * `onConnection` (bytes that are not HTTP at all, or nothing).
+ */
+export async function startRawTlsServer(onConnection: (socket: TLSSocket) => void): Promise<FakeEngine> {
+  const host = labBridgeHost();
+  const material = makeFakeCa(host);
+  const sockets = new Set<Socket>();
+  const server = createTlsServer({ cert: material.serverCert, key: material.serverKey }, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    onConnection(socket);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `tcp://${host}:${port}`,
+    tls: { ca: material.ca, cert: material.cert, key: material.key },
+    requests: [],
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

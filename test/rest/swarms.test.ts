@@ -185,7 +185,7 @@ describe('POST /v1/swarms', () => {
     assertProblem(await inject('POST', '/v1/swarms', as(['platform-admin'], 'platform'), body), {
       status: 503,
       code: 'SWARM_UNREACHABLE',
-      detail: /endpoint unix:\/\/\/nonexistent did not answer: could not connect/,
+      detail: /^could not connect to the engine at unix:\/\/\/nonexistent: check the address and port/,
     });
     assert.equal(await subject.app.registry.findSwarm('platform', body.name), null);
   });

@@ -51,7 +51,7 @@ export const initSwarmProcessor: Processor = async (context) => {
       ...(input.endpoint.address ? { address: input.endpoint.address } : {}),
     };
     const endpoints = [endpoint];
-    const verified = await verifyManagers(input.name, endpoints, timeoutMs);
+    const verified = await verifyManagers(endpoints, timeoutMs);
     const tenantRecord = await context.deps.registry.ensureTenant(tenant);
     const swarm = await context.deps.registry.insertSwarm({
       tenantId: tenantRecord.id,
