@@ -135,6 +135,6 @@ async function registerParts(app: FastifyInstance, config: Config, options: Buil
   });
   app.register(healthRoutes);
   if (options.http === false) return;
-  await app.register(graphqlPlugin, { graphiql: config.graphiql });
+  await app.register(graphqlPlugin, { graphql: config.graphql, wsAuthTimeoutMs: config.wsAuthTimeoutMs });
   await app.register(v1Routes, { prefix: '/v1' });
 }

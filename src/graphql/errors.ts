@@ -1,7 +1,13 @@
 // GraphQL error formatting: our code in extensions.code, Docker/DB internals never shown, 5xx causes logged.
 import type { FastifyBaseLogger } from 'fastify';
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import { toClientError } from '../errors.ts';
+import { ERROR_CODES, toClientError } from '../errors.ts';
+import { isTokensError, tokensMessage } from './limits.ts';
+
+/** Codes a validation rule may give its errors (src/graphql/limits.ts); any other validation error is BAD_INPUT. */
+const RULE_CODES = new Set(['BAD_INPUT', 'QUERY_TOO_COMPLEX']);
+/** Refusals of a request that did not run at all: answered 400 when they are all there is. */
+const REQUEST_CODES = new Set(['BAD_INPUT', 'QUERY_TOO_COMPLEX']);
 
 interface FormattedError {
   message: string;
@@ -24,7 +30,16 @@ export function formatGraphqlError(error: GraphQLError, log: FastifyBaseLogger):
   }
   const base = { locations: error.locations, path: error.path };
   if (!original || original instanceof GraphQLError) {
-    return [{ message: error.message, ...base, extensions: { code: 'BAD_INPUT' } }];
+    if (isTokensError(error.message))
+      return [{ message: tokensMessage(), ...base, extensions: { code: 'QUERY_TOO_COMPLEX' } }];
+    const code = error.extensions.code;
+    return [
+      {
+        message: error.message,
+        ...base,
+        extensions: { code: typeof code === 'string' && RULE_CODES.has(code) ? code : 'BAD_INPUT' },
+      },
+    ];
   }
   const client = toClientError(original);
   if (client.statusCode >= 500 && client.code === 'INTERNAL')
@@ -43,11 +58,11 @@ export function formatExecution(
   log: FastifyBaseLogger,
 ): { statusCode: number; response: ExecutionResult } {
   const errors = (execution.errors ?? []).flatMap((error) => formatGraphqlError(error, log));
-  // A request that could not run at all (syntax, validation) is a client error; partial results are 200.
+  // A request that could not run at all (syntax, validation, bounds) is a client error; partial results are 200.
   const statusCode = execution.data
     ? 200
-    : errors.every((error) => error.extensions.code === 'BAD_INPUT')
-      ? 400
+    : errors.every((error) => REQUEST_CODES.has(error.extensions.code))
+      ? ERROR_CODES.BAD_INPUT
       : 200;
   return {
     statusCode,

@@ -1,12 +1,21 @@
 // Mercurius setup: the SDL, resolvers, per-request context, authentication and error formatting.
 import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify';
+import { GraphQLError, specifiedRules, validate, type ValidationRule } from 'graphql';
 import mercurius from 'mercurius';
 import type { GraphqlContext } from './context.ts';
 import { formatExecution } from './errors.ts';
+import {
+  answerMessage,
+  costRefusal,
+  introspectionOffRule,
+  limitRules,
+  MAX_TOKENS,
+  type GraphqlLimits,
+} from './limits.ts';
 import { resolvers, subscriptionResolvers } from './resolvers/index.ts';
-import { withSubscribeErrorCodes } from './subscriptions.ts';
-import { loadSchemaSource } from './schema.ts';
 import { controlCharacterRule, refuseControlCharactersInVariables } from './rules/control-characters.ts';
+import { guardedWsHandler, withSubscribeErrorCodes, type WsHandler } from './subscriptions.ts';
+import { loadSchemaSource } from './schema.ts';
 import { toClientError } from '../errors.ts';
 import { operationDepsOf } from '../operations/deps.ts';
 import { operationContextOf } from '../operations/request-context.ts';
@@ -22,7 +31,33 @@ import {
 } from './answers.ts';
 
 export interface GraphqlPluginOptions {
-  graphiql: boolean;
+  /** config.graphql: the bounds of one operation, the answer's size and introspection. */
+  graphql: GraphqlLimits & { limits: boolean; maxAnswerBytes: number; introspection: boolean };
+  /** A WebSocket that has not authenticated within this long is closed (4408). */
+  wsAuthTimeoutMs: number;
+}
+
+/** The operation name a GraphQL request names (POST body or GET query string), for the cost of its operation. */
+function operationNameOf(request: FastifyRequest | undefined): string | undefined {
+  const asked = (request?.method === 'GET' ? request.query : request?.body) as
+    { operationName?: unknown } | undefined;
+  return typeof asked?.operationName === 'string' ? asked.operationName : undefined;
+}
+
+/** An answer over `maxBytes` (a string or bytes about to be sent) as its replacement, or null when it fits. */
+function oversizedAnswer(payload: unknown, maxBytes: number): string | null {
+  let bytes: number;
+  if (typeof payload === 'string') {
+    // A UTF-16 unit is at most 3 bytes of UTF-8: most answers are judged without measuring them.
+    if (payload.length * 3 <= maxBytes) return null;
+    bytes = Buffer.byteLength(payload);
+  } else if (Buffer.isBuffer(payload)) bytes = payload.length;
+  else return null;
+  if (bytes <= maxBytes) return null;
+  return JSON.stringify({
+    data: null,
+    errors: [{ message: answerMessage(bytes, maxBytes), extensions: { code: 'QUERY_TOO_COMPLEX' } }],
+  });
 }
 
 /**
@@ -99,6 +134,15 @@ export default async function graphqlPlugin(
       .code(400)
       .send({ data: null, errors: [{ message: problem, extensions: { code: 'BAD_INPUT' } }] });
   });
+  // Before the answer cache's onSend: an answer refused here (400) is never kept.
+  const { maxAnswerBytes } = options.graphql;
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const refusal = oversizedAnswer(payload, maxAnswerBytes);
+    if (refusal === null) return done(null, payload);
+    request.log.warn({ maxAnswerBytes }, 'GraphQL answer over its size limit refused');
+    void reply.code(400).header('content-type', 'application/json; charset=utf-8');
+    done(null, refusal);
+  });
   if (keeping) {
     app.addHook('onSend', keeping.onSend);
     app.addHook('onResponse', keeping.onResponse);
@@ -107,9 +151,25 @@ export default async function graphqlPlugin(
   // mercurius gives its routes an async onRequest hook that only applies its CSRF prevention, which is off here (the
   // API takes bearer tokens, never cookies): dropped, it would cost a promise on every request.
   app.addHook('onRoute', (route) => {
-    if (route.url !== '/graphql' || typeof route.onRequest !== 'function') return;
-    if (route.onRequest.toString().includes('checkCSRFPrevention')) route.onRequest = undefined;
+    if (route.url !== '/graphql') return;
+    if (typeof route.onRequest === 'function' && route.onRequest.toString().includes('checkCSRFPrevention'))
+      route.onRequest = undefined;
+    // No WebSocket stays open unauthenticated (src/graphql/subscriptions.ts).
+    const wsHandler = (route as { wsHandler?: WsHandler }).wsHandler;
+    if (typeof wsHandler === 'function') {
+      (route as { wsHandler?: WsHandler }).wsHandler = guardedWsHandler(wsHandler, {
+        timeoutMs: options.wsAuthTimeoutMs,
+        authenticate: (request) => app.authenticate(request),
+      });
+    }
   });
+
+  const { limits, introspection } = options.graphql;
+  const validationRules: ValidationRule[] = [
+    controlCharacterRule,
+    ...(introspection ? [] : [introspectionOffRule]),
+    ...(limits ? limitRules(options.graphql) : []),
+  ];
 
   const deps = operationDepsOf(app);
   await app.register(mercurius, {
@@ -121,8 +181,12 @@ export default async function graphqlPlugin(
       Subscription: withSubscribeErrorCodes(subscriptionResolvers.Subscription),
     } as unknown as mercurius.IResolvers,
     subscription: { emitter: app.events.emitter, context: () => ({ deps }) },
-    graphiql: options.graphiql,
+    // GraphiQL is served by ./graphiql.ts from npm packages (mercurius's loads its assets from a CDN).
+    graphiql: false,
     path: '/graphql',
+    validationRules,
+    // graphql's parser stops reading a document past MAX_TOKENS tokens.
+    ...(limits ? { graphql: { parseOptions: { maxTokens: MAX_TOKENS } } } : {}),
     context: (request: FastifyRequest): GraphqlContext => {
       const operation = operationContextOf(request, 'graphql');
       const recorder = recorderOf(request);
@@ -138,10 +202,39 @@ export default async function graphqlPlugin(
       };
     },
     errorFormatter: (execution, context) => formatExecution(execution, context.reply?.log ?? app.log),
-    validationRules: [controlCharacterRule],
   });
   // Variables holding control characters are refused (BAD_INPUT naming the variable) before anything runs.
   app.graphql.addHook('preExecution', refuseControlCharactersInVariables);
+  if (limits) {
+    // The cost of an operation with variables is known once they are (the rest was validated with the document).
+    const { maxCost } = options.graphql;
+    app.graphql.addHook('preExecution', (schema, document, context, variables) => {
+      const refusal = costRefusal(
+        schema,
+        document,
+        variables,
+        operationNameOf(context.reply?.request),
+        maxCost,
+      );
+      return refusal ? Promise.reject(refusal) : Promise.resolve();
+    });
+  }
+  // mercurius neither validates a subscription's document nor bounds it: the same rules as for queries, here.
+  app.graphql.addHook('preSubscriptionExecution', (schema, document) => {
+    let error: GraphQLError | undefined;
+    try {
+      [error] = validate(schema, document, [...specifiedRules, ...validationRules], { maxErrors: 10 });
+    } catch (thrown) {
+      // The limit rules throw their refusal (src/graphql/limits.ts).
+      if (!(thrown instanceof GraphQLError)) throw thrown;
+      error = thrown;
+    }
+    if (!error) return Promise.resolve();
+    const code = typeof error.extensions.code === 'string' ? error.extensions.code : 'BAD_INPUT';
+    return Promise.reject(
+      new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code } }),
+    );
+  });
   // An answer with errors is never kept (the failure may be transient, and it would be served again).
   app.graphql.addHook('onResolution', (execution, context) => {
     if (execution.errors?.length) recorderOf(context.reply.request)?.refuse('errors');

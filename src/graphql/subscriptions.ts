@@ -71,3 +71,149 @@ export function withSubscribeErrorCodes<T extends object>(fields: T): T {
   }
   return wrapped as T;
 }
+
+/** The part of a `ws` socket the guard uses (the package comes with mercurius and ships no types). */
+export interface GuardedSocket {
+  readonly protocol: string;
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  on(event: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  removeListener(event: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
+  emit(event: 'message', data: unknown, isBinary: boolean): boolean;
+}
+export type WsHandler = (socket: GuardedSocket, request: FastifyRequest) => unknown;
+
+/** graphql-ws's close codes: 4401 Unauthorized, 4408 Connection initialisation timeout. */
+export const WS_UNAUTHORIZED = 4401;
+export const WS_INIT_TIMEOUT = 4408;
+
+/** A close reason fits in 123 bytes (RFC 6455); ours are ASCII but cut safely anyway. */
+function closeReason(reason: string): string {
+  let cut = reason;
+  while (Buffer.byteLength(cut) > 120) cut = cut.slice(0, -1);
+  return cut;
+}
+
+function messageOf(data: unknown): { type?: unknown; payload?: unknown } | null {
+  try {
+    const text = Buffer.isBuffer(data) ? data.toString() : typeof data === 'string' ? data : null;
+    const parsed: unknown = text === null ? null : JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The token of a connection_init payload: `{authorization}` or `{headers: {authorization}}`. */
+function authorizationOf(payload: unknown): string | null {
+  if (typeof payload !== 'object' || payload === null) return null;
+  const init = payload as Record<string, unknown>;
+  const headers = (typeof init.headers === 'object' && init.headers !== null ? init.headers : init) as Record<
+    string,
+    unknown
+  >;
+  const authorization = headers.authorization ?? headers.Authorization;
+  return typeof authorization === 'string' ? authorization : null;
+}
+
+/**
+ * Wraps mercurius's WebSocket handler so that no socket stays open unauthenticated. A socket whose upgrade carried a
+ * verified token is handed over at once; it must still send connection_init within `timeoutMs`. Any other socket is
+ * held here until its first message: a connection_init whose payload holds a valid token (`authorization: "Bearer
+ * <JWT>"`) hands it over to mercurius (which then sees that message and the ones sent meanwhile, in order); anything
+ * else closes it with 4401 and the reason (on the legacy protocol a connection_error comes first). A socket that sends
+ * no connection_init within `timeoutMs` is closed with 4408.
+ */
+export function guardedWsHandler(
+  handler: WsHandler,
+  options: { timeoutMs: number; authenticate: (request: FastifyRequest) => Promise<unknown> },
+): WsHandler {
+  return (socket, request) => {
+    // Unknown subprotocols are refused by mercurius (1002) at once.
+    if (socket.protocol !== 'graphql-ws' && socket.protocol !== 'graphql-transport-ws')
+      return handler(socket, request);
+    const legacy = socket.protocol === 'graphql-ws';
+    let closed = false;
+    const refuse = (code: number, reason: string) => {
+      clearTimeout(timer);
+      if (closed) return;
+      closed = true;
+      if (legacy) {
+        socket.send(
+          JSON.stringify({
+            type: 'connection_error',
+            payload: { message: reason, extensions: { code: 'UNAUTHENTICATED' } },
+          }),
+        );
+      }
+      socket.close(code, closeReason(reason));
+    };
+    const timer = setTimeout(
+      () =>
+        refuse(
+          WS_INIT_TIMEOUT,
+          `Connection initialisation timeout: no connection_init within ${options.timeoutMs} ms`,
+        ),
+      options.timeoutMs,
+    );
+    timer.unref();
+    socket.on('close', () => {
+      closed = true;
+      clearTimeout(timer);
+    });
+
+    if (request.principal) {
+      const watch = (data: unknown) => {
+        if (messageOf(data)?.type !== 'connection_init') return;
+        clearTimeout(timer);
+        socket.removeListener('message', watch);
+      };
+      socket.on('message', watch);
+      return handler(socket, request);
+    }
+
+    const held: [unknown, boolean][] = [];
+    let verifying = false;
+    const hold = (data: unknown, isBinary: boolean) => {
+      if (closed) return;
+      if (verifying) {
+        held.push([data, isBinary]);
+        return;
+      }
+      const message = messageOf(data);
+      if (message?.type !== 'connection_init') {
+        refuse(
+          WS_UNAUTHORIZED,
+          'Unauthorized: send connection_init with "authorization": "Bearer <JWT>" first',
+        );
+        return;
+      }
+      const authorization = authorizationOf(message.payload);
+      if (authorization === null) {
+        refuse(
+          WS_UNAUTHORIZED,
+          'Unauthorized: the connection_init payload needs "authorization": "Bearer <JWT>"',
+        );
+        return;
+      }
+      verifying = true;
+      request.headers.authorization = authorization;
+      options.authenticate(request).then(
+        () => {
+          socket.removeListener('message', hold);
+          if (closed) return;
+          clearTimeout(timer);
+          // mercurius's handler listens from its first (synchronous) step on: it then reads these messages again.
+          void handler(socket, request);
+          socket.emit('message', data, isBinary);
+          for (const [later, binary] of held) socket.emit('message', later, binary);
+        },
+        (error: unknown) => refuse(WS_UNAUTHORIZED, `Unauthorized: ${toClientError(error).message}`),
+      );
+    };
+    socket.on('message', hold);
+    return undefined;
+  };
+}

@@ -1,0 +1,215 @@
+// Bounds on one GraphQL operation (issue 11): depth, aliases, directives and cost, refused before execution with
+// QUERY_TOO_COMPLEX, plus the introspection switch. Depth, aliases and directives are graphql-armor's rules; cost is
+// graphql-query-complexity's, with an estimator that knows this schema's lists (see `listSize`).
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import {
+  getNamedType,
+  getNullableType,
+  GraphQLError,
+  isIntrospectionType,
+  isListType,
+  Kind,
+  type ASTNode,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+import { createComplexityRule, getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { GatewayError } from '../errors.ts';
+
+export interface GraphqlLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxCost: number;
+}
+
+/** Directives in one operation (not configurable: no legitimate query comes near). */
+export const MAX_DIRECTIVES = 50;
+/**
+ * Tokens in one document, enforced by graphql's parser (it stops reading past them, so a long document costs no more
+ * than this many tokens). GraphiQL's introspection query is about 300, a large hand-written query a thousand or two;
+ * 2,000 aliases of a one-field read are about 20,000.
+ */
+export const MAX_TOKENS = 5_000;
+/** Fields the cost walk visits (fragments spread many times are walked each time); past this the query is refused. */
+const MAX_COST_NODES = 20_000;
+/** What a list without `first` is assumed to hold (the default page size of the paged lists). */
+export const ASSUMED_LIST_SIZE = 100;
+/** Lists that may be long and have no `first`: a node's or a service's tasks, the tenant's swarms. */
+const UNPAGED_LISTS: Record<string, number> = {
+  'Node.tasks': ASSUMED_LIST_SIZE,
+  'Service.tasks': ASSUMED_LIST_SIZE,
+  'Query.swarms': 20,
+};
+
+const CODE = 'QUERY_TOO_COMPLEX';
+
+/** A refusal as a validation error (reported by mercurius with the other validation errors, as a 400). */
+export function tooComplex(message: string, nodes?: ASTNode | readonly ASTNode[]): GraphQLError {
+  return new GraphQLError(message, { nodes, extensions: { code: CODE } });
+}
+
+export const depthMessage = (found: number | null, max: number) =>
+  `query depth ${found ?? 'over the limit'} exceeds the limit of ${max} (SWARMGATE_GRAPHQL_MAX_DEPTH)`;
+export const aliasesMessage = (found: number | null, max: number) =>
+  `the query has ${found ?? 'too many'} aliases, over the limit of ${max} (SWARMGATE_GRAPHQL_MAX_ALIASES)`;
+export const directivesMessage = (found: number | null) =>
+  `the query has ${found ?? 'too many'} directives, over the limit of ${MAX_DIRECTIVES}`;
+export const costMessage = (cost: number, max: number) =>
+  `query cost ${cost} exceeds the limit of ${max} (SWARMGATE_GRAPHQL_MAX_COST): a list costs its \`first\` ` +
+  `(or ${ASSUMED_LIST_SIZE}) times what is asked of each item, and nested lists multiply; ask for smaller pages`;
+export const tokensMessage = () =>
+  `the query has more than ${MAX_TOKENS} tokens, over the limit of this gateway: send a shorter document`;
+export const answerMessage = (bytes: number, max: number) =>
+  `the answer would be ${bytes} bytes, over the limit of ${max} (SWARMGATE_GRAPHQL_MAX_ANSWER_MB): ` +
+  'ask for fewer fields or smaller pages (first)';
+export const INTROSPECTION_OFF =
+  'introspection is disabled on this gateway (SWARMGATE_GRAPHQL_INTROSPECTION)';
+
+/** graphql's own message when the parser stops at maxTokens (mercurius passes it on as a syntax error). */
+export const isTokensError = (message: string) =>
+  message.startsWith('Syntax Error: Document contains more tha') && message.includes('tokens');
+
+/** The number graphql-armor found ("... exceeded, found 14."), to say it in our message. */
+function foundIn(error: GraphQLError): number | null {
+  const found = /found (\d+)/.exec(error.message)?.[1];
+  return found === undefined ? null : Number(found);
+}
+
+/**
+ * The cost of one field: a list costs its size times its items' cost; a paged field (`first`) costs its page size
+ * times what it holds (the page's `items` list then counts once); anything else costs 1 plus its children.
+ */
+const listSize: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  const first: unknown = args.first;
+  if (typeof first === 'number') return Math.max(1, first) * (1 + childComplexity);
+  const unpaged = UNPAGED_LISTS[`${type.name}.${field.name}`];
+  if (unpaged !== undefined && isListType(getNullableType(field.type)))
+    return unpaged * (1 + childComplexity);
+  return 1 + childComplexity;
+};
+const ESTIMATORS = [listSize];
+
+/** Documents whose cost depends on their variables: measured once the variables are known (costOfExecution). */
+const costWithVariables = new WeakSet<DocumentNode>();
+
+function costRule(maxCost: number): ValidationRule {
+  // graphql-query-complexity's rule, whose visitor is driven here (to defer operations with variables).
+  const measureOf = createComplexityRule({
+    maximumComplexity: maxCost,
+    estimators: ESTIMATORS,
+    maxQueryNodes: MAX_COST_NODES,
+    createError: (max, actual) => tooComplex(costMessage(actual, max)),
+  });
+  return (context: ValidationContext) => {
+    const measure = measureOf(context);
+    // The variables are not known while validating (mercurius keeps a document's validation for every request):
+    // an operation with variables is measured before its execution instead, with them.
+    const deferred = (operation: OperationDefinitionNode) => {
+      if (!operation.variableDefinitions?.length) return false;
+      costWithVariables.add(context.getDocument());
+      return true;
+    };
+    return {
+      OperationDefinition: {
+        enter(operation) {
+          if (deferred(operation)) return;
+          try {
+            measure.onOperationDefinitionEnter(operation);
+          } catch {
+            // The library throws past MAX_COST_NODES (a fragment spread over and over).
+            throw tooComplex(costMessage(MAX_COST_NODES, maxCost), operation);
+          }
+          // Measured on entering the operation: refused there, before the other rules walk it (as above).
+          if (measure.complexity > maxCost)
+            throw tooComplex(costMessage(measure.complexity, maxCost), operation);
+        },
+      },
+    };
+  };
+}
+
+/** Refuses introspection fields (__schema, __type), naming the switch. `__typename` stays allowed. */
+export const introspectionOffRule: ValidationRule = (context) => ({
+  Field(node) {
+    const type = getNamedType(context.getType());
+    if (type && isIntrospectionType(type)) {
+      context.reportError(
+        new GraphQLError(INTROSPECTION_OFF, { nodes: node, extensions: { code: 'BAD_INPUT' } }),
+      );
+    }
+  },
+});
+
+/** The validation rules bounding an operation (the cost of one with variables is measured by costOfExecution). */
+export function limitRules(limits: GraphqlLimits): ValidationRule[] {
+  // A refusal is thrown (graphql-armor's default, with our error): it stops the validation at the operation's first
+  // node, so the other rules never walk a document built to be expensive. mercurius answers it as a 400.
+  const refuse = (message: (found: number | null) => string) => [
+    (_context: ValidationContext | null, error: GraphQLError) => {
+      throw tooComplex(message(foundIn(error)));
+    },
+  ];
+  return [
+    maxDepthRule({
+      n: limits.maxDepth,
+      ignoreIntrospection: false,
+      propagateOnRejection: false,
+      onReject: refuse((found) => depthMessage(found, limits.maxDepth)),
+    }),
+    maxAliasesRule({
+      n: limits.maxAliases,
+      allowList: [],
+      propagateOnRejection: false,
+      onReject: refuse((found) => aliasesMessage(found, limits.maxAliases)),
+    }),
+    maxDirectivesRule({
+      n: MAX_DIRECTIVES,
+      propagateOnRejection: false,
+      onReject: refuse(directivesMessage),
+    }),
+    costRule(limits.maxCost),
+  ];
+}
+
+/**
+ * The refusal of an operation with variables whose cost, with them, is over the limit; null otherwise (and for every
+ * document without variables: validated already). Called before execution.
+ */
+export function costRefusal(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | undefined,
+  maxCost: number,
+): GatewayError | null {
+  if (!costWithVariables.has(document)) return null;
+  let cost: number;
+  try {
+    cost = getComplexity({
+      schema,
+      query: document,
+      variables,
+      operationName: operationName ?? soleOperationName(document),
+      estimators: ESTIMATORS,
+      maxQueryNodes: MAX_COST_NODES,
+    });
+  } catch (error) {
+    // Past MAX_COST_NODES; variables that do not fit were refused by mercurius before this point.
+    if (error instanceof GraphQLError && /maximum allowed number of nodes/.test(error.message))
+      return new GatewayError(CODE, costMessage(MAX_COST_NODES, maxCost));
+    return null;
+  }
+  return cost > maxCost ? new GatewayError(CODE, costMessage(cost, maxCost)) : null;
+}
+
+function soleOperationName(document: DocumentNode): string | undefined {
+  const operations = document.definitions.filter(
+    (definition) => definition.kind === Kind.OPERATION_DEFINITION,
+  );
+  return operations.length === 1 ? operations[0]!.name?.value : undefined;
+}
