@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL (127.0.0.1:5432, trust auth for local tests) and Redis (127.0.0.1:6379) answer,
-# installing Debian's packages and starting the servers when they do not. Idempotent.
+# installing Debian's packages and starting the servers when they do not, and that Debian's Chromium is there for
+# the browser test. Idempotent.
 set -euo pipefail
 
 log() { printf '[services] %s\n' "$*"; }
@@ -46,3 +47,14 @@ if ! answers 6379; then
   answers 6379 || { log 'Redis did not come up on 127.0.0.1:6379'; exit 1; }
 fi
 log 'PostgreSQL and Redis answer'
+
+# The browser test (test/browser/pages.test.ts) drives Debian's Chromium with playwright-core, which downloads no
+# browser of its own. Without root it is left to the test, which fails saying how to install it.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log 'installing Chromium (for the browser test)'
+    apt_install chromium
+  else
+    log 'Chromium is missing: the browser test needs `apt-get install -y chromium` (as root)'
+  fi
+fi

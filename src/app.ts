@@ -8,6 +8,7 @@ import Fastify, {
 } from 'fastify';
 import type { Config } from './config.ts';
 import { GatewayError, toClientError } from './errors.ts';
+import graphiqlPage from './graphql/graphiql.ts';
 import graphqlPlugin from './graphql/index.ts';
 import authPlugin from './plugins/app/auth.ts';
 import auditPlugin from './plugins/app/audit.ts';
@@ -23,6 +24,7 @@ import swarmClientsPlugin from './plugins/app/swarm-clients.ts';
 import swarmStatePlugin from './plugins/app/swarm-state.ts';
 import postgresPlugin from './plugins/external/postgres.ts';
 import redisPlugin from './plugins/external/redis.ts';
+import helmetPlugin from './plugins/external/helmet.ts';
 import swaggerPlugin from './plugins/external/swagger.ts';
 import healthRoutes from './routes/health.ts';
 import v1Routes from './routes/v1/index.ts';
@@ -115,6 +117,8 @@ async function registerParts(app: FastifyInstance, config: Config, options: Buil
   });
   await app.register(redisPlugin, { url: config.redisUrl });
   await app.register(metricsPlugin, { ...config.metrics, host: config.host });
+  // Security headers (strict CSP) on every answer of the HTTP API, kept answers included (its hook runs first).
+  if (options.http !== false) await app.register(helmetPlugin);
   // Before any route: it collects the routes' schemas as they are added.
   if (options.http !== false) await app.register(swaggerPlugin);
   await app.register(authPlugin, { jwt: config.jwt, platform: config.platform });
@@ -136,5 +140,6 @@ async function registerParts(app: FastifyInstance, config: Config, options: Buil
   app.register(healthRoutes);
   if (options.http === false) return;
   await app.register(graphqlPlugin, { graphql: config.graphql, wsAuthTimeoutMs: config.wsAuthTimeoutMs });
+  if (config.graphiql) await app.register(graphiqlPage);
   await app.register(v1Routes, { prefix: '/v1' });
 }

@@ -40,7 +40,13 @@ export default fp(
       // Untagged routes are plumbing (GraphQL, GraphiQL, the docs themselves), not part of the REST API.
       hideUntagged: true,
     });
-    await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
+    // Its assets are served from the package (no CDN). BaseLayout: the standalone layout's top bar draws Swagger's
+    // logo as an SVG holding an inline <style>, which the strict CSP (src/plugins/external/helmet.ts) refuses; the
+    // bar only held that logo and a box to open another document.
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      uiConfig: { persistAuthorization: true, layout: 'BaseLayout' },
+    });
     app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   },
   { name: 'swagger', fastify: '5.x' },
