@@ -37,12 +37,17 @@ export const MAX_DIRECTIVES = 50;
 export const MAX_TOKENS = 5_000;
 /** Fields the cost walk visits (fragments spread many times are walked each time); past this the query is refused. */
 const MAX_COST_NODES = 20_000;
-/** What a list without `first` is assumed to hold (the default page size of the paged lists). */
-export const ASSUMED_LIST_SIZE = 100;
-/** Lists that may be long and have no `first`: a node's or a service's tasks, the tenant's swarms. */
+/**
+ * What a list without `first` counts as: a node's or a service's tasks (tens on most swarms; a global service on a
+ * large swarm has more, which the answer cap bounds). At 25, such a list inside a full page (100) with every field
+ * selected ("the nodes with their tasks") stays under the default cost limit, while a list inside it again
+ * (100 × 25 × 25 items) is over it.
+ */
+export const UNPAGED_LIST_SIZE = 25;
+/** The lists that have no `first`, with what each counts as. */
 const UNPAGED_LISTS: Record<string, number> = {
-  'Node.tasks': ASSUMED_LIST_SIZE,
-  'Service.tasks': ASSUMED_LIST_SIZE,
+  'Node.tasks': UNPAGED_LIST_SIZE,
+  'Service.tasks': UNPAGED_LIST_SIZE,
   'Query.swarms': 20,
 };
 
@@ -60,8 +65,9 @@ export const aliasesMessage = (found: number | null, max: number) =>
 export const directivesMessage = (found: number | null) =>
   `the query has ${found ?? 'too many'} directives, over the limit of ${MAX_DIRECTIVES}`;
 export const costMessage = (cost: number, max: number) =>
-  `query cost ${cost} exceeds the limit of ${max} (SWARMGATE_GRAPHQL_MAX_COST): a list costs its \`first\` ` +
-  `(or ${ASSUMED_LIST_SIZE}) times what is asked of each item, and nested lists multiply; ask for smaller pages`;
+  `query cost ${cost} exceeds the limit of ${max} (SWARMGATE_GRAPHQL_MAX_COST): a page costs its \`first\` ` +
+  `(default 100) times what is asked of each item, a list without \`first\` ${UNPAGED_LIST_SIZE} times, and ` +
+  'nested lists multiply; ask for smaller pages';
 export const tokensMessage = () =>
   `the query has more than ${MAX_TOKENS} tokens, over the limit of this gateway: send a shorter document`;
 export const answerMessage = (bytes: number, max: number) =>
