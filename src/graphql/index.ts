@@ -86,12 +86,12 @@ export default async function graphqlPlugin(
   app: FastifyInstance,
   options: GraphqlPluginOptions,
 ): Promise<void> {
-  // Every GraphQL request needs a token; the GraphiQL page itself is static and sends the token with its queries.
-  // A WebSocket upgrade may instead carry it in connection_init (browsers cannot set headers): checked on subscribe.
+  // Every GraphQL request needs a token (the GraphiQL page, ./graphiql.ts, is outside this plugin and sends the token
+  // with its queries). A WebSocket upgrade may instead carry it in connection_init (browsers cannot set headers):
+  // checked by guardedWsHandler before mercurius sees the socket.
   // A refusal is answered here rather than thrown: mercurius's error handler first builds the GraphQL context,
   // which needs the principal, and that failure would replace this one's message ("expired"...) with a generic one.
   const authenticate: preValidationHookHandler = (request, reply, done) => {
-    if (request.url.startsWith('/graphiql')) return done();
     if (request.headers.upgrade?.toLowerCase() === 'websocket' && !request.headers.authorization)
       return done();
     // A token verified lately passes without a promise in between (callback-style hook).
