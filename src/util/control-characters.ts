@@ -26,7 +26,7 @@ const NAMES: Record<number, string> = {
   0x7f: 'DEL',
 };
 
-/** "U+0000 (NUL)", "U+0085 (a C1 control)", "U+D800 (a lone surrogate)". */
+/** "U+0000 (NUL)", "U+0085 (a C1 control character)", "U+D800 (a lone surrogate, not a character)". */
 export function describeCharacter(character: string): string {
   const code = character.charCodeAt(0);
   const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;

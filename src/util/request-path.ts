@@ -49,6 +49,8 @@ export function routerErrorOf(error: FastifyError, url: string): GatewayError | 
   if (error.code === 'FST_ERR_BAD_URL')
     return badInput(`the path ${path} does not decode: a percent-escape in it is not UTF-8`);
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
-    return badInput(`a parameter of the path ${path.slice(0, 200)}... is longer than any name or id can be`);
+    return badInput(
+      `a parameter of the path ${path.length > 200 ? `${path.slice(0, 200)}...` : path} is longer than any name or id can be`,
+    );
   return error;
 }
