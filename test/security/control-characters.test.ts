@@ -262,7 +262,7 @@ describe('both doors refuse them before anything is audited', () => {
     assert.equal(answer.errors?.[0]?.extensions.code, 'NOT_FOUND', JSON.stringify(answer.errors));
   });
 
-  test('GraphQL: a subscription over WebSocket is refused too (mercurius does not validate subscriptions)', async () => {
+  test('GraphQL: a subscription over WebSocket is refused too, by variable and by literal', async () => {
     const address = await lab.app.listen({ port: 0, host: '127.0.0.1' });
     const port = (lab.app.server.address() as AddressInfo).port;
     assert.ok(address);
@@ -302,10 +302,29 @@ describe('both doors refuse them before anything is audited', () => {
           },
         }),
       );
-      await arrived('error');
-      const error = messages.find((message) => message.type === 'error');
-      assert.match(JSON.stringify(error), /swarm holds U\+0000 \(NUL\)/);
-      assert.match(JSON.stringify(error), /BAD_INPUT/);
+      const errorOf = async (id: string) => {
+        await arrived('error');
+        const deadline = Date.now() + 10_000;
+        while (!messages.some((message) => message.type === 'error' && message.id === id)) {
+          assert.ok(Date.now() < deadline, `no error for subscription ${id}: ${JSON.stringify(messages)}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return JSON.stringify(messages.find((message) => message.type === 'error' && message.id === id));
+      };
+      const variable = await errorOf('1');
+      assert.match(variable, /swarm holds U\+0000 \(NUL\)/);
+      assert.match(variable, /BAD_INPUT/);
+      // A literal of the document: the validation rules run for subscriptions too (src/graphql/index.ts).
+      socket.send(
+        JSON.stringify({
+          id: '2',
+          type: 'subscribe',
+          payload: { query: 'subscription { swarmEvents(swarm: "alpha\\u0000") { type } }' },
+        }),
+      );
+      const literal = await errorOf('2');
+      assert.match(literal, /swarm holds U\+0000 \(NUL\)/);
+      assert.match(literal, /BAD_INPUT/);
     } finally {
       socket.terminate();
     }
