@@ -1,5 +1,6 @@
 // Who is calling: the Principal type and the parser that turns a verified token's claims into one.
 import { unauthenticated } from '../errors.ts';
+import { isCleanText } from '../util/control-characters.ts';
 
 /** Roles that act inside the principal's own tenant, weakest first. */
 export const TENANT_ROLES = ['viewer', 'operator', 'admin'] as const;
@@ -59,7 +60,12 @@ export function principalFromClaims(claims: unknown, platform: PlatformTrust): P
     actors: parseActors(claims.act),
   };
   if (claims.jti === undefined) return principal;
-  if (typeof claims.jti !== 'string' || claims.jti === '' || claims.jti.length > MAX_CLAIM_LENGTH) {
+  if (
+    typeof claims.jti !== 'string' ||
+    claims.jti === '' ||
+    claims.jti.length > MAX_CLAIM_LENGTH ||
+    !isCleanText(claims.jti)
+  ) {
     throw refused('claim "jti" must be a non-empty string when present');
   }
   return { ...principal, tokenId: claims.jti };
@@ -103,7 +109,7 @@ function parseActors(value: unknown): string[] {
     }
     if (!isRecord(act)) throw refused('claim "act" must be an object such as {"sub": "chatops-bot"}');
     const sub = act.sub;
-    if (typeof sub !== 'string' || sub.trim() === '' || sub.length > MAX_CLAIM_LENGTH) {
+    if (typeof sub !== 'string' || sub.trim() === '' || sub.length > MAX_CLAIM_LENGTH || !isCleanText(sub)) {
       throw refused('claim "act" must name its actor in a non-empty "sub", e.g. {"sub": "chatops-bot"}');
     }
     actors.push(sub);
@@ -121,6 +127,8 @@ function requiredString(claims: Record<string, unknown>, name: string, meaning: 
   if (value.length > MAX_CLAIM_LENGTH) {
     throw refused(`claim "${name}" is longer than ${MAX_CLAIM_LENGTH} characters`);
   }
+  // The principal is written to every audit event and log line it causes: a NUL or an escape sequence has no place.
+  if (!isCleanText(value)) throw refused(`claim "${name}" holds a control character`);
   return value;
 }
 

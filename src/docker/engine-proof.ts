@@ -26,13 +26,19 @@ export function asDockerInfo(value: unknown): DockerInfo | null {
 }
 
 export function clusterOf(info: DockerInfo): EngineCluster {
-  const remote = (info.Swarm.RemoteManagers ?? [])
-    .map((manager) => manager?.NodeID)
-    .filter((id): id is string => typeof id === 'string' && id !== '');
-  const own = info.Swarm.ControlAvailable && info.Swarm.NodeID ? [info.Swarm.NodeID] : [];
-  const clusterId =
-    typeof info.Swarm.Cluster?.ID === 'string' && info.Swarm.Cluster.ID ? info.Swarm.Cluster.ID : null;
+  const remote = (info.Swarm.RemoteManagers ?? []).map((manager) => manager?.NodeID).filter(isDockerId);
+  const own = info.Swarm.ControlAvailable && isDockerId(info.Swarm.NodeID) ? [info.Swarm.NodeID] : [];
+  const clusterId = isDockerId(info.Swarm.Cluster?.ID) ? info.Swarm.Cluster.ID : null;
   return { clusterId, managerNodeIds: [...new Set([...own, ...remote])] };
+}
+
+/**
+ * Docker's swarm object ids are 25 lowercase letters and digits; anything else an engine claims (a NUL, a path, a
+ * megabyte) is not an id and is never stored or compared.
+ */
+const DOCKER_ID = /^[a-z0-9]{1,64}$/;
+function isDockerId(value: unknown): value is string {
+  return typeof value === 'string' && DOCKER_ID.test(value);
 }
 
 /**

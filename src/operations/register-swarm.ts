@@ -25,10 +25,14 @@ export function registerSwarm(
     action: 'swarm.register',
     parameters: { name: input.name, endpoints: input.endpoints, labels: input.labels ?? [], tenant },
     reason: input.reason,
-    locate: () => Promise.resolve({ tenant, target: { swarmName: input.name } }),
+    // The tenant whose audit chain records the attempt: a caller who may not act in the tenant it names is refused
+    // here, so that its refusal is recorded in its own tenant's log, never written into another's.
+    locate: () => {
+      if (tenant !== principal.tenant) requirePlatformAdmin(principal, 'register a swarm in another tenant');
+      return Promise.resolve({ tenant, target: { swarmName: input.name } });
+    },
     execute: async () => {
       requireRole(principal, 'admin', 'register a swarm');
-      if (tenant !== principal.tenant) requirePlatformAdmin(principal, 'register a swarm in another tenant');
       const name = validateSwarmName(input.name);
       const labels = labelsFromInput(input.labels ?? []);
       const endpoints = await checkEndpoints(deps, principal, input.endpoints);

@@ -157,6 +157,9 @@ describe('claims to principal', () => {
       [{ ...base, act: { sub: '' } }, /non-empty "sub"/],
       [{ ...base, act: { sub: 'bot', act: 'x' } }, /"act" must be an object/],
       [{ ...base, jti: 5 }, /"jti"/],
+      [{ ...base, sub: 'alice\u0000' }, /"sub" holds a control character/],
+      [{ ...base, sub: 'alice\u001b[31m' }, /"sub" holds a control character/],
+      [{ ...base, act: { sub: 'bot\u0000' } }, /non-empty "sub"/],
     ];
     for (const [claims, message] of refused) {
       assert.throws(
