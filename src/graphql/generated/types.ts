@@ -866,7 +866,7 @@ export type RotateJoinTokenPayload = {
 export type JoinNodeInput = {
   /** Id or name of the swarm to join. */
   swarm: Scalars['String']['input'];
-  /** The joining engine's API: tcp://ADDR:2376 with TLS material, or its unix socket. */
+  /** The joining engine's API: tcp://ADDR:2376 with TLS material (its unix socket: platform-admin only). */
   endpoint: EngineEndpointInput;
   role?: NodeRole;
   /** The address the node advertises to the swarm; default: the endpoint's IP address, else Docker's choice. */
@@ -1056,7 +1056,7 @@ export type JoinTokens = {
 };
 
 export type EngineEndpointInput = {
-  /** tcp://HOST:PORT (mutual TLS) or unix:///path/to/docker.sock */
+  /** tcp://HOST:PORT with mutual TLS (tls required), to a routable address inside SWARMGATE_ENGINE_NETWORKS when set. unix:///path/to/docker.sock, plain tcp and loopback or link-local addresses: platform-admin only. */
   url: Scalars['String']['input'];
   tls?: InputMaybe<TlsMaterialInput>;
 };

@@ -463,7 +463,12 @@ const labelInput = closedObject({ key: string, value: { type: 'string', default:
 
 const endpointInput = closedObject(
   {
-    url: { type: 'string', description: 'tcp://HOST:PORT (mutual TLS) or unix:///path/to/docker.sock' },
+    url: {
+      type: 'string',
+      description:
+        'tcp://HOST:PORT with mutual TLS (tls required), to a routable address inside SWARMGATE_ENGINE_NETWORKS when ' +
+        'set. unix:///path/to/docker.sock, plain tcp and loopback or link-local addresses: platform-admin only.',
+    },
     tls: {
       ...closedObject({ ca: string, cert: string, key: string }, ['ca', 'cert', 'key']),
       description: 'PEM blocks, required for tcp://; stored encrypted and never returned',
