@@ -15,6 +15,7 @@ import auditPlugin from './plugins/app/audit.ts';
 import eventsPlugin from './plugins/app/events.ts';
 import jobsPlugin from './plugins/app/jobs.ts';
 import metricsPlugin from './plugins/app/metrics.ts';
+import rateLimitPlugin from './plugins/app/rate-limit.ts';
 import registryPlugin from './plugins/app/registry.ts';
 import { lazyChildLogger } from './util/lazy-logger.ts';
 import { createQuerystringParser } from './util/querystring.ts';
@@ -122,6 +123,9 @@ async function registerParts(app: FastifyInstance, config: Config, options: Buil
   // Before any route: it collects the routes' schemas as they are added.
   if (options.http !== false) await app.register(swaggerPlugin);
   await app.register(authPlugin, { jwt: config.jwt, platform: config.platform });
+  // Before the API's routes: its hooks run ahead of their authentication and kept answers.
+  if (options.http !== false)
+    await app.register(rateLimitPlugin, { limits: config.rateLimit, prefix: config.jobs.queuePrefix });
   const secret = resolveSecretKey(config.secretKey);
   if (secret.fromFile)
     app.log.warn('SWARMGATE_SECRET_KEY is unset: using the development key in var/secret.key');

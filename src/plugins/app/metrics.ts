@@ -23,6 +23,8 @@ declare module 'fastify' {
       queueDepth(counts: Record<string, number>): void;
       /** Called at each scrape to refresh gauges that are read on demand (queue depth). */
       onScrape(collect: () => Promise<void>): void;
+      /** A request refused 429 RATE_LIMITED, by the budget that refused it (src/plugins/app/rate-limit.ts). */
+      rateLimited(budget: 'requests' | 'mutations' | 'anonymous' | 'concurrency'): void;
     };
   }
 }
@@ -106,6 +108,14 @@ export default fp<MetricsPluginOptions>(
       labelNames: ['state'],
       registers: [registry],
     });
+    const rateLimited = new Counter({
+      name: 'swarmgate_rate_limited_total',
+      help: 'Requests refused 429 RATE_LIMITED, by budget (requests, mutations, anonymous, concurrency)',
+      labelNames: ['budget'],
+      registers: [registry],
+    });
+    for (const budget of ['requests', 'mutations', 'anonymous', 'concurrency'])
+      rateLimited.inc({ budget }, 0);
     const collectors: (() => Promise<void>)[] = [];
     // GraphQL operation names come from clients: bounded, so a client cannot explode the label set.
     const operationNames = new Set<string>();
@@ -142,6 +152,9 @@ export default fp<MetricsPluginOptions>(
       },
       onScrape(collect) {
         collectors.push(collect);
+      },
+      rateLimited(budget) {
+        rateLimited.inc({ budget });
       },
     });
 
