@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildTestApp, type TestApp } from '../helper.ts';
+import { startOwnRedis } from '../helpers/redis.ts';
 import { assertProblem, bearer, claimsFor, signToken } from '../helpers/tokens.ts';
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
@@ -311,6 +312,25 @@ test('a tenant may have only so many requests in progress; errors and cut socket
   release();
   for (const response of await Promise.all(again)) assert.equal(response.statusCode, 200);
   assert.ok((await rateLimitedCount(app, 'concurrency')) >= 2);
+});
+
+test('Redis away: the budgets fail open, reads go on', async (t) => {
+  const redis = await startOwnRedis();
+  t.after(() => redis.kill());
+  const subject = await buildTestApp({
+    REDIS_URL: redis.url,
+    SWARMGATE_WORKER: 'off',
+    SWARMGATE_RATE_LIMIT_REQUESTS: '3',
+  });
+  t.after(() => subject.close());
+  const judy = tokenOf('judy');
+  for (let i = 0; i < 3; i += 1) assert.equal((await restMe(subject.app, judy)).statusCode, 200);
+  assertRateLimited(await restMe(subject.app, tokenOf('judy')), /budget of 3 requests/);
+  redis.kill();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  // A principal not yet refused is served without being counted.
+  for (let i = 0; i < 5; i += 1)
+    assert.equal((await restMe(subject.app, tokenOf('mallory'))).statusCode, 200);
 });
 
 test('SWARMGATE_RATE_LIMIT=off: no budget, no cap', async (t) => {

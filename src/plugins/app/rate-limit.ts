@@ -5,11 +5,11 @@
 // least 16) and for a key this gateway has not counted in this window, @fastify/rate-limit counts the request on
 // its Redis store (the gateway's own ioredis client) and the request waits for the total of all gateways: exact.
 // Well below a budget, requests do not wait: their counts are kept and added to the same keys together (INCRBY,
-// every 16 counts of a key or 20 ms), and the total Redis last answered plus this gateway's counts not yet answered
+// every half-slack of counts of a key or 50 ms), and the total Redis last answered plus this gateway's counts not yet answered
 // decides. A Redis script awaited by every request cost the cached node list 40-50 % of its rate on the
 // benchmark machine (Redis shares its two cores), unawaited still 25-30 %; see docs/bench.md. Within one gateway a
 // budget holds exactly; gateways together may overrun it by the counts the others have not yet added when it runs
-// out (at most 64 each, and at most 5 % of the budget or 16).
+// out (at most the slack each: 5 % of the budget, at least 16).
 // - requests:  every request of an authenticated principal (tenant + sub), REST and GraphQL alike (GET, POST,
 //   WebSocket upgrade), answers served from kept answers included;
 // - mutations: REST POST/PUT/PATCH/DELETE under /v1 and GraphQL mutation operations (found after parsing, by a
@@ -80,14 +80,17 @@ const SWEEP_EVERY_MS = 10_000;
 /** How far below its budget a key must be for its requests not to wait for their count (5 %, at least 16). */
 const slackOf = (max: number) => Math.max(16, Math.ceil(max / 20));
 /**
- * Counts of one key a gateway may have kept or on their way without waiting (at most 64, and at most the slack):
- * other gateways learn of them when they reach Redis, so they are what a budget may be overrun by, per gateway, in
- * the worst case.
+ * Counts of one key a gateway may have kept or on their way without waiting: the slack. Other gateways learn of
+ * them when they reach Redis, so they are what a budget may be overrun by, per gateway, in the worst case. (A
+ * smaller bound sent a loaded gateway, whose Redis answers come late, to count every request in Redis again.)
  */
-const pendingOf = (max: number) => Math.min(64, slackOf(max));
-/** Kept counts of a key are sent when they are this many, or after this long. */
-const SEND_AT = 16;
-const SEND_EVERY_MS = 20;
+const pendingOf = (max: number) => slackOf(max);
+/**
+ * Kept counts of a key are sent when they are half the slack (at most 256), or after 50 ms. Each send is a Redis
+ * script; where Redis shares the gateway's cores (the benchmark machine) it takes their time too.
+ */
+const sendAtOf = (max: number) => Math.max(1, Math.min(256, Math.floor(slackOf(max) / 2)));
+const SEND_EVERY_MS = 50;
 
 type AddCount = (key: string, amount: number, windowMs: number) => Promise<[number, number]>;
 
@@ -127,9 +130,11 @@ export default fp<RateLimitPluginOptions>(
     };
     const slack = { requests: 0, mutations: 0, anonymous: 0 };
     const maxPending = { ...slack };
+    const sendAt = { ...slack };
     for (const budget of ['requests', 'mutations', 'anonymous'] as const) {
       slack[budget] = slackOf(sizes[budget]);
       maxPending[budget] = pendingOf(sizes[budget]);
+      sendAt[budget] = sendAtOf(sizes[budget]);
     }
     const namespace = `${prefix}:rl:`;
     await app.register(fastifyRateLimit, {
@@ -286,8 +291,8 @@ export default fp<RateLimitPluginOptions>(
           const pending = state.unsent + state.sending;
           if (pending < maxPending[budget] && state.total + pending < max - slack[budget]) {
             state.unsent += 1;
-            if (state.unsent === 1) unsentKeys.add(key);
-            else if (state.unsent >= SEND_AT) send(key, state);
+            if (state.unsent >= sendAt[budget]) send(key, state);
+            else if (state.unsent === 1) unsentKeys.add(key);
             return null;
           }
         }
