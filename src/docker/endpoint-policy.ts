@@ -128,7 +128,7 @@ export function createEndpointPolicy(options: EndpointPolicyOptions): EndpointPo
               'with mutual TLS (tls: ca, cert, key)',
           );
         }
-        return { url: parsed.url };
+        return { url: parsed.url, platformGranted: true };
       }
       if (!parsed.tls && !admin) {
         throw badInput(
@@ -164,6 +164,7 @@ export function createEndpointPolicy(options: EndpointPolicyOptions): EndpointPo
         url: parsed.url,
         ...(parsed.tls ? { tls: parsed.tls } : {}),
         address: checked[0]!,
+        ...(admin ? { platformGranted: true } : {}),
       };
     },
 
@@ -184,6 +185,31 @@ export function createEndpointPolicy(options: EndpointPolicyOptions): EndpointPo
  * an endpoint checked by check() connects to its pinned address, and one without (stored before the policy) is held to
  * its host being an address the rules allow.
  */
+/**
+ * Why a registered swarm's stored endpoint must not be used, or null: one a tenant could not give today (a unix
+ * socket, plain tcp, a loopback or link-local address) that no platform-admin gave, such as an endpoint a tenant
+ * registered before the policy existed. A platform-admin registers it again (updateSwarm) to allow it.
+ */
+export function storedEndpointRefusal(endpoint: EngineEndpoint): string | null {
+  if (endpoint.platformGranted) return null;
+  let parsed: ReturnType<typeof parseEndpoint>;
+  try {
+    parsed = parseEndpoint(endpoint);
+  } catch {
+    return STORED_REFUSAL;
+  }
+  if (parsed.kind === 'unix' || !parsed.tls) return STORED_REFUSAL;
+  const address = canonicalAddress(endpoint.address ?? parsed.host);
+  // A host name stored before the policy (no pinned address) is allowed only as a routable IP address.
+  if (!address || forbiddenReason(address)) return STORED_REFUSAL;
+  return null;
+}
+
+const STORED_REFUSAL =
+  'not used: only a platform-admin may give such an endpoint (a unix socket, plain tcp, loopback or link-local), ' +
+  'and none gave this one; a platform-admin registers it again with updateSwarm, or an admin replaces it with a ' +
+  'tcp:// endpoint with mutual TLS';
+
 export function recheckStoredEndpoint(endpoint: EngineEndpoint, roles: readonly string[]): void {
   if (roles.includes('platform-admin')) return;
   const parsed = parseEndpoint(endpoint);

@@ -20,6 +20,11 @@ export interface EngineEndpoint {
    * Absent for unix sockets and for endpoints stored before the policy (their host is then used as it is).
    */
   address?: string | null | undefined;
+  /**
+   * Given by a platform-admin: it may be one only a platform-admin may give (a unix socket, plain tcp, loopback).
+   * Stored endpoints without it are held to the tenant rules before every use (src/docker/endpoint-policy.ts).
+   */
+  platformGranted?: boolean | undefined;
 }
 
 /** The Engine API version the gateway speaks; the lab's engines (Docker 20.10) serve exactly this. */

@@ -25,12 +25,19 @@ export interface DockerCallEvent {
 export interface SwarmClientOptions {
   timeoutMs: number;
   onCall?: (event: DockerCallEvent) => void;
+  /**
+   * Why an endpoint must not be used (the endpoint policy, for endpoints stored before it), or null. A refused
+   * endpoint is never connected to; it shows as down with this reason.
+   */
+  refusalOf?: (endpoint: EngineEndpoint) => string | null;
 }
 
 interface Slot {
   endpoint: EngineEndpoint;
   docker: Dockerode;
   state: EndpointState;
+  /** Set: never connected to (see SwarmClientOptions.refusalOf). */
+  refusal: string | null;
 }
 
 /** One message of Docker's events stream (GET /events), as Engine API 1.41 sends it. */
@@ -83,11 +90,15 @@ export class SwarmClient {
     private readonly options: SwarmClientOptions,
   ) {
     if (endpoints.length === 0) throw new Error(`swarm "${swarmName}" has no endpoints`);
-    this.slots = endpoints.map((endpoint) => ({
-      endpoint,
-      docker: createDockerClient(endpoint, options.timeoutMs),
-      state: { url: endpoint.url, up: null, error: null, checkedAt: null },
-    }));
+    this.slots = endpoints.map((endpoint) => {
+      const refusal = options.refusalOf?.(endpoint) ?? null;
+      return {
+        endpoint,
+        docker: createDockerClient(endpoint, options.timeoutMs),
+        state: { url: endpoint.url, up: refusal === null ? null : false, error: refusal, checkedAt: null },
+        refusal,
+      };
+    });
   }
 
   /**
@@ -96,7 +107,7 @@ export class SwarmClient {
    * When no endpoint answers: SWARM_UNREACHABLE naming the swarm and what each endpoint said.
    */
   async call<T>(operation: string, run: (docker: Dockerode) => Promise<T>): Promise<T> {
-    const failures: string[] = [];
+    const failures = this.refusals();
     for (const slot of this.callOrder()) {
       const started = performance.now();
       try {
@@ -134,6 +145,7 @@ export class SwarmClient {
   ): Promise<{ url: string; value?: T; error?: string }[]> {
     return Promise.all(
       this.slots.map(async (slot) => {
+        if (slot.refusal !== null) return { url: slot.endpoint.url, error: slot.refusal };
         const started = performance.now();
         try {
           const value = await withTimeout(
@@ -158,7 +170,7 @@ export class SwarmClient {
    * by the call time-out. When no endpoint accepts: SWARM_UNREACHABLE naming what each said.
    */
   async openEvents(query: EventsQuery, handlers: EventsHandlers): Promise<EventsWatch> {
-    const failures: string[] = [];
+    const failures = this.refusals();
     const last = new Set(query.tryLast ?? []);
     const order = this.callOrder();
     for (const slot of [
@@ -301,9 +313,18 @@ export class SwarmClient {
     return this.slots.map((slot) => ({ ...slot.state }));
   }
 
+  /** What the refused endpoints say, to begin a list of failures with. */
+  private refusals(): string[] {
+    return this.slots.flatMap((slot) =>
+      slot.refusal === null ? [] : [`${slot.endpoint.url}: ${slot.refusal}`],
+    );
+  }
+
+  /** The endpoints to try, in order: the one that answered last, then those not known down, then the rest. */
   private callOrder(): Slot[] {
-    const first = this.slots[this.preferred];
-    const rest = this.slots.filter((slot) => slot !== first);
+    const usable = this.slots.filter((slot) => slot.refusal === null);
+    const first = usable.find((slot) => slot === this.slots[this.preferred]) ?? usable[0];
+    const rest = usable.filter((slot) => slot !== first);
     const known = rest.filter((slot) => slot.state.up !== false);
     const down = rest.filter((slot) => slot.state.up === false);
     return [...(first ? [first] : []), ...known, ...down];

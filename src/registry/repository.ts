@@ -166,8 +166,16 @@ export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
         ? sealer.seal(JSON.stringify(endpoint.tls), sealContext(swarmId, endpoint.url))
         : null;
       await client.query(
-        'INSERT INTO swarm_endpoints (swarm_id, position, url, credentials, address) VALUES ($1, $2, $3, $4, $5)',
-        [swarmId, position, endpoint.url, credentials, endpoint.address ?? null],
+        'INSERT INTO swarm_endpoints (swarm_id, position, url, credentials, address, platform_granted) ' +
+          'VALUES ($1, $2, $3, $4, $5, $6)',
+        [
+          swarmId,
+          position,
+          endpoint.url,
+          credentials,
+          endpoint.address ?? null,
+          endpoint.platformGranted === true,
+        ],
       );
     }
   }
@@ -286,13 +294,19 @@ export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
     /** The swarm's endpoints with their credentials opened, in failover order. */
     endpointsOf(swarmId: string): Promise<EngineEndpoint[]> {
       return remembered(`endpoints:${swarmId}`, async () => {
-        const result = await pool.query<{ url: string; credentials: Buffer | null; address: string | null }>(
-          'SELECT url, credentials, address FROM swarm_endpoints WHERE swarm_id = $1 ORDER BY position',
+        const result = await pool.query<{
+          url: string;
+          credentials: Buffer | null;
+          address: string | null;
+          platform_granted: boolean;
+        }>(
+          'SELECT url, credentials, address, platform_granted FROM swarm_endpoints WHERE swarm_id = $1 ORDER BY position',
           [swarmId],
         );
         return result.rows.map((row) => ({
           url: row.url,
           ...(row.address ? { address: row.address } : {}),
+          ...(row.platform_granted ? { platformGranted: true } : {}),
           tls: row.credentials
             ? (JSON.parse(
                 sealer.open(row.credentials, sealContext(swarmId, row.url)),

@@ -26,7 +26,8 @@ async function unreachableSwarm(tenant = 'acme', name = `dead-${++counter}`): Pr
     name,
     clusterId: `cluster-${tenant}-${name}`,
     labels: { env: 'test' },
-    endpoints: [{ url: 'unix:///nonexistent' }],
+    // As a platform-admin's registration: a tenant's own unix socket would not even be tried.
+    endpoints: [{ url: 'unix:///nonexistent', platformGranted: true }],
   });
 }
 

@@ -1,5 +1,6 @@
 // Decorates the instance with `swarmClients`: one SwarmClient per registered swarm, built from its stored endpoints.
 import fp from 'fastify-plugin';
+import { storedEndpointRefusal } from '../../docker/endpoint-policy.ts';
 import { SwarmClient, type DockerCallEvent } from '../../docker/swarm-client.ts';
 import type { SwarmRecord } from '../../registry/repository.ts';
 
@@ -41,12 +42,14 @@ export default fp<SwarmClientsOptions>(
         const stamp = swarm.updatedAt.getTime();
         const cached = cache.get(swarm.id);
         if (cached && cached.stamp === stamp) return cached.client;
-        const client = app.registry
-          .endpointsOf(swarm.id)
-          .then(
-            (endpoints) =>
-              new SwarmClient(swarm.name, endpoints, { timeoutMs: options.timeoutMs, onCall: emit }),
-          );
+        const client = app.registry.endpointsOf(swarm.id).then(
+          (endpoints) =>
+            new SwarmClient(swarm.name, endpoints, {
+              timeoutMs: options.timeoutMs,
+              onCall: emit,
+              refusalOf: storedEndpointRefusal,
+            }),
+        );
         // A failed build (database away) must not stay cached.
         client.catch(() => cache.delete(swarm.id));
         cache.set(swarm.id, { stamp, client });
