@@ -20,6 +20,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     requests?: AutocannonRequest[];
+    /** Replaces every `[<id>]` in a request's body with a fresh random id, request by request. */
+    idReplacement?: boolean;
     tlsOptions?: ConnectionOptions;
   }
 

@@ -119,6 +119,15 @@ const sign = createSigner({ key: JWT_SECRET, algorithm: 'HS256', expiresIn: 3600
 export const tokenFor = (tenant: string, role: string) =>
   sign({ sub: `bench-${role}`, tenant, roles: [role] });
 
+/** The gateways' platform tenant (SWARMGATE_PLATFORM_TENANT's default). */
+export const PLATFORM_TENANT = 'platform';
+/**
+ * A platform-admin's token: only the platform may register engines over unix sockets (the simulated engines), in
+ * any tenant (registerSwarm's `tenant`).
+ */
+export const platformToken = () =>
+  sign({ sub: 'bench-platform', tenant: PLATFORM_TENANT, roles: ['admin', 'platform-admin'] });
+
 export interface GatewayOptions {
   name: string;
   cpu: number | null;
@@ -167,6 +176,12 @@ export class Gateway {
         SWARMGATE_SECRET_KEY: SECRET_KEY,
         SWARMGATE_METRICS_TOKEN: METRICS_TOKEN,
         SWARMGATE_CACHE: 'on',
+        // Rate limiting stays on (its cost is part of every read measured) with budgets no run comes near: one
+        // viewer token reads at thousands of requests a second, and the mutation phase sends hundreds of mutations.
+        SWARMGATE_RATE_LIMIT: 'on',
+        SWARMGATE_RATE_LIMIT_REQUESTS: '100000000',
+        SWARMGATE_RATE_LIMIT_MUTATIONS: '100000000',
+        SWARMGATE_RATE_LIMIT_ANONYMOUS: '100000000',
         ...options.env,
       },
     });
@@ -198,12 +213,20 @@ export class Gateway {
     return (await response.json()) as GraphqlAnswer<T>;
   }
 
-  /** Registers a swarm by its manager endpoints in the token's tenant; fails with the gateway's message. */
-  async registerSwarm(token: string, name: string, endpoints: { url: string; tls?: unknown }[]) {
+  /**
+   * Registers a swarm by its manager endpoints in the token's tenant (or in `tenant`, with a platform-admin's
+   * token); fails with the gateway's message.
+   */
+  async registerSwarm(
+    token: string,
+    name: string,
+    endpoints: { url: string; tls?: unknown }[],
+    tenant?: string,
+  ) {
     const answer = await this.graphql<{ registerSwarm: { swarm: { id: string; clusterId: string } } }>(
       token,
       'mutation ($input: RegisterSwarmInput!) { registerSwarm(input: $input) { swarm { id clusterId } } }',
-      { input: { name, endpoints } },
+      { input: { name, endpoints, ...(tenant === undefined ? {} : { tenant }) } },
     );
     if (!answer.data?.registerSwarm) {
       throw new Error(`registering ${name} through ${this.name}: ${JSON.stringify(answer.errors)}`);

@@ -19,6 +19,8 @@ export interface LoadCommand {
   tls?: { ca: string; cert: string; key: string };
   /** Time every answer, not only 2xx (for refusals measured on purpose). */
   anyStatus?: boolean;
+  /** Every `[<id>]` of a body becomes a fresh random id, so that no two requests send the same document. */
+  unique?: boolean;
 }
 
 export interface LoadResult extends LatencySummary {
@@ -44,6 +46,7 @@ function run(command: LoadCommand): Promise<LoadResult> {
         ...(command.amount === undefined ? { duration: command.duration ?? 5 } : { amount: command.amount }),
         timeout: 30,
         requests: command.requests,
+        ...(command.unique ? { idReplacement: true } : {}),
         ...(command.tls
           ? {
               tlsOptions: {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { gatewayJson, type Context } from './context.ts';
 import type { FakeSwarmSpec } from './fake-data.ts';
-import { Gateway, tokenFor } from './gateway.ts';
+import { Gateway, platformToken, tokenFor } from './gateway.ts';
 import type { LoadResult } from './load.ts';
 import { BENCH_DIR, startChild, VAR_DIR } from './processes.ts';
 import { itemsOf, restNodes, restTasks } from './queries.ts';
@@ -78,11 +78,10 @@ async function runScenario(ctx: Context, scenario: Scenario): Promise<GrowthRow>
   const idle = gateway.memory();
 
   const tenant = `bench-${randomBytes(3).toString('hex')}`;
-  const admin = tokenFor(tenant, 'admin');
   const viewer = tokenFor(tenant, 'viewer');
   const started = performance.now();
   for (const swarm of engines.swarms) {
-    await gateway.registerSwarm(admin, swarm.name, [{ url: `unix://${swarm.socket}` }]);
+    await gateway.registerSwarm(platformToken(), swarm.name, [{ url: `unix://${swarm.socket}` }], tenant);
   }
   const registerSeconds = (performance.now() - started) / 1000;
 

@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { gatewayJson, type Context } from './context.ts';
-import { Gateway, tokenFor } from './gateway.ts';
+import { Gateway, platformToken, tokenFor } from './gateway.ts';
 import type { LoadResult } from './load.ts';
 import { fakeSocket, startFakeEngines } from './phase-growth.ts';
 import { BENCH_DIR, startChild } from './processes.ts';
@@ -39,13 +39,23 @@ export async function runMutationPhase(ctx: Context): Promise<MutationRow[]> {
     cpu: ctx.pinning.serverCpu,
     build: ctx.build,
     redisUrl: ctx.redis.url,
-    env: { SWARMGATE_WORKER: 'off', SWARMGATE_QUICK_JOB_WAIT_MS: '0' },
+    // Introspection is off under NODE_ENV=production: the phase asks the schema which mutations it has.
+    env: {
+      SWARMGATE_WORKER: 'off',
+      SWARMGATE_QUICK_JOB_WAIT_MS: '0',
+      SWARMGATE_GRAPHQL_INTROSPECTION: 'true',
+    },
   });
   const stopGateway = ctx.cleanup.add('gateway-mutations', () => gateway.stop());
   const tenant = `bench-${randomBytes(3).toString('hex')}`;
   const admin = tokenFor(tenant, 'admin');
   const operator = tokenFor(tenant, 'operator');
-  await gateway.registerSwarm(admin, SWARM, [{ url: `unix://${engines.swarms[0]!.socket}` }]);
+  await gateway.registerSwarm(
+    platformToken(),
+    SWARM,
+    [{ url: `unix://${engines.swarms[0]!.socket}` }],
+    tenant,
+  );
   const node = engines.swarms[0]!.hostnames[1]!;
 
   const schema = await gateway.graphql<{ __schema: { mutationType: { fields: { name: string }[] } } }>(

@@ -32,6 +32,24 @@ export const graphqlTasks = (swarm: string, service?: string) =>
       `{ totalCount items { ${TASK_FIELDS} } } } }`,
   );
 
+/**
+ * The depth bomb of issue 11: tasks → service → tasks → node → tasks ..., `levels` pairs deep (160 bytes took a
+ * gateway without bounds 4.6 s and 1 GB over 30 tasks). `[<id>]` in a comment makes each request's document new
+ * (the load generator replaces it), so no parse or validation is served from mercurius's caches.
+ */
+export const depthBomb = (swarm: string, levels = 6) => {
+  let selection = 'id';
+  for (let level = 0; level < levels; level += 1)
+    selection = `node { tasks { service { tasks { ${selection} } } } }`;
+  return `# [<id>]\n{ swarm(id: "${swarm}") { tasks { items { ${selection} } } } }`;
+};
+
+/** One swarm read under `count` aliases (issue 11: 2,000 aliases cost 200x one read), new each request too. */
+export const aliasBomb = (swarm: string, count = 2000) => {
+  const reads = Array.from({ length: count }, (_, index) => `a${index}: swarm(id: "${swarm}") { id name }`);
+  return `# [<id>]\n{ ${reads.join(' ')} }`;
+};
+
 export type ListKind = 'nodes' | 'services' | 'tasks';
 
 /** Items of a REST page, a GraphQL answer or a Docker list; throws when the answer is an error. */

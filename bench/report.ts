@@ -1,5 +1,5 @@
 // The issue's targets evaluated on one run's numbers, and the table printed at the end of `npm run bench`.
-import type { BenchResults, GrowthRow, ReadRow, TargetRow } from './types.ts';
+import type { BenchResults, GrowthRow, ProtectionResult, ReadRow, TargetRow } from './types.ts';
 
 const MB = 1024 * 1024;
 
@@ -43,7 +43,11 @@ function target(
   return { target: name, goal, measured: show(value), holds: holds(value) };
 }
 
-export function evaluateTargets(reads: ReadRow[], growth: GrowthRow[]): TargetRow[] {
+export function evaluateTargets(
+  reads: ReadRow[],
+  growth: GrowthRow[],
+  protection: ProtectionResult | null = null,
+): TargetRow[] {
   const read = (id: string) => reads.find((row) => row.id === id);
   const largest = growth.find((row) => row.swarms === 1 && row.nodesPerSwarm === 1000);
   const gatewayReads = reads.filter((row) => row.dockerCallsPer1000 !== null);
@@ -128,7 +132,64 @@ export function evaluateTargets(reads: ReadRow[], growth: GrowthRow[]): TargetRo
       (value) => value < 300 * MB,
       (value) => formatMb(value),
     ),
+    // Issue 11: what the protections cost, and what they protect.
+    target(
+      'cached REST node list, rate limiting on vs off (req/s)',
+      '>= 0.9x',
+      ratio(read('rest-nodes'), read('rest-nodes-rl-off')),
+      (value) => value >= 0.9,
+      show,
+    ),
+    target(
+      'GraphQL node list (POST), bounds and cost rules on vs off (req/s)',
+      '>= 0.9x',
+      ratio(read('graphql-nodes'), read('graphql-nodes-bounds-off')),
+      (value) => value >= 0.9,
+      show,
+    ),
+    ...protectionTargets(protection),
   ];
+}
+
+function protectionTargets(protection: ProtectionResult | null): TargetRow[] {
+  return (['repeated', 'unique'] as const).flatMap((variant) => {
+    const row = (id: string) =>
+      protection?.rows.find((candidate) => candidate.id === id && candidate.variant === variant);
+    const refusal = (id: string, name: string): TargetRow => {
+      const found = row(id);
+      const goal = '< 5 ms';
+      const title = `${name} (${variant}) refused, 1 connection: p99 (p50)`;
+      if (!found) return { target: title, goal, measured: 'not measured', holds: null };
+      if (!found.alone) {
+        return { target: title, goal, measured: `NOT refused (HTTP ${found.status})`, holds: false };
+      }
+      const { p50, p99 } = found.alone;
+      return { target: title, goal, measured: `${formatMs(p99)} ms (${formatMs(p50)} ms)`, holds: p99 < 5 };
+    };
+    const flood = protection?.floods.find((candidate) => candidate.variant === variant) ?? null;
+    const growth =
+      flood && flood.rssBefore !== null && flood.rssHighest !== null
+        ? flood.rssHighest - flood.rssBefore
+        : null;
+    return [
+      refusal('depth-bomb', 'depth bomb'),
+      refusal('alias-bomb', '2,000-alias query'),
+      target(
+        `/healthz p99 while ${flood?.connections ?? 20} connections send both (${variant}) for ${flood?.seconds ?? 10} s`,
+        '< 50 ms',
+        flood ? flood.health.p99 : null,
+        (value) => value < 50,
+        (value) => `${formatMs(value)} ms`,
+      ),
+      target(
+        `gateway RSS growth meanwhile (${variant}; highest sample - before)`,
+        '< 50 MB',
+        growth,
+        (value) => value < 50 * MB,
+        (value) => `${(value / MB).toFixed(1)} MB`,
+      ),
+    ];
+  });
 }
 
 /** Left-aligned text columns, right-aligned numbers. */
@@ -281,7 +342,41 @@ export function renderReport(results: BenchResults): string {
     out.push(...notes.map((note) => `  (${note})`), '');
   }
 
-  out.push('targets (issue 6)');
+  if (results.protection) {
+    const { rows, floods } = results.protection;
+    out.push(
+      'f. protection: hostile GraphQL documents, the same one repeated, or a new one each request (parsed every time)',
+    );
+    out.push(
+      table(
+        ['document', 'variant', 'bytes', 'answer', 'alone: req/s', 'p50 ms', 'p99 ms', 'max ms'],
+        rows.map((row) => [
+          row.label,
+          row.variant,
+          String(row.bytes),
+          `${row.status} ${row.code ?? ''}`.trim(),
+          row.alone ? formatRate(row.alone.rps) : '-',
+          row.alone ? formatMs(row.alone.p50) : '-',
+          row.alone ? formatMs(row.alone.p99) : '-',
+          row.alone ? formatMs(row.alone.max) : '-',
+        ]),
+      ),
+    );
+    for (const flood of floods) {
+      out.push(
+        `  both ${flood.variant}, ${flood.connections} connections for ${flood.seconds} s: ` +
+          `${formatRate(flood.load.rps)} answers/s (${JSON.stringify(flood.load.statusCodes)}), p50 ` +
+          `${formatMs(flood.load.p50)} ms, p99 ${formatMs(flood.load.p99)} ms; /healthz meanwhile ` +
+          `(${flood.health.count} probes, ${flood.health.failures} failed): p50 ${formatMs(flood.health.p50)} ms, ` +
+          `p99 ${formatMs(flood.health.p99)} ms, max ${formatMs(flood.health.max)} ms; RSS ` +
+          `${formatMb(flood.rssBefore ?? undefined)} before, ${formatMb(flood.rssHighest ?? undefined)} at most, ` +
+          `${formatMb(flood.rssAfter ?? undefined)} after`,
+      );
+    }
+    out.push('');
+  }
+
+  out.push('targets (issues 6 and 11)');
   out.push(
     table(
       ['target', 'goal', 'measured', 'holds'],

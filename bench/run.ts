@@ -1,7 +1,7 @@
 // `npm run bench`: one run on this machine of every comparison of issue 6 (a-e), side by side; prints the table,
 // writes var/bench/results.json and var/bench/results.svg, and stops everything it started.
 //
-// Options: --quick (short runs, smaller growth: for trying the harness), --only=lab,ceiling,growth,mutation,
+// Options: --quick (short runs, smaller growth: for trying the harness), --only=lab,ceiling,protection,growth,mutation,
 // --duration=S (per read, over all its rounds), --rounds=N (the reads measured in turn, N times), --warmup=S,
 // --connections=N, --growth-connections=N, --mutations=N.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,12 +16,13 @@ import { runCeilingPhase, startCeilingServers } from './phase-ceiling.ts';
 import { FULL_SCENARIOS, QUICK_SCENARIOS, runGrowthPhase } from './phase-growth.ts';
 import { runLabPhase } from './phase-lab.ts';
 import { runMutationPhase } from './phase-mutation.ts';
+import { runProtectionPhase } from './phase-protection.ts';
 import { detectPinning, ROOT_DIR, stopAllChildren, stopLeftovers, VAR_DIR } from './processes.ts';
 import { claimRedisDatabase } from './redis-db.ts';
 import { evaluateTargets, renderReport } from './report.ts';
-import type { BenchResults, GrowthRow, MutationRow, ReadRow, Settings } from './types.ts';
+import type { BenchResults, GrowthRow, MutationRow, ProtectionResult, ReadRow, Settings } from './types.ts';
 
-const PHASES = ['lab', 'ceiling', 'growth', 'mutation'] as const;
+const PHASES = ['lab', 'ceiling', 'protection', 'growth', 'mutation'] as const;
 type Phase = (typeof PHASES)[number];
 
 function readOptions() {
@@ -113,6 +114,7 @@ async function main(): Promise<number> {
   const reads: ReadRow[] = [];
   let growth: GrowthRow[] = [];
   let mutations: MutationRow[] = [];
+  let protection: ProtectionResult | null = null;
   let failed = false;
   try {
     const redis = await claimRedisDatabase();
@@ -164,6 +166,7 @@ async function main(): Promise<number> {
           `${(post.load.rps / get.load.rps).toFixed(2)}x its GET rate: what reading a request body costs by itself`,
       );
     }
+    protection = (await attempt('protection', () => runProtectionPhase(ctx))) ?? null;
     growth = (await attempt('growth', () => runGrowthPhase(ctx, scenarios))) ?? [];
     mutations = (await attempt('mutation', () => runMutationPhase(ctx))) ?? [];
   } finally {
@@ -193,7 +196,8 @@ async function main(): Promise<number> {
     reads,
     growth,
     mutations,
-    targets: evaluateTargets(reads, growth),
+    protection,
+    targets: evaluateTargets(reads, growth, protection),
     notes,
   };
   writeFileSync(path.join(VAR_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

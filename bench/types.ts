@@ -62,6 +62,43 @@ export interface MutationRow {
   note: string;
 }
 
+/** The same hostile document again and again, or a new one every request. */
+export type ProtectionVariant = 'repeated' | 'unique';
+
+/** One hostile GraphQL document of the protection scenario (issue 11), sent alone. */
+export interface ProtectionRow {
+  id: 'depth-bomb' | 'alias-bomb';
+  variant: ProtectionVariant;
+  label: string;
+  /** Bytes of one request body. */
+  bytes: number;
+  /** The first answer's HTTP status and GraphQL code (the refusal, or not). */
+  status: number;
+  code: string | null;
+  /** Sent alone (one connection, every answer timed); null when it was not refused. */
+  alone: LoadResult | null;
+}
+
+/** Both documents sent by many connections at once. */
+export interface ProtectionFlood {
+  variant: ProtectionVariant;
+  connections: number;
+  seconds: number;
+  load: LoadResult;
+  /** GET /healthz one at a time meanwhile. */
+  health: LatencySummary & { failures: number };
+  rssBefore: number | null;
+  /** The highest VmRSS sampled (every 100 ms) during the flood. */
+  rssHighest: number | null;
+  rssAfter: number | null;
+}
+
+export interface ProtectionResult {
+  rows: ProtectionRow[];
+  /** Empty when one of the documents was not refused. */
+  floods: ProtectionFlood[];
+}
+
 export interface TargetRow {
   target: string;
   goal: string;
@@ -81,6 +118,7 @@ export interface BenchResults {
   reads: ReadRow[];
   growth: GrowthRow[];
   mutations: MutationRow[];
+  protection: ProtectionResult | null;
   targets: TargetRow[];
   notes: string[];
 }
