@@ -21,7 +21,6 @@
 // Not limited: /healthz, /readyz, /metrics, /openapi.json, /docs, /graphiql (probes and static pages).
 // Redis unavailable: budgets fail open (skipOnError), the concurrency cap still holds; Redis down also fails
 // /readyz and every mutation (QUEUE_UNAVAILABLE), so nothing costly slips through.
-import type { ServerResponse } from 'node:http';
 import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
@@ -56,8 +55,6 @@ type CountedBudget = Exclude<RateLimitBudget, 'concurrency'>;
 interface Slot {
   inProgress: number;
 }
-const SLOT = Symbol('swarmgate.rateLimitSlot');
-type SlotHolder = ServerResponse & { [SLOT]?: Slot };
 /** A refusal, null to go on, or either once Redis has answered. */
 type Verdict = GatewayError | null | Promise<GatewayError | null>;
 
@@ -301,14 +298,10 @@ export default fp<RateLimitPluginOptions>(
       return count(request).then((result) => learn(key, budget, result));
     };
 
-    // Requests in progress per tenant in this gateway. A response carries its tenant's slot, given back by one
-    // listener shared by every response: 'close' comes once per response, after it was sent or when its socket was
-    // cut before.
+    // Requests in progress per tenant in this gateway, each given back when its response closes: 'close' comes once
+    // per response, after it was sent or when its socket was cut before. (A property of our own on the response,
+    // for one listener shared by all, cost the HTTP server's own code more than a closure per request.)
     const running = new Map<string, Slot>();
-    function release(this: ServerResponse) {
-      const slot = (this as SlotHolder)[SLOT];
-      if (slot) slot.inProgress -= 1;
-    }
     const occupy = (reply: FastifyReply, tenant: string): GatewayError | null => {
       let slot = running.get(tenant);
       if (!slot) {
@@ -326,8 +319,10 @@ export default fp<RateLimitPluginOptions>(
         );
       }
       slot.inProgress += 1;
-      (reply.raw as SlotHolder)[SLOT] = slot;
-      reply.raw.on('close', release);
+      const held = slot;
+      reply.raw.on('close', () => {
+        held.inProgress -= 1;
+      });
       return null;
     };
 
