@@ -78,6 +78,7 @@ const EnvSchema = z.object({
   SWARMGATE_GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(1).max(10_000).default(30),
   SWARMGATE_GRAPHQL_MAX_COST: z.coerce.number().int().min(10).max(100_000_000).default(50_000),
   SWARMGATE_GRAPHQL_MAX_ANSWER_MB: z.coerce.number().int().min(1).max(1024).default(16),
+  SWARMGATE_GRAPHQL_MAX_DOCUMENT_KB: z.coerce.number().int().min(1).max(1024).default(32),
   SWARMGATE_GRAPHQL_INTROSPECTION: booleanFromEnv.optional(),
   SWARMGATE_GRAPHQL_LIMITS: z.enum(['on', 'off']).default('on'),
   SWARMGATE_RATE_LIMIT: z.enum(['on', 'off']).default('on'),
@@ -161,6 +162,8 @@ export interface Config {
     /** Lists cost their `first` (or their default page), nested lists multiply. */
     maxCost: number;
     maxAnswerBytes: number;
+    /** Characters of one document (the query text, not its variables), refused before it is parsed. */
+    maxDocumentLength: number;
     introspection: boolean;
   };
   /** Request budgets (@fastify/rate-limit on Redis, shared by every gateway) and a per-tenant concurrency cap. */
@@ -241,6 +244,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxAliases: env.SWARMGATE_GRAPHQL_MAX_ALIASES,
       maxCost: env.SWARMGATE_GRAPHQL_MAX_COST,
       maxAnswerBytes: env.SWARMGATE_GRAPHQL_MAX_ANSWER_MB * 1024 * 1024,
+      maxDocumentLength: env.SWARMGATE_GRAPHQL_MAX_DOCUMENT_KB * 1024,
       introspection: env.SWARMGATE_GRAPHQL_INTROSPECTION ?? env.NODE_ENV !== 'production',
     },
     rateLimit: {

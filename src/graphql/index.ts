@@ -7,9 +7,11 @@ import { formatExecution } from './errors.ts';
 import {
   answerMessage,
   costRefusal,
+  documentMessage,
   introspectionOffRule,
   limitRules,
   MAX_TOKENS,
+  RefusedDocuments,
   type GraphqlLimits,
 } from './limits.ts';
 import { resolvers, subscriptionResolvers } from './resolvers/index.ts';
@@ -32,7 +34,12 @@ import {
 
 export interface GraphqlPluginOptions {
   /** config.graphql: the bounds of one operation, the answer's size and introspection. */
-  graphql: GraphqlLimits & { limits: boolean; maxAnswerBytes: number; introspection: boolean };
+  graphql: GraphqlLimits & {
+    limits: boolean;
+    maxAnswerBytes: number;
+    maxDocumentLength: number;
+    introspection: boolean;
+  };
   /** A WebSocket that has not authenticated within this long is closed (4408). */
   wsAuthTimeoutMs: number;
 }
@@ -81,6 +88,18 @@ function problemOfBody(body: unknown): string | null {
   return null;
 }
 
+/**
+ * What refuses the request's document before it is parsed, or null: a document longer than `max` characters (POST
+ * body or GET query string), or one the limit rules refused before.
+ */
+function refusalBeforeParsing(request: FastifyRequest, max: number, refused: RefusedDocuments | null) {
+  const source = request.method === 'POST' ? request.body : request.query;
+  const query = (source as { query?: unknown } | null)?.query;
+  if (typeof query !== 'string') return null;
+  if (query.length > max) return documentMessage(query.length, max);
+  return refused?.lookup(query) ?? null;
+}
+
 /** Encapsulated on purpose: the authentication hook below applies to the GraphQL routes only. */
 export default async function graphqlPlugin(
   app: FastifyInstance,
@@ -126,13 +145,23 @@ export default async function graphqlPlugin(
   });
   // (A body that is not a POST's is not keyed: graphqlBodyKey answers null.)
   if (keeping) app.addHook('preParsing', keeping.preParsing);
+  // A document longer than its bound is refused before it is parsed: reading 2,000 aliases up to the parser's token
+  // limit costs far more than measuring their length (what a request may carry at length is its variables).
+  const maxDocument = options.graphql.limits ? options.graphql.maxDocumentLength : Infinity;
+  const refused = options.graphql.limits ? new RefusedDocuments() : null;
   app.addHook('preValidation', (request, reply, done) => {
     if (!early(request)) return authenticate.call(app, request, reply, done);
     const problem = request.method === 'POST' ? problemOfBody(request.body) : null;
-    if (problem === null) return done();
-    void reply
-      .code(400)
-      .send({ data: null, errors: [{ message: problem, extensions: { code: 'BAD_INPUT' } }] });
+    const tooLong = problem === null ? refusalBeforeParsing(request, maxDocument, refused) : null;
+    if (problem === null && tooLong === null) return done();
+    void reply.code(400).send({
+      data: null,
+      errors: [
+        problem === null
+          ? { message: tooLong, extensions: { code: 'QUERY_TOO_COMPLEX' } }
+          : { message: problem, extensions: { code: 'BAD_INPUT' } },
+      ],
+    });
   });
   // Before the answer cache's onSend: an answer refused here (400) is never kept.
   const { maxAnswerBytes } = options.graphql;
@@ -168,7 +197,7 @@ export default async function graphqlPlugin(
   const validationRules: ValidationRule[] = [
     controlCharacterRule,
     ...(introspection ? [] : [introspectionOffRule]),
-    ...(limits ? limitRules(options.graphql) : []),
+    ...(refused ? limitRules(options.graphql, refused) : []),
   ];
 
   const deps = operationDepsOf(app);

@@ -19,6 +19,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { createComplexityRule, getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { LRUCache } from 'lru-cache';
 import { GatewayError } from '../errors.ts';
 
 export interface GraphqlLimits {
@@ -68,6 +69,9 @@ export const costMessage = (cost: number, max: number) =>
   `query cost ${cost} exceeds the limit of ${max} (SWARMGATE_GRAPHQL_MAX_COST): a page costs its \`first\` ` +
   `(default 100) times what is asked of each item, a list without \`first\` ${UNPAGED_LIST_SIZE} times, and ` +
   'nested lists multiply; ask for smaller pages';
+export const documentMessage = (length: number, max: number) =>
+  `the query document is ${length} characters, over the limit of ${max} (SWARMGATE_GRAPHQL_MAX_DOCUMENT_KB): ` +
+  'send a shorter document (values belong in variables)';
 export const tokensMessage = () =>
   `the query has more than ${MAX_TOKENS} tokens, over the limit of this gateway: send a shorter document`;
 export const answerMessage = (bytes: number, max: number) =>
@@ -103,7 +107,31 @@ const ESTIMATORS = [listSize];
 /** Documents whose cost depends on their variables: measured once the variables are known (costOfExecution). */
 const costWithVariables = new WeakSet<DocumentNode>();
 
-function costRule(maxCost: number): ValidationRule {
+/**
+ * Documents refused by a limit rule, by their text: the same document sent again is refused by a lookup, before it is
+ * parsed (mercurius keeps the errors it finds in a document, but not an error a rule throws). The limits do not
+ * depend on who asks, so neither does the refusal.
+ */
+export class RefusedDocuments {
+  private readonly refused = new LRUCache<string, string>({
+    maxSize: 4 * 1024 * 1024,
+    sizeCalculation: (_message, text) => text.length + 200,
+  });
+
+  /** The refusal of a document seen before, or undefined. */
+  lookup(text: string): string | undefined {
+    return this.refused.get(text);
+  }
+
+  /** Refuses the document being validated with `message`, and remembers the refusal. */
+  refuse(context: ValidationContext, message: string, nodes?: ASTNode): never {
+    const text = context.getDocument().loc?.source.body;
+    if (text !== undefined && text.length <= 64 * 1024) this.refused.set(text, message);
+    throw tooComplex(message, nodes);
+  }
+}
+
+function costRule(maxCost: number, memo: RefusedDocuments): ValidationRule {
   // graphql-query-complexity's rule, whose visitor is driven here (to defer operations with variables).
   const measureOf = createComplexityRule({
     maximumComplexity: maxCost,
@@ -128,11 +156,11 @@ function costRule(maxCost: number): ValidationRule {
             measure.onOperationDefinitionEnter(operation);
           } catch {
             // The library throws past MAX_COST_NODES (a fragment spread over and over).
-            throw tooComplex(costMessage(MAX_COST_NODES, maxCost), operation);
+            memo.refuse(context, costMessage(MAX_COST_NODES, maxCost), operation);
           }
           // Measured on entering the operation: refused there, before the other rules walk it (as above).
           if (measure.complexity > maxCost)
-            throw tooComplex(costMessage(measure.complexity, maxCost), operation);
+            memo.refuse(context, costMessage(measure.complexity, maxCost), operation);
         },
       },
     };
@@ -152,11 +180,12 @@ export const introspectionOffRule: ValidationRule = (context) => ({
 });
 
 /** The validation rules bounding an operation (the cost of one with variables is measured by costOfExecution). */
-export function limitRules(limits: GraphqlLimits): ValidationRule[] {
+export function limitRules(limits: GraphqlLimits, memo: RefusedDocuments): ValidationRule[] {
   // A refusal is thrown (graphql-armor's default, with our error): it stops the validation at the operation's first
   // node, so the other rules never walk a document built to be expensive. mercurius answers it as a 400.
   const refuse = (message: (found: number | null) => string) => [
-    (_context: ValidationContext | null, error: GraphQLError) => {
+    (context: ValidationContext | null, error: GraphQLError) => {
+      if (context) memo.refuse(context, message(foundIn(error)));
       throw tooComplex(message(foundIn(error)));
     },
   ];
@@ -178,7 +207,7 @@ export function limitRules(limits: GraphqlLimits): ValidationRule[] {
       propagateOnRejection: false,
       onReject: refuse(directivesMessage),
     }),
-    costRule(limits.maxCost),
+    costRule(limits.maxCost, memo),
   ];
 }
 

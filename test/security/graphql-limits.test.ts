@@ -84,8 +84,48 @@ test('the depth bomb of the issue is refused before execution, naming the limit'
   assert.equal(answer.data, null);
 });
 
-test('2,000 aliases of one swarm read are refused (the document is cut off by its token count)', async () => {
-  const answer = await gql(world.app, viewer, aliasesOf(2000));
+test('a refused document sent again is refused the same way (remembered, not parsed again), by either method', async () => {
+  const first = await gql(world.app, viewer, `# again\n${DEPTH_BOMB}`);
+  assertTooComplex(first, /^query depth 16 exceeds the limit of 12/);
+  for (let i = 0; i < 3; i += 1) {
+    assert.deepEqual(await gql(world.app, viewer, `# again\n${DEPTH_BOMB}`), first);
+  }
+  const get = await world.app.inject({
+    method: 'GET',
+    url: `/graphql?query=${encodeURIComponent(`# again\n${DEPTH_BOMB}`)}`,
+    headers: { authorization: `Bearer ${viewer}` },
+  });
+  assert.equal(get.statusCode, 400, get.body);
+  assert.deepEqual(get.json(), { data: null, errors: first.errors });
+  // A document that passes is not remembered as refused.
+  const fine = await gql(world.app, viewer, '{ swarm(id: "alpha") { id } }');
+  assert.equal(fine.errors, undefined, JSON.stringify(fine.errors));
+});
+
+test('2,000 aliases of one swarm read are refused by their length, before they are parsed', async () => {
+  const document = aliasesOf(2000);
+  assert.ok(document.length > 32 * 1024);
+  const answer = await gql(world.app, viewer, document);
+  assertTooComplex(
+    answer,
+    new RegExp(
+      `^the query document is ${document.length} characters, over the limit of 32768 ` +
+        '\\(SWARMGATE_GRAPHQL_MAX_DOCUMENT_KB\\)',
+    ),
+  );
+  const get = await world.app.inject({
+    method: 'GET',
+    url: `/graphql?query=${encodeURIComponent(document)}`,
+    headers: { authorization: `Bearer ${viewer}` },
+  });
+  assert.equal(get.statusCode, 400, get.body);
+  assert.match(get.body, /SWARMGATE_GRAPHQL_MAX_DOCUMENT_KB/);
+});
+
+test('a shorter document of more than 5,000 tokens is cut off by its token count', async () => {
+  const document = aliasesOf(1000);
+  assert.ok(document.length < 32 * 1024);
+  const answer = await gql(world.app, viewer, document);
   assertTooComplex(answer, /more than 5000 tokens/);
 });
 
