@@ -219,6 +219,35 @@ export async function swarmHealthy(inv: Inventory, swarm: string, via?: string):
   return `seen from ${viaName}: ${state}`;
 }
 
+/**
+ * Waits until the swarm is healthy (swarmHealthy); a node that stays Down while its own engine runs as a member is
+ * restarted (lab stop + start) once. Docker 20.10 can leave a manager restarted by an earlier test marked Down for
+ * good: its old session's heartbeat expiry lands after its new session registered, and nothing marks it Ready again.
+ * A test that needs the whole swarm (stopping a manager must not lose quorum) calls this first.
+ */
+export async function healSwarm(inv: Inventory, swarm: string, via: string): Promise<void> {
+  const settled = () => swarmHealthy(inv, swarm, via);
+  try {
+    await waitUntil(`swarm ${swarm} healthy`, settled, 20_000, 500);
+    return;
+  } catch {
+    // Restart what is stuck, below.
+  }
+  const nodes = await swarmNodes(dockerFor(labEngine(inv, via), 'socket', 5000));
+  for (const node of nodes.filter((candidate) => candidate.Status.State === 'down')) {
+    const name = node.Description.Hostname;
+    const info = (await dockerFor(labEngine(inv, name), 'socket', 5000)
+      .info()
+      .catch(() => null)) as { Swarm?: { LocalNodeState?: string } } | null;
+    if (info?.Swarm?.LocalNodeState !== 'active') continue;
+    for (const verb of ['stop', 'start']) {
+      const result = await runLabCli([verb, name]);
+      assert.equal(result.code, 0, `lab ${verb} ${name}: ${result.stderr}`);
+    }
+  }
+  await waitUntil(`swarm ${swarm} healthy again`, settled, 90_000, 500);
+}
+
 export interface CliResult {
   code: number;
   stdout: string;

@@ -6,7 +6,15 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { isDeepStrictEqual, promisify } from 'node:util';
 import { toNodeView, type NodeView } from '../../src/queries/views.ts';
-import { dockerFor, labEngine, runLabCli, swarmHealthy, swarmNodes, waitUntil } from '../helpers/lab.ts';
+import {
+  dockerFor,
+  healSwarm,
+  labEngine,
+  runLabCli,
+  swarmHealthy,
+  swarmNodes,
+  waitUntil,
+} from '../helpers/lab.ts';
 import { bearer } from '../helpers/tokens.ts';
 import { setupRedBlue, type RedBlue } from '../read-api/fixture.ts';
 import type { DockerNode } from '../../src/docker/types.ts';
@@ -61,6 +69,8 @@ after(async () => {
 
 test('stopping the watched manager alpha-m1 moves the watcher to another manager; nothing stale is served after', async (t) => {
   const m1 = labEngine(lab.inventory, 'alpha-m1').tlsEndpoint;
+  // Before the watcher starts: healing may restart alpha-m1, which would move the watcher.
+  await healSwarm(lab.inventory, 'alpha', 'alpha-m2');
   assert.equal((await gatewayNodes()).status, 200);
   await waitUntil(
     'alpha watched through alpha-m1',
