@@ -7,11 +7,13 @@ import { formatExecution } from './errors.ts';
 import {
   answerMessage,
   costRefusal,
+  depthMessage,
   documentMessage,
   introspectionOffRule,
   limitRules,
   MAX_TOKENS,
   RefusedDocuments,
+  selectionDepthOf,
   type GraphqlLimits,
 } from './limits.ts';
 import { resolvers, subscriptionResolvers } from './resolvers/index.ts';
@@ -97,7 +99,11 @@ function refusalBeforeParsing(request: FastifyRequest, max: number, refused: Ref
   const query = (source as { query?: unknown } | null)?.query;
   if (typeof query !== 'string') return null;
   if (query.length > max) return documentMessage(query.length, max);
-  return refused?.lookup(query) ?? null;
+  if (refused === null) return null;
+  const known = refused.lookup(query);
+  if (known !== undefined) return known;
+  const depth = selectionDepthOf(query);
+  return depth > refused.maxDepth ? depthMessage(depth, refused.maxDepth) : null;
 }
 
 /** Encapsulated on purpose: the authentication hook below applies to the GraphQL routes only. */
@@ -148,7 +154,7 @@ export default async function graphqlPlugin(
   // A document longer than its bound is refused before it is parsed: reading 2,000 aliases up to the parser's token
   // limit costs far more than measuring their length (what a request may carry at length is its variables).
   const maxDocument = options.graphql.limits ? options.graphql.maxDocumentLength : Infinity;
-  const refused = options.graphql.limits ? new RefusedDocuments() : null;
+  const refused = options.graphql.limits ? new RefusedDocuments(options.graphql.maxDepth) : null;
   app.addHook('preValidation', (request, reply, done) => {
     if (!early(request)) return authenticate.call(app, request, reply, done);
     const problem = request.method === 'POST' ? problemOfBody(request.body) : null;

@@ -113,6 +113,9 @@ const costWithVariables = new WeakSet<DocumentNode>();
  * depend on who asks, so neither does the refusal.
  */
 export class RefusedDocuments {
+  /** The depth limit, for the check before parsing (selectionDepthOf). */
+  constructor(readonly maxDepth: number) {}
+
   private readonly refused = new LRUCache<string, string>({
     maxSize: 4 * 1024 * 1024,
     sizeCalculation: (_message, text) => text.length + 200,
@@ -247,4 +250,46 @@ function soleOperationName(document: DocumentNode): string | undefined {
     (definition) => definition.kind === Kind.OPERATION_DEFINITION,
   );
   return operations.length === 1 ? operations[0]!.name?.value : undefined;
+}
+
+/**
+ * The depth of a document's deepest selection set, read from its text without parsing it: the `{` that open selection
+ * sets, outside strings, comments and parentheses (arguments and variable definitions, whose `{` open input objects).
+ * For a document without fragments this is the depth graphql-armor's rule counts; a fragment's selections count
+ * from its own braces, which is never more than their depth where the fragment is spread. So a document this finds
+ * too deep is too deep, and refusing it here spares parsing and validating it (a flood of new depth bombs costs
+ * each a scan instead of an AST and thirty validation rules). What it lets through, the rule checks as before.
+ */
+export function selectionDepthOf(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let parens = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 0x23 /* # */) {
+      while (i < text.length && text.charCodeAt(i) !== 0x0a && text.charCodeAt(i) !== 0x0d) i += 1;
+    } else if (c === 0x22 /* " */) {
+      if (text.startsWith('"""', i)) {
+        const end = text.indexOf('"""', i + 3);
+        // A block string may hold \""" (an escaped triple quote).
+        let close = end;
+        while (close !== -1 && text.charCodeAt(close - 1) === 0x5c) close = text.indexOf('"""', close + 3);
+        if (close === -1) return deepest;
+        i = close + 2;
+      } else {
+        i += 1;
+        while (i < text.length && text.charCodeAt(i) !== 0x22) {
+          if (text.charCodeAt(i) === 0x5c) i += 1;
+          else if (text.charCodeAt(i) === 0x0a) break;
+          i += 1;
+        }
+      }
+    } else if (c === 0x28 /* ( */) parens += 1;
+    else if (c === 0x29 /* ) */) parens = Math.max(0, parens - 1);
+    else if (parens === 0 && c === 0x7b /* { */) {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+    } else if (parens === 0 && c === 0x7d /* } */) depth = Math.max(0, depth - 1);
+  }
+  return deepest;
 }

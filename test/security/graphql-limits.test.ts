@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
+import { selectionDepthOf } from '../../src/graphql/limits.ts';
 import { ANSWER_HEADER } from '../../src/queries/answer-hooks.ts';
 import { buildTestApp, testConfig, testLogger, type TestApp } from '../helper.ts';
 import { bearer } from '../helpers/tokens.ts';
@@ -82,6 +83,25 @@ test('the depth bomb of the issue is refused before execution, naming the limit'
   const answer = await gql(world.app, viewer, DEPTH_BOMB);
   assertTooComplex(answer, /^query depth 16 exceeds the limit of 12 \(SWARMGATE_GRAPHQL_MAX_DEPTH\)$/);
   assert.equal(answer.data, null);
+});
+
+test('the depth read from the text before parsing counts selection sets only', () => {
+  assert.equal(selectionDepthOf(DEPTH_BOMB), 16, 'the same depth the rule finds');
+  assert.equal(selectionDepthOf('{ a { b } c { d { e } } }'), 3);
+  // Input objects in arguments and variable defaults, braces in strings, block strings and comments do not count.
+  const inputs = `query ($v: In = { a: { b: { c: 1 } } }) { m(x: { a: { b: { c: { d: { e: 1 } } } } }) { id } }`;
+  assert.equal(selectionDepthOf(inputs), 2);
+  assert.equal(selectionDepthOf('{ a(s: "{{{{{{", t: """ {{{ \\""" {{{ """) { b } } # {{{{{{'), 2);
+  // A fragment's selections count from its own braces: never more than where it is spread.
+  assert.equal(selectionDepthOf('{ a { ...F } } fragment F on T { b { c } }'), 2);
+});
+
+test('a deep input object in a mutation argument is not taken for a deep query', async () => {
+  let value = '"x"';
+  for (let i = 0; i < 20; i += 1) value = `{ key: ${value} }`;
+  const answer = await gql(world.app, viewer, `mutation { cancelJob(input: ${value}) { id } }`);
+  assert.ok(answer.errors?.length, JSON.stringify(answer));
+  assert.doesNotMatch(answer.errors?.[0]?.message ?? '', /query depth/);
 });
 
 test('a refused document sent again is refused the same way (remembered, not parsed again), by either method', async () => {
