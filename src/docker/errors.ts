@@ -180,12 +180,33 @@ export function isEndpointFailure(error: unknown): boolean {
 }
 
 /**
+ * Docker's answer when the version sent is not the object's current one (HTTP 500 "update out of sequence"), as
+ * Docker sent it or as toGatewayError marked it.
+ */
+export function isOutOfSequence(error: unknown): boolean {
+  if (error instanceof GatewayError) return error.details?.outOfSequence === true;
+  const status = dockerStatus(error);
+  return (
+    /update out of sequence|version.*out of date|object version/i.test(dockerMessage(error)) &&
+    (status === 500 || status === 409 || status === undefined)
+  );
+}
+
+/**
  * A Docker answer of one of the swarm's registered managers that is not an endpoint failure, as a client-facing
  * error. Docker's own message is kept for 404/409/400 when it has the Engine API's shape (see managerMessage); the
  * rest gets a fixed message.
  */
 export function toGatewayError(error: unknown, swarm: string): GatewayError {
   if (error instanceof GatewayError) return error;
+  // Marked, so that a versioned update (src/docker/writes.ts) re-reads the object and tries again.
+  if (isOutOfSequence(error)) {
+    return new GatewayError(
+      'CONFLICT',
+      `the object changed on swarm "${swarm}" while it was being updated; read it again and retry`,
+      { outOfSequence: true },
+    );
+  }
   const status = dockerStatus(error);
   const message = managerMessage(error);
   if (status === 404) return new GatewayError('NOT_FOUND', `${message ?? 'not found'} (swarm "${swarm}")`);

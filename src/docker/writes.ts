@@ -1,20 +1,11 @@
 // The only module that changes swarms through the Docker API. Job processors reach it; nothing else may (lint rule).
 // Every update sends Docker's object version; an out-of-sequence update is re-read and retried, never lost.
 import type Dockerode from 'dockerode';
-import { GatewayError } from '../errors.ts';
-import { dockerMessage, dockerStatus } from './errors.ts';
+import { isOutOfSequence } from './errors.ts';
 import type { SwarmClient } from './swarm-client.ts';
 import type { DockerNode, DockerService, DockerServiceSpec, DockerSwarm } from './types.ts';
 
 const VERSION_RETRIES = 8;
-
-/** Docker's answer when the version sent is not the object's current one. */
-export function isOutOfSequence(error: unknown): boolean {
-  return (
-    /update out of sequence|version.*out of date|object version/i.test(dockerMessage(error)) &&
-    (dockerStatus(error) === 500 || dockerStatus(error) === 409 || dockerStatus(error) === undefined)
-  );
-}
 
 /**
  * Re-reads the object and applies `change` to its current spec until Docker accepts the version, so concurrent
@@ -36,8 +27,7 @@ async function updateVersioned<T extends { Version: { Index: number } }, S>(
       await client.call(`${what}.update`, (docker) => write(docker, current.Version.Index, spec));
       return { changed: true, object: current };
     } catch (error) {
-      const cause = error instanceof GatewayError ? (error.cause ?? error) : error;
-      if (attempt < VERSION_RETRIES && (isOutOfSequence(cause) || isOutOfSequence(error))) continue;
+      if (attempt < VERSION_RETRIES && isOutOfSequence(error)) continue;
       throw error;
     }
   }
