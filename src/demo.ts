@@ -9,8 +9,8 @@ import { startEmbeddedPostgres } from './db/embedded.ts';
 import { isGatewayError } from './errors.ts';
 import { loadInventory, type Inventory } from './lab/inventory.ts';
 import { operationDepsOf } from './operations/deps.ts';
-import { registerSwarm } from './operations/register-swarm.ts';
-import { unregisterSwarm } from './operations/unregister-swarm.ts';
+import { swarmRegister } from './operations/swarm-register.ts';
+import { swarmUnregister } from './operations/swarm-unregister.ts';
 
 const TENANT = 'demo';
 const DEMO_SECRET = 'demo-secret-not-for-production-0123456789';
@@ -52,9 +52,9 @@ async function main(): Promise<void> {
   const ctx = { principal: admin, source: 'cli' as const };
   for (const swarm of inventory.swarms) {
     const existing = await app.registry.findSwarm(TENANT, swarm.name);
-    if (existing) await unregisterSwarm(deps, ctx, { swarm: existing.id });
+    if (existing) await swarmUnregister(deps, ctx, { swarm: existing.id });
     try {
-      await registerSwarm(deps, ctx, {
+      await swarmRegister(deps, ctx, {
         name: swarm.name,
         endpoints: endpointsOf(inventory, swarm.managers),
       });

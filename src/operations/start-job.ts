@@ -10,7 +10,7 @@ import type { SwarmRecord } from '../registry/repository.ts';
 import type { OperationDeps } from './deps.ts';
 import { nodeTargetOf } from './live-node.ts';
 import { knownFields, runOperation, type OperationContext } from './pipeline.ts';
-import { findSwarmFor } from './swarm-registration.ts';
+import { findSwarmFor } from '../domain/swarm-registration.ts';
 
 export interface JobSpec {
   /** The operation as the audit names it; also the job's type, which picks its processor. */

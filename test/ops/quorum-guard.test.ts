@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DockerNode } from '../../src/docker/types.ts';
 import { GatewayError } from '../../src/errors.ts';
-import { checkManagerGain, checkManagerLoss, currentQuorum } from '../../src/operations/quorum-guard.ts';
+import { checkManagerGain, checkManagerLoss, currentQuorum } from '../../src/domain/quorum-guard.ts';
 
 type Kind = 'leader' | 'reachable' | 'unreachable' | 'worker' | 'down-worker' | 'joining';
 

@@ -9,8 +9,8 @@ import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { DockerNode, DockerService, DockerTask } from '../../src/docker/types.ts';
 import type { JobOutcome, Processor } from '../../src/jobs/processor.ts';
-import { rollbackServiceProcessor } from '../../src/jobs/processors/service-rollback.ts';
-import { updateServiceProcessor } from '../../src/jobs/processors/service-update.ts';
+import { serviceRollbackProcessor } from '../../src/jobs/processors/service-rollback.ts';
+import { serviceUpdateProcessor } from '../../src/jobs/processors/service-update.ts';
 import {
   failedJobLogLines,
   resumedContext,
@@ -259,7 +259,7 @@ test('a resumed rollback job does not roll back the rollback, and a resumed upda
   const rollbackJob = dataOf(rollbacks).jobs.items[0];
   assert.ok(rollbackJob);
   const before = await inspect();
-  const outcome = await runAgain(rollbackJob.id, rollbackServiceProcessor);
+  const outcome = await runAgain(rollbackJob.id, serviceRollbackProcessor);
   assert.equal((outcome.result as { changed: boolean }).changed, false);
   const after = await inspect();
   assert.equal(
@@ -278,7 +278,7 @@ test('a resumed rollback job does not roll back the rollback, and a resumed upda
   const firstUpdate = dataOf(updates).jobs.items.at(-1);
   assert.ok(firstUpdate);
   await assert.rejects(
-    runAgain(firstUpdate.id, updateServiceProcessor),
+    runAgain(firstUpdate.id, serviceUpdateProcessor),
     (error: Error & { code?: string }) => {
       assert.equal(error.code, 'UPDATE_ROLLED_BACK');
       assert.match(error.message, /Docker rolled the service back to its previous spec/);
@@ -334,7 +334,7 @@ test('rolling back the paused update restores probe:1 on every task, even with a
     assert.ok(Date.now() < deadline, 'Docker started rolling back');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const resumed = runAgain(job.id, rollbackServiceProcessor);
+  const resumed = runAgain(job.id, serviceRollbackProcessor);
   const ended = await untilEnded(job.id, 180_000);
   assert.equal(ended.state, 'SUCCEEDED', JSON.stringify(ended));
   assert.equal(

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { JobContext } from '../../src/jobs/processor.ts';
-import { initSwarmProcessor } from '../../src/jobs/processors/swarm-init.ts';
+import { swarmInitProcessor } from '../../src/jobs/processors/swarm-init.ts';
 import { buildTestApp, type TestApp } from '../helper.ts';
 import { resumedContext as storedContext } from '../helpers/jobs.ts';
 import { dockerFor, labEngine, requireLab, type Inventory } from '../helpers/lab.ts';
@@ -160,13 +160,13 @@ test('initSwarm makes spare-2 the one manager of a new swarm, registered in the 
     assert.equal(events.find((event) => event.outcome === 'SUCCEEDED')?.target.swarmId, swarmId);
 
     // Run again after a crash that followed the registration: the same swarm, registered once.
-    const again1 = await initSwarmProcessor(await resumedContext(job.id));
+    const again1 = await swarmInitProcessor(await resumedContext(job.id));
     assert.equal((again1.result as { swarmId: string }).swarmId, swarmId);
     assert.equal((await subject.app.registry.listSwarms('blue')).length, 1);
     // ...and after a crash between Docker's init and the registration: the swarm carries this job's id as a
     // label, so the run registers the swarm it made instead of refusing an engine "already in a swarm".
     await subject.app.registry.deleteSwarm(swarmId);
-    const again2 = await initSwarmProcessor(await resumedContext(job.id));
+    const again2 = await swarmInitProcessor(await resumedContext(job.id));
     swarmId = (again2.result as { swarmId: string }).swarmId;
     assert.equal((again2.result as { clusterId: string }).clusterId, result.clusterId);
     assert.equal((await infoOf('spare-2')).Swarm.Cluster?.ID, result.clusterId, 'not initialized twice');

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import pg from 'pg';
 import type { JobContext } from '../../src/jobs/processor.ts';
-import { joinNodeProcessor } from '../../src/jobs/processors/swarm-join-node.ts';
+import { swarmJoinNodeProcessor } from '../../src/jobs/processors/swarm-join-node.ts';
 import { buildTestApp, type TestApp } from '../helper.ts';
 import { resumedContext as storedContext, untilJobEnds } from '../helpers/jobs.ts';
 import { dockerFor, labEngine, requireLab, runLabCli, waitUntil, type Inventory } from '../helpers/lab.ts';
@@ -190,7 +190,7 @@ test('spare-1 joins beta as a worker for the chatops bot, is Ready, then leaves 
 
     // A worker killed after the join call runs the job again: it finds spare-1 a member of beta and only waits
     // for Ready, so nothing joins twice. A first run never adopts a member (that is ALREADY_IN_SWARM).
-    const rerun = await joinNodeProcessor(await resumedContext(job.id, 'join'));
+    const rerun = await swarmJoinNodeProcessor(await resumedContext(job.id, 'join'));
     assert.equal((rerun.result as { nodeId: string }).nodeId, nodeId);
     const spares = (await betaNodes()).filter((node) => node.Description.Hostname === 'spare-1');
     assert.deepEqual(
@@ -198,7 +198,7 @@ test('spare-1 joins beta as a worker for the chatops bot, is Ready, then leaves 
       [nodeId],
       'spare-1 joined once',
     );
-    await assert.rejects(joinNodeProcessor(await resumedContext(job.id, null)), { code: 'ALREADY_IN_SWARM' });
+    await assert.rejects(swarmJoinNodeProcessor(await resumedContext(job.id, null)), { code: 'ALREADY_IN_SWARM' });
 
     // The same idempotency key answers the same job: nothing joins twice.
     const replay = dataOf(await gql<{ joinNode: JobView }>(lab.app, bot, JOIN, { input })).joinNode;

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { JobContext } from '../../src/jobs/processor.ts';
-import { rotateJoinTokenProcessor } from '../../src/jobs/processors/swarm-rotate-join-token.ts';
+import { swarmRotateJoinTokenProcessor } from '../../src/jobs/processors/swarm-rotate-join-token.ts';
 import { buildTestApp, type TestApp } from '../helper.ts';
 import { resumedContext as storedContext } from '../helpers/jobs.ts';
 import { dockerFor, labEngine, requireLab, type Inventory } from '../helpers/lab.ts';
@@ -237,14 +237,14 @@ test('a rotation run again after a crash rotates only if the crashed run had not
   assert.notEqual(rotated.Worker, before.Worker);
 
   // Killed after Docker rotated: the recorded fingerprint is of the token replaced since, so no second rotation.
-  const resumed = await rotateJoinTokenProcessor(
+  const resumed = await swarmRotateJoinTokenProcessor(
     await resumedContext(payload.job.id, `rotating (fingerprint ${fingerprintOf(before.Worker)})`),
   );
   assert.deepEqual(resumed.result, { role: 'worker', rotated: true, resumed: true });
   assert.equal((await tokensViaDocker()).Worker, rotated.Worker, 'not rotated twice');
 
   // Killed before Docker rotated: the token is still the recorded one, so the run rotates it now.
-  await rotateJoinTokenProcessor(
+  await swarmRotateJoinTokenProcessor(
     await resumedContext(payload.job.id, `rotating (fingerprint ${fingerprintOf(rotated.Worker)})`),
   );
   assert.notEqual((await tokensViaDocker()).Worker, rotated.Worker);

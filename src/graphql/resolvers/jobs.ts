@@ -1,6 +1,6 @@
-// Jobs: the job and jobs queries, the Job type, cancelJob, and the jobUpdated subscription.
+// Jobs: the job and jobs queries, the Job type, jobCancel, and the jobUpdated subscription.
 import { jobTopic } from '../../plugins/app/events.ts';
-import { cancelJob } from '../../operations/cancel-job.ts';
+import { jobCancel } from '../../operations/job-cancel.ts';
 import { getJob, listJobs } from '../../queries/job-queries.ts';
 import { tenantScope } from '../../queries/swarm-reads.ts';
 import { requireRole } from '../../auth/authorize.ts';
@@ -21,7 +21,7 @@ export const jobQueries: Pick<QueryResolvers, 'job' | 'jobs'> = {
 };
 
 export const jobMutations: Pick<MutationResolvers, 'cancelJob'> = {
-  cancelJob: (_root, { input }, { deps, operation }) => cancelJob(deps, operation, input),
+  cancelJob: (_root, { input }, { deps, operation }) => jobCancel(deps, operation, input),
 };
 
 export const Job: JobResolvers = {

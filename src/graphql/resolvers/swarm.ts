@@ -7,7 +7,7 @@ import {
   listTasks,
   swarmStatus,
 } from '../../queries/swarm-queries.ts';
-import { readJoinTokens } from '../../operations/read-join-tokens.ts';
+import { swarmJoinTokens } from '../../operations/swarm-join-tokens.ts';
 import { labelsOf, quorumOf, toSwarmInfoView } from '../../queries/views.ts';
 import type { SwarmResolvers } from '../generated/types.ts';
 
@@ -28,5 +28,5 @@ export const Swarm: SwarmResolvers = {
   service: (swarm, { ref, fresh }, { reads }) => getService(reads.withFresh(fresh), swarm, ref),
   tasks: (swarm, { filter, first, after, fresh }, { reads }) =>
     listTasks(reads.withFresh(fresh), swarm, filter, first, after),
-  joinTokens: (swarm, _args, { reads, deps, operation }) => readJoinTokens(deps, operation, reads, swarm),
+  joinTokens: (swarm, _args, { reads, deps, operation }) => swarmJoinTokens(deps, operation, reads, swarm),
 };

@@ -26,5 +26,5 @@ function availabilityProcessor(availability: Availability): Processor {
   };
 }
 
-export const activateNode = availabilityProcessor('active');
-export const pauseNode = availabilityProcessor('pause');
+export const nodeActivateProcessor = availabilityProcessor('active');
+export const nodePauseProcessor = availabilityProcessor('pause');

@@ -3,7 +3,7 @@
 import type { DockerNode, DockerTask } from '../../docker/types.ts';
 import { updateNodeSpec } from '../../docker/writes.ts';
 import { jobTimeout } from '../../errors.ts';
-import { DEFAULT_DRAIN_TIMEOUT_SECONDS } from '../../operations/set-node-availability.ts';
+import { DEFAULT_DRAIN_TIMEOUT_SECONDS } from '../../operations/node-availability.ts';
 import { requireClient, type Processor } from '../processor.ts';
 import { withAvailability } from './node-availability.ts';
 import { hostnameOf, listNodeTasks, requireNode, targetNodeId } from './node-target.ts';
@@ -25,7 +25,7 @@ export function runningTasks(tasks: readonly DockerTask[], node: DockerNode): Do
 const tasks = (count: number) => `${count} ${count === 1 ? 'task' : 'tasks'}`;
 const tasksLeft = (count: number) => `${tasks(count)} left`;
 
-export const drainNode: Processor = async (context) => {
+export const nodeDrainProcessor: Processor = async (context) => {
   const client = requireClient(context);
   const nodeId = targetNodeId(context);
   const swarmName = context.swarm?.name ?? '';

@@ -2,7 +2,7 @@
 // Docker's version (an out-of-sequence update is re-read and applied again), so no concurrent change is lost.
 import type { DockerNode } from '../../docker/types.ts';
 import { updateNodeSpec } from '../../docker/writes.ts';
-import type { LabelChange } from '../../operations/update-node-labels.ts';
+import type { LabelChange } from '../../operations/node-labels.ts';
 import { requireClient, type Processor } from '../processor.ts';
 import { hostnameOf, requireNode, targetNodeId } from './node-target.ts';
 
@@ -21,7 +21,7 @@ export function applyLabelChange(
   return same ? null : next;
 }
 
-export const updateNodeLabels: Processor = async (context) => {
+export const nodeLabelsProcessor: Processor = async (context) => {
   const client = requireClient(context);
   const nodeId = targetNodeId(context);
   await requireNode(client, nodeId, context.swarm?.name ?? '');

@@ -3,7 +3,7 @@
 import type { DockerNode } from '../../docker/types.ts';
 import { updateNodeSpec } from '../../docker/writes.ts';
 import { GatewayError, jobTimeout } from '../../errors.ts';
-import { checkManagerGain, checkManagerLoss } from '../../operations/quorum-guard.ts';
+import { checkManagerGain, checkManagerLoss } from '../../domain/quorum-guard.ts';
 import { requireClient, type JobContext, type JobOutcome } from '../processor.ts';
 import { hostnameOf, listNodes, requireNode, targetNodeId } from './node-target.ts';
 

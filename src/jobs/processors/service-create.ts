@@ -4,7 +4,7 @@ import type { SwarmClient } from '../../docker/swarm-client.ts';
 import type { DockerService } from '../../docker/types.ts';
 import { createService } from '../../docker/writes.ts';
 import { isGatewayError } from '../../errors.ts';
-import { nameTakenConflict, sameServiceSpec, serviceDefinitionOf } from '../../operations/service-spec.ts';
+import { nameTakenConflict, sameServiceSpec, serviceDefinitionOf } from '../../domain/service-spec.ts';
 import { requireClient, type JobContext, type JobOutcome } from '../processor.ts';
 import { followService, taskSummary } from './service-progress.ts';
 
@@ -24,7 +24,7 @@ function sameOrConflict(wanted: DockerService['Spec'], existing: DockerService):
   throw nameTakenConflict(wanted, existing);
 }
 
-export async function createServiceProcessor(ctx: JobContext): Promise<JobOutcome> {
+export async function serviceCreateProcessor(ctx: JobContext): Promise<JobOutcome> {
   const client = requireClient(ctx);
   const { spec, timeoutMs } = serviceDefinitionOf(ctx.input);
 

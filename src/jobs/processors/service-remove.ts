@@ -4,7 +4,7 @@ import { removeService } from '../../docker/writes.ts';
 import { isGatewayError } from '../../errors.ts';
 import { requireClient, type JobContext, type JobOutcome } from '../processor.ts';
 
-export async function removeServiceProcessor(ctx: JobContext): Promise<JobOutcome> {
+export async function serviceRemoveProcessor(ctx: JobContext): Promise<JobOutcome> {
   const client = requireClient(ctx);
   const serviceId = ctx.job.target.serviceId;
   const name = ctx.job.target.serviceName ?? null;

@@ -3,7 +3,7 @@
 import { updateServiceSpec } from '../../docker/writes.ts';
 import type { DockerService } from '../../docker/types.ts';
 import { conflict, GatewayError } from '../../errors.ts';
-import { waitLimitMs } from '../../operations/service-spec.ts';
+import { waitLimitMs } from '../../domain/service-spec.ts';
 import { requireClient, type JobContext, type JobOutcome } from '../processor.ts';
 import { followService, taskSummary, type Verdict } from './service-progress.ts';
 import type { ServiceObservation, TaskCounts } from './service-progress.ts';
@@ -47,7 +47,7 @@ function judgeRollback({ service }: ServiceObservation, counts: TaskCounts): Ver
   }
 }
 
-export async function rollbackServiceProcessor(ctx: JobContext): Promise<JobOutcome> {
+export async function serviceRollbackProcessor(ctx: JobContext): Promise<JobOutcome> {
   const client = requireClient(ctx);
   const serviceId = serviceIdOf(ctx);
   const requested = requestedVersionOf(ctx);

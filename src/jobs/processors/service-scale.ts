@@ -2,12 +2,12 @@
 // exactly that many tasks run.
 import { updateServiceSpec } from '../../docker/writes.ts';
 import { badInput } from '../../errors.ts';
-import { replicasOf, waitLimitMs } from '../../operations/service-spec.ts';
+import { replicasOf, waitLimitMs } from '../../domain/service-spec.ts';
 import { requireClient, type JobContext, type JobOutcome } from '../processor.ts';
 import { followService, observeService, countTasks, taskSummary } from './service-progress.ts';
 import { serviceIdOf } from './service-target.ts';
 
-export async function scaleServiceProcessor(ctx: JobContext): Promise<JobOutcome> {
+export async function serviceScaleProcessor(ctx: JobContext): Promise<JobOutcome> {
   const client = requireClient(ctx);
   const serviceId = serviceIdOf(ctx);
   const replicas = replicasOf(ctx.input);

@@ -3,7 +3,7 @@
 import { updateServiceSpec } from '../../docker/writes.ts';
 import type { DockerService } from '../../docker/types.ts';
 import { GatewayError } from '../../errors.ts';
-import { applyServiceChange, serviceChangeOf, specsEqual } from '../../operations/service-spec.ts';
+import { applyServiceChange, serviceChangeOf, specsEqual } from '../../domain/service-spec.ts';
 import { requireClient, type JobContext, type JobOutcome } from '../processor.ts';
 import { followService, namedTaskError, taskSummary, type Verdict } from './service-progress.ts';
 import type { ServiceObservation, TaskCounts } from './service-progress.ts';
@@ -81,7 +81,7 @@ export function updateJudge(): (observation: ServiceObservation, counts: TaskCou
   };
 }
 
-export async function updateServiceProcessor(ctx: JobContext): Promise<JobOutcome> {
+export async function serviceUpdateProcessor(ctx: JobContext): Promise<JobOutcome> {
   const client = requireClient(ctx);
   const serviceId = serviceIdOf(ctx);
   const change = serviceChangeOf(ctx.input);

@@ -1,15 +1,15 @@
 // The services operations' processors, by job type.
 import type { Processor } from '../processor.ts';
-import { createServiceProcessor } from './service-create.ts';
-import { removeServiceProcessor } from './service-remove.ts';
-import { rollbackServiceProcessor } from './service-rollback.ts';
-import { scaleServiceProcessor } from './service-scale.ts';
-import { updateServiceProcessor } from './service-update.ts';
+import { serviceCreateProcessor } from './service-create.ts';
+import { serviceRemoveProcessor } from './service-remove.ts';
+import { serviceRollbackProcessor } from './service-rollback.ts';
+import { serviceScaleProcessor } from './service-scale.ts';
+import { serviceUpdateProcessor } from './service-update.ts';
 
 export const SERVICE_PROCESSORS: Record<string, Processor> = {
-  'service.create': createServiceProcessor,
-  'service.scale': scaleServiceProcessor,
-  'service.update': updateServiceProcessor,
-  'service.rollback': rollbackServiceProcessor,
-  'service.remove': removeServiceProcessor,
+  'service.create': serviceCreateProcessor,
+  'service.scale': serviceScaleProcessor,
+  'service.update': serviceUpdateProcessor,
+  'service.rollback': serviceRollbackProcessor,
+  'service.remove': serviceRemoveProcessor,
 };

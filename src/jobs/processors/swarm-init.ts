@@ -6,8 +6,8 @@ import { alreadyInSwarmError, engineFailureShort, joinFailure } from '../../dock
 import type { DockerInfo } from '../../docker/types.ts';
 import { engine as engineCalls } from '../../docker/writes.ts';
 import { conflict, GatewayError } from '../../errors.ts';
-import type { InitSwarmJobInput } from '../../operations/init-swarm.ts';
-import { verifyManagers } from '../../operations/swarm-registration.ts';
+import type { SwarmInitJobInput } from '../../operations/swarm-init.ts';
+import { verifyManagers } from '../../domain/swarm-registration.ts';
 import type { SwarmRecord } from '../../registry/repository.ts';
 import { withTimeout } from '../../util/timeout.ts';
 import type { JobContext, JobOutcome, Processor } from '../processor.ts';
@@ -17,8 +17,8 @@ import { ENGINE_CALL_MS, engineInfo, engineOf, type Engine } from './swarm-engin
 export const INIT_JOB_LABEL = 'io.swarmgate.init-job';
 const DEFAULT_LISTEN = '0.0.0.0:2377';
 
-export const initSwarmProcessor: Processor = async (context) => {
-  const input = context.input as unknown as InitSwarmJobInput;
+export const swarmInitProcessor: Processor = async (context) => {
+  const input = context.input as unknown as SwarmInitJobInput;
   const tenant = context.job.tenant;
   const engine = engineOf(input.endpoint, context.job.requestedBy.roles);
   const timeoutMs = context.deps.dockerTimeoutMs;
@@ -82,7 +82,7 @@ function outcomeOf(swarm: SwarmRecord, nodeId: string): JobOutcome {
   };
 }
 
-async function init(engine: Engine, input: InitSwarmJobInput, context: JobContext): Promise<void> {
+async function init(engine: Engine, input: SwarmInitJobInput, context: JobContext): Promise<void> {
   const advertise = input.advertiseAddress ?? engine.ip;
   try {
     await withTimeout(

@@ -5,7 +5,7 @@ import { membershipOf, clusterOf } from '../../docker/engine-proof.ts';
 import { alreadyInSwarmError, engineFailureShort, joinFailure } from '../../docker/errors.ts';
 import { engine as engineCalls } from '../../docker/writes.ts';
 import { GatewayError } from '../../errors.ts';
-import type { JoinNodeJobInput } from '../../operations/join-node.ts';
+import type { SwarmJoinNodeJobInput } from '../../operations/swarm-join-node.ts';
 import type { SwarmRecord } from '../../registry/repository.ts';
 import { withTimeout } from '../../util/timeout.ts';
 import { requireClient, type JobContext, type Processor } from '../processor.ts';
@@ -26,10 +26,10 @@ const READY_STEP = 'wait-ready';
 const READY_TIMEOUT_MS = 60_000;
 const DEFAULT_LISTEN = '0.0.0.0:2377';
 
-export const joinNodeProcessor: Processor = async (context) => {
+export const swarmJoinNodeProcessor: Processor = async (context) => {
   const client = requireClient(context);
   const swarm = context.swarm!;
-  const input = context.input as unknown as JoinNodeJobInput;
+  const input = context.input as unknown as SwarmJoinNodeJobInput;
   const engine = engineOf(input.endpoint, context.job.requestedBy.roles);
   const timeoutMs = context.deps.dockerTimeoutMs;
   // Only a run of this job that got as far as calling join may find the engine in this swarm and carry on.
@@ -87,7 +87,7 @@ async function join(
   engine: Engine,
   swarm: SwarmRecord,
   nodes: DockerNode[],
-  input: JoinNodeJobInput,
+  input: SwarmJoinNodeJobInput,
 ): Promise<string> {
   const client = requireClient(context);
   const managers = managerAddresses(nodes);

@@ -1,17 +1,17 @@
 // The swarms operations' processors, by job type.
-import { INIT_SWARM } from '../../operations/init-swarm.ts';
-import { JOIN_NODE } from '../../operations/join-node.ts';
-import { LEAVE_SWARM } from '../../operations/leave-swarm.ts';
-import { ROTATE_JOIN_TOKEN } from '../../operations/rotate-join-token.ts';
+import { SWARM_INIT } from '../../operations/swarm-init.ts';
+import { SWARM_JOIN_NODE } from '../../operations/swarm-join-node.ts';
+import { SWARM_LEAVE } from '../../operations/swarm-leave.ts';
+import { SWARM_ROTATE_JOIN_TOKEN } from '../../operations/swarm-rotate-join-token.ts';
 import type { Processor } from '../processor.ts';
-import { initSwarmProcessor } from './swarm-init.ts';
-import { joinNodeProcessor } from './swarm-join-node.ts';
-import { leaveSwarmProcessor } from './swarm-leave.ts';
-import { rotateJoinTokenProcessor } from './swarm-rotate-join-token.ts';
+import { swarmInitProcessor } from './swarm-init.ts';
+import { swarmJoinNodeProcessor } from './swarm-join-node.ts';
+import { swarmLeaveProcessor } from './swarm-leave.ts';
+import { swarmRotateJoinTokenProcessor } from './swarm-rotate-join-token.ts';
 
 export const SWARM_PROCESSORS: Record<string, Processor> = {
-  [ROTATE_JOIN_TOKEN]: rotateJoinTokenProcessor,
-  [JOIN_NODE]: joinNodeProcessor,
-  [LEAVE_SWARM]: leaveSwarmProcessor,
-  [INIT_SWARM]: initSwarmProcessor,
+  [SWARM_ROTATE_JOIN_TOKEN]: swarmRotateJoinTokenProcessor,
+  [SWARM_JOIN_NODE]: swarmJoinNodeProcessor,
+  [SWARM_LEAVE]: swarmLeaveProcessor,
+  [SWARM_INIT]: swarmInitProcessor,
 };

@@ -1,6 +1,6 @@
 // POST /v1/jobs/:id/cancel: a queued job never starts; a running one stops at its next step.
 import type { FastifyInstance } from 'fastify';
-import { cancelJob } from '../../../operations/cancel-job.ts';
+import { jobCancel } from '../../../operations/job-cancel.ts';
 import type { V1Context } from '../index.ts';
 import { closedObject, pathParams, problemResponses } from '../schemas.ts';
 import { jobSchema, jobView } from './schemas.ts';
@@ -20,7 +20,7 @@ export default function cancelJobRoute(app: FastifyInstance, { deps, operationOf
     },
     async (request) =>
       jobView(
-        await cancelJob(deps, operationOf(request), { id: request.params.id, reason: request.body?.reason }),
+        await jobCancel(deps, operationOf(request), { id: request.params.id, reason: request.body?.reason }),
       ),
   );
 }

@@ -1,14 +1,14 @@
 // POST /v1/swarms/:swarm/nodes/:node/availability: ACTIVE, PAUSE (answered when done) or DRAIN (a job) (operator).
 import type { FastifyInstance } from 'fastify';
 import {
-  setNodeAvailability,
-  type SetNodeAvailabilityInput,
-} from '../../../operations/set-node-availability.ts';
+  nodeSetAvailability,
+  type NodeSetAvailabilityInput,
+} from '../../../operations/node-availability.ts';
 import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
 import type { V1Context } from '../index.ts';
 import { closedObject, nodeParams, problemResponses } from '../schemas.ts';
 
-type Body = Omit<SetNodeAvailabilityInput, 'swarm' | 'node'>;
+type Body = Omit<NodeSetAvailabilityInput, 'swarm' | 'node'>;
 
 export default function setNodeAvailabilityRoute(
   app: FastifyInstance,
@@ -48,7 +48,7 @@ export default function setNodeAvailabilityRoute(
     async (request, reply) =>
       replyWithJob(
         reply,
-        await setNodeAvailability(deps, operationOf(request), { ...request.body, ...request.params }),
+        await nodeSetAvailability(deps, operationOf(request), { ...request.body, ...request.params }),
       ),
   );
 }

@@ -1,6 +1,6 @@
 // POST /v1/swarms/:swarm/nodes/:node/demote: make a manager a worker, quorum-guarded; needs a reason (admin).
 import type { FastifyInstance } from 'fastify';
-import { demoteNode } from '../../../operations/demote-node.ts';
+import { nodeDemote } from '../../../operations/node-demote.ts';
 import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
 import type { V1Context } from '../index.ts';
 import { nodeParams, problemResponses } from '../schemas.ts';
@@ -26,7 +26,7 @@ export default function demoteNodeRoute(app: FastifyInstance, { deps, operationO
     async (request, reply) =>
       replyWithJob(
         reply,
-        await demoteNode(deps, operationOf(request), { ...request.body, ...request.params }),
+        await nodeDemote(deps, operationOf(request), { ...request.body, ...request.params }),
       ),
   );
 }

@@ -1,11 +1,11 @@
 // PATCH /v1/swarms/:swarm/nodes/:node/labels: add or replace and remove node labels; other labels stay (operator).
 import type { FastifyInstance } from 'fastify';
-import { updateNodeLabels, type UpdateNodeLabelsInput } from '../../../operations/update-node-labels.ts';
+import { nodeLabelsUpdate, type NodeLabelsUpdateInput } from '../../../operations/node-labels.ts';
 import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
 import type { V1Context } from '../index.ts';
 import { closedObject, nodeParams, problemResponses } from '../schemas.ts';
 
-type Body = Omit<UpdateNodeLabelsInput, 'swarm' | 'node'>;
+type Body = Omit<NodeLabelsUpdateInput, 'swarm' | 'node'>;
 
 const labelInput = closedObject(
   { key: { type: 'string', minLength: 1 }, value: { type: 'string', default: '' } },
@@ -41,7 +41,7 @@ export default function updateNodeLabelsRoute(app: FastifyInstance, { deps, oper
     async (request, reply) =>
       replyWithJob(
         reply,
-        await updateNodeLabels(deps, operationOf(request), { ...request.body, ...request.params }),
+        await nodeLabelsUpdate(deps, operationOf(request), { ...request.body, ...request.params }),
       ),
   );
 }

@@ -1,6 +1,6 @@
 // POST /v1/swarms/:swarm/nodes/:node/promote: make a worker a manager, quorum-guarded (admin).
 import type { FastifyInstance } from 'fastify';
-import { promoteNode } from '../../../operations/promote-node.ts';
+import { nodePromote } from '../../../operations/node-promote.ts';
 import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
 import type { V1Context } from '../index.ts';
 import { nodeParams, problemResponses } from '../schemas.ts';
@@ -26,7 +26,7 @@ export default function promoteNodeRoute(app: FastifyInstance, { deps, operation
     async (request, reply) =>
       replyWithJob(
         reply,
-        await promoteNode(deps, operationOf(request), { ...request.body, ...request.params }),
+        await nodePromote(deps, operationOf(request), { ...request.body, ...request.params }),
       ),
   );
 }

@@ -1,6 +1,6 @@
 // DELETE /v1/swarms/:swarm/nodes/:node?force=&reason=: `docker node rm` as a job; needs a reason (admin).
 import type { FastifyInstance } from 'fastify';
-import { removeNode } from '../../../operations/remove-node.ts';
+import { nodeRemove } from '../../../operations/node-remove.ts';
 import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
 import type { V1Context } from '../index.ts';
 import { closedObject, nodeParams, problemResponses } from '../schemas.ts';
@@ -42,7 +42,7 @@ export default function removeNodeRoute(app: FastifyInstance, { deps, operationO
     async (request, reply) =>
       replyWithJob(
         reply,
-        await removeNode(deps, operationOf(request), { ...request.query, ...request.params }),
+        await nodeRemove(deps, operationOf(request), { ...request.query, ...request.params }),
       ),
   );
 }

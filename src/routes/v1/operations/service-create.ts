@@ -1,7 +1,7 @@
 // POST /v1/swarms/:swarm/services: create a service (`docker service create`) as a job (operator).
 import type { FastifyInstance } from 'fastify';
-import { createService } from '../../../operations/create-service.ts';
-import type { CreateServiceInput } from '../../../operations/service-spec.ts';
+import { serviceCreate } from '../../../operations/service-create.ts';
+import type { CreateServiceInput } from '../../../domain/service-spec.ts';
 import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
 import type { V1Context } from '../index.ts';
 import { problemResponses, swarmParams } from '../schemas.ts';
@@ -30,7 +30,7 @@ export default function createServiceRoute(app: FastifyInstance, { deps, operati
     async (request, reply) =>
       replyWithJob(
         reply,
-        await createService(deps, operationOf(request), { ...request.body, swarm: request.params.swarm }),
+        await serviceCreate(deps, operationOf(request), { ...request.body, swarm: request.params.swarm }),
       ),
   );
 }

@@ -1,6 +1,6 @@
 // DELETE /v1/swarms/:swarm/services/:service: remove a service (`docker service rm`) (operator); idempotent.
 import type { FastifyInstance } from 'fastify';
-import { removeService } from '../../../operations/remove-service.ts';
+import { serviceRemove } from '../../../operations/service-remove.ts';
 import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
 import type { V1Context } from '../index.ts';
 import { closedObject, problemResponses, serviceParams } from '../schemas.ts';
@@ -30,7 +30,7 @@ export default function removeServiceRoute(app: FastifyInstance, { deps, operati
     async (request, reply) =>
       replyWithJob(
         reply,
-        await removeService(deps, operationOf(request), { ...request.query, ...request.params }),
+        await serviceRemove(deps, operationOf(request), { ...request.query, ...request.params }),
       ),
   );
 }

@@ -1,12 +1,12 @@
 // POST /v1/swarms/:swarm/services/:service/rollback: back to the previous spec (`docker service rollback`) (operator).
 import type { FastifyInstance } from 'fastify';
-import { rollbackService, type RollbackServiceInput } from '../../../operations/rollback-service.ts';
+import { serviceRollback, type ServiceRollbackInput } from '../../../operations/service-rollback.ts';
 import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
 import type { V1Context } from '../index.ts';
 import { closedObject, problemResponses, serviceParams } from '../schemas.ts';
 import { serviceMutationMeta, timeoutSecondsProperty } from './service-schemas.ts';
 
-type Body = Omit<RollbackServiceInput, 'swarm' | 'service'>;
+type Body = Omit<ServiceRollbackInput, 'swarm' | 'service'>;
 
 export default function rollbackServiceRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.post<{ Params: { swarm: string; service: string }; Body: Body }>(
@@ -32,7 +32,7 @@ export default function rollbackServiceRoute(app: FastifyInstance, { deps, opera
     async (request, reply) =>
       replyWithJob(
         reply,
-        await rollbackService(deps, operationOf(request), { ...request.body, ...request.params }),
+        await serviceRollback(deps, operationOf(request), { ...request.body, ...request.params }),
       ),
   );
 }

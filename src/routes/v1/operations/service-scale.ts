@@ -1,12 +1,12 @@
 // POST /v1/swarms/:swarm/services/:service/scale: set a replicated service's replicas (operator).
 import type { FastifyInstance } from 'fastify';
-import { scaleService, type ScaleServiceInput } from '../../../operations/scale-service.ts';
+import { serviceScale, type ServiceScaleInput } from '../../../operations/service-scale.ts';
 import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
 import type { V1Context } from '../index.ts';
 import { closedObject, problemResponses, serviceParams } from '../schemas.ts';
 import { serviceMutationMeta, timeoutSecondsProperty } from './service-schemas.ts';
 
-type Body = Omit<ScaleServiceInput, 'swarm' | 'service'>;
+type Body = Omit<ServiceScaleInput, 'swarm' | 'service'>;
 
 export default function scaleServiceRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.post<{ Params: { swarm: string; service: string }; Body: Body }>(
@@ -34,7 +34,7 @@ export default function scaleServiceRoute(app: FastifyInstance, { deps, operatio
     async (request, reply) =>
       replyWithJob(
         reply,
-        await scaleService(deps, operationOf(request), { ...request.body, ...request.params }),
+        await serviceScale(deps, operationOf(request), { ...request.body, ...request.params }),
       ),
   );
 }

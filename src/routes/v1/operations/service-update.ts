@@ -1,7 +1,7 @@
 // PATCH /v1/swarms/:swarm/services/:service: a rolling update of image, env, labels or update settings (operator).
 import type { FastifyInstance } from 'fastify';
-import type { UpdateServiceInput } from '../../../operations/service-spec.ts';
-import { updateService } from '../../../operations/update-service.ts';
+import type { UpdateServiceInput } from '../../../domain/service-spec.ts';
+import { serviceUpdate } from '../../../operations/service-update.ts';
 import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
 import type { V1Context } from '../index.ts';
 import { closedObject, problemResponses, serviceParams } from '../schemas.ts';
@@ -43,7 +43,7 @@ export default function updateServiceRoute(app: FastifyInstance, { deps, operati
     async (request, reply) =>
       replyWithJob(
         reply,
-        await updateService(deps, operationOf(request), { ...request.body, ...request.params }),
+        await serviceUpdate(deps, operationOf(request), { ...request.body, ...request.params }),
       ),
   );
 }

@@ -1,13 +1,13 @@
 // POST /v1/swarms/init: create a new swarm on an engine in none and register it in the caller's tenant (admin).
 import type { FastifyInstance } from 'fastify';
-import { initSwarm, type InitSwarmInput } from '../../../operations/init-swarm.ts';
+import { swarmInit, type SwarmInitInput } from '../../../operations/swarm-init.ts';
 import type { V1Context } from '../index.ts';
 import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
 import { closedObject, problemResponses } from '../schemas.ts';
 import { engineEndpointInput, labelsInput, operationMeta } from './swarm-schemas.ts';
 
 export default function initSwarmRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
-  app.post<{ Body: InitSwarmInput }>(
+  app.post<{ Body: SwarmInitInput }>(
     '/swarms/init',
     {
       schema: {
@@ -38,6 +38,6 @@ export default function initSwarmRoute(app: FastifyInstance, { deps, operationOf
         response: { ...jobAcceptedResponses, ...problemResponses(400, 403, 409, 503) },
       },
     },
-    async (request, reply) => replyWithJob(reply, await initSwarm(deps, operationOf(request), request.body)),
+    async (request, reply) => replyWithJob(reply, await swarmInit(deps, operationOf(request), request.body)),
   );
 }

@@ -1,12 +1,12 @@
 // POST /v1/swarms/:swarm/nodes: join an engine to the swarm (operator for workers, admin for managers), as a job.
 import type { FastifyInstance } from 'fastify';
-import { joinNode, type JoinNodeInput } from '../../../operations/join-node.ts';
+import { swarmJoinNode, type SwarmJoinNodeInput } from '../../../operations/swarm-join-node.ts';
 import type { V1Context } from '../index.ts';
 import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
 import { closedObject, problemResponses, swarmParams } from '../schemas.ts';
 import { engineEndpointInput, nodeRoleInput, operationMeta, refuseInvalidBody } from './swarm-schemas.ts';
 
-type Body = Omit<JoinNodeInput, 'swarm'>;
+type Body = Omit<SwarmJoinNodeInput, 'swarm'>;
 
 export default function joinNodeRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.post<{ Params: { swarm: string }; Body: Body }>(
@@ -40,7 +40,7 @@ export default function joinNodeRoute(app: FastifyInstance, { deps, operationOf 
     },
     async (request, reply) => {
       await refuseInvalidBody(request, deps);
-      const job = await joinNode(deps, operationOf(request), {
+      const job = await swarmJoinNode(deps, operationOf(request), {
         ...request.body,
         swarm: request.params.swarm,
       });

@@ -1,12 +1,12 @@
 // POST /v1/swarms/:swarm/nodes/:node/leave: make the node's own engine leave the swarm (admin), as a job.
 import type { FastifyInstance } from 'fastify';
-import { leaveSwarm, type LeaveSwarmInput } from '../../../operations/leave-swarm.ts';
+import { swarmLeave, type SwarmLeaveInput } from '../../../operations/swarm-leave.ts';
 import type { V1Context } from '../index.ts';
 import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
 import { closedObject, nodeParams, problemResponses } from '../schemas.ts';
 import { engineEndpointInput, operationMeta, refuseInvalidBody } from './swarm-schemas.ts';
 
-type Body = Omit<LeaveSwarmInput, 'swarm' | 'node'>;
+type Body = Omit<SwarmLeaveInput, 'swarm' | 'node'>;
 
 export default function leaveSwarmRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.post<{ Params: { swarm: string; node: string }; Body: Body }>(
@@ -34,7 +34,7 @@ export default function leaveSwarmRoute(app: FastifyInstance, { deps, operationO
     },
     async (request, reply) => {
       await refuseInvalidBody(request, deps);
-      const job = await leaveSwarm(deps, operationOf(request), {
+      const job = await swarmLeave(deps, operationOf(request), {
         ...request.body,
         swarm: request.params.swarm,
         node: request.params.node,

@@ -1,13 +1,13 @@
 // POST /v1/swarms/:swarm/join-tokens/rotate: replace the worker or manager join token (admin, with a reason).
 import type { FastifyInstance } from 'fastify';
-import { rotateJoinToken, type RotateJoinTokenInput } from '../../../operations/rotate-join-token.ts';
+import { swarmRotateJoinToken, type SwarmRotateJoinTokenInput } from '../../../operations/swarm-rotate-join-token.ts';
 import { TERMINAL_STATES } from '../../../jobs/types.ts';
 import type { V1Context } from '../index.ts';
 import { jobSchema, jobView } from '../jobs/schemas.ts';
 import { closedObject, problemResponses, swarmParams } from '../schemas.ts';
 import { nodeRoleInput, operationMeta, refuseInvalidBody } from './swarm-schemas.ts';
 
-type Body = Omit<RotateJoinTokenInput, 'swarm'>;
+type Body = Omit<SwarmRotateJoinTokenInput, 'swarm'>;
 
 const payloadSchema = {
   type: 'object',
@@ -52,7 +52,7 @@ export default function rotateJoinTokenRoute(app: FastifyInstance, { deps, opera
     },
     async (request, reply) => {
       await refuseInvalidBody(request, deps);
-      const { job, token } = await rotateJoinToken(deps, operationOf(request), {
+      const { job, token } = await swarmRotateJoinToken(deps, operationOf(request), {
         ...request.body,
         swarm: request.params.swarm,
       });

@@ -2,7 +2,7 @@
 // the rule that a swarm is looked up before its body is judged.
 import type { FastifyRequest } from 'fastify';
 import type { OperationDeps } from '../../../operations/deps.ts';
-import { findSwarmFor } from '../../../operations/swarm-registration.ts';
+import { findSwarmFor } from '../../../domain/swarm-registration.ts';
 import { principalOf } from '../../../plugins/app/auth.ts';
 import { closedObject } from '../schemas.ts';
 

@@ -1,6 +1,6 @@
 // GET /v1/swarms/:swarm/join-tokens: the worker and manager join tokens and manager addresses (admin).
 import type { FastifyInstance } from 'fastify';
-import { readJoinTokens } from '../../../operations/read-join-tokens.ts';
+import { swarmJoinTokens } from '../../../operations/swarm-join-tokens.ts';
 import type { V1Context } from '../index.ts';
 import { joinTokensSchema, problemResponses, swarmParams } from '../schemas.ts';
 
@@ -23,7 +23,7 @@ export default function joinTokensRoute(
     async (request, reply) => {
       const reads = readsOf(request);
       const swarm = await reads.getSwarm(request.params.swarm);
-      const tokens = await readJoinTokens(deps, operationOf(request), reads, swarm);
+      const tokens = await swarmJoinTokens(deps, operationOf(request), reads, swarm);
       void reply.header('cache-control', 'no-store');
       return tokens;
     },

@@ -1,11 +1,11 @@
 // POST /v1/swarms: register a running swarm by its manager endpoints (admin); 201 with its Location.
 import type { FastifyInstance } from 'fastify';
-import { registerSwarm, type RegisterSwarmInput } from '../../../operations/register-swarm.ts';
+import { swarmRegister, type SwarmRegisterInput } from '../../../operations/swarm-register.ts';
 import { toSwarmView } from '../../../queries/views.ts';
 import type { V1Context } from '../index.ts';
 import { problemResponses, registerSwarmBody, swarmSchema } from '../schemas.ts';
 
-type Body = RegisterSwarmInput & { reason?: string; idempotencyKey?: string };
+type Body = SwarmRegisterInput & { reason?: string; idempotencyKey?: string };
 
 export default function registerSwarmRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.post<{ Body: Body }>(
@@ -26,7 +26,7 @@ export default function registerSwarmRoute(app: FastifyInstance, { deps, operati
       },
     },
     async (request, reply) => {
-      const swarm = await registerSwarm(deps, operationOf(request), request.body);
+      const swarm = await swarmRegister(deps, operationOf(request), request.body);
       return reply.code(201).header('location', `${app.prefix}/swarms/${swarm.id}`).send(toSwarmView(swarm));
     },
   );

@@ -1,6 +1,6 @@
 // DELETE /v1/swarms/:swarm: forget a swarm's registration (admin); the swarm itself is not touched.
 import type { FastifyInstance } from 'fastify';
-import { unregisterSwarm } from '../../../operations/unregister-swarm.ts';
+import { swarmUnregister } from '../../../operations/swarm-unregister.ts';
 import type { V1Context } from '../index.ts';
 import { mutationMetaQuery, problemResponses, swarmParams, unregisteredSwarmSchema } from '../schemas.ts';
 
@@ -23,7 +23,7 @@ export default function unregisterSwarmRoute(app: FastifyInstance, { deps, opera
       },
     },
     async (request) => {
-      const swarm = await unregisterSwarm(deps, operationOf(request), {
+      const swarm = await swarmUnregister(deps, operationOf(request), {
         ...request.query,
         swarm: request.params.swarm,
       });

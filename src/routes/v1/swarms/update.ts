@@ -1,11 +1,11 @@
 // PATCH /v1/swarms/:swarm: rename a swarm, replace its labels or its endpoints (admin).
 import type { FastifyInstance } from 'fastify';
-import { updateSwarm, type UpdateSwarmInput } from '../../../operations/update-swarm.ts';
+import { swarmUpdate, type SwarmUpdateInput } from '../../../operations/swarm-update.ts';
 import { toSwarmView } from '../../../queries/views.ts';
 import type { V1Context } from '../index.ts';
 import { problemResponses, swarmParams, swarmSchema, updateSwarmBody } from '../schemas.ts';
 
-type Body = Omit<UpdateSwarmInput, 'swarm'> & { reason?: string; idempotencyKey?: string };
+type Body = Omit<SwarmUpdateInput, 'swarm'> & { reason?: string; idempotencyKey?: string };
 
 export default function updateSwarmRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.patch<{ Params: { swarm: string }; Body: Body }>(
@@ -24,7 +24,7 @@ export default function updateSwarmRoute(app: FastifyInstance, { deps, operation
     },
     async (request) =>
       toSwarmView(
-        await updateSwarm(deps, operationOf(request), {
+        await swarmUpdate(deps, operationOf(request), {
           ...request.body,
           swarm: request.params.swarm,
         }),

@@ -5,11 +5,11 @@ import { conflict } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from './pipeline.ts';
-import { checkManagerLoss } from './quorum-guard.ts';
+import { checkManagerLoss } from '../domain/quorum-guard.ts';
 import { liveNode } from './live-node.ts';
 import { startJob } from './start-job.ts';
 
-export interface RemoveNodeInput {
+export interface NodeRemoveInput {
   swarm: string;
   node: string;
   /** Remove a node that is not Down (it is cut off from the swarm without leaving it). Never a manager. */
@@ -49,10 +49,10 @@ export function removalRefusal(
   return null;
 }
 
-export function removeNode(
+export function nodeRemove(
   deps: OperationDeps,
   ctx: OperationContext,
-  input: RemoveNodeInput,
+  input: NodeRemoveInput,
 ): Promise<JobRecord> {
   const force = input.force ?? false;
   return startJob(deps, ctx, {

@@ -8,7 +8,7 @@ import { startJob } from './start-job.ts';
 
 export type NodeAvailability = 'ACTIVE' | 'PAUSE' | 'DRAIN';
 
-export interface SetNodeAvailabilityInput {
+export interface NodeSetAvailabilityInput {
   swarm: string;
   /** ID, unique ID prefix or hostname. */
   node: string;
@@ -29,10 +29,10 @@ const ACTIONS: Record<NodeAvailability, string> = {
 export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 600;
 const MAX_DRAIN_TIMEOUT_SECONDS = 24 * 3600;
 
-export function setNodeAvailability(
+export function nodeSetAvailability(
   deps: OperationDeps,
   ctx: OperationContext,
-  input: SetNodeAvailabilityInput,
+  input: NodeSetAvailabilityInput,
 ): Promise<JobRecord> {
   const drain = input.availability === 'DRAIN';
   const timeoutSeconds = input.timeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS;

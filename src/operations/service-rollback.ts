@@ -1,39 +1,37 @@
-// scaleService: queues service.scale for a replicated service (operator); a global one is BAD_INPUT. Quick: the
-// answer waits briefly for the tasks.
-import { badInput } from '../errors.ts';
+// rollbackService: queues service.rollback to the service's previous spec (operator); a service without one is
+// CONFLICT.
+import { conflict } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from './pipeline.ts';
-import { jobInputOf, replicasOf, waitLimitMs, type ServiceMutationMeta } from './service-spec.ts';
+import { jobInputOf, waitLimitMs, type ServiceMutationMeta } from '../domain/service-spec.ts';
 import { startJob } from './start-job.ts';
 
-export interface ScaleServiceInput extends ServiceMutationMeta {
+export interface ServiceRollbackInput extends ServiceMutationMeta {
   service: string;
-  replicas: number;
   timeoutSeconds?: number | null;
 }
 
-export function scaleService(
+export function serviceRollback(
   deps: OperationDeps,
   ctx: OperationContext,
-  input: ScaleServiceInput,
+  input: ServiceRollbackInput,
 ): Promise<JobRecord> {
   const jobInput = jobInputOf(input);
   return startJob(deps, ctx, {
-    action: 'service.scale',
+    action: 'service.rollback',
     swarm: input.swarm,
     input: jobInput,
     reason: input.reason,
     idempotencyKey: input.idempotencyKey,
     role: 'operator',
-    quick: true,
     precheck: async (swarm, reads) => {
-      replicasOf(jobInput);
-      waitLimitMs(jobInput, 120);
+      waitLimitMs(jobInput, 600);
       const service = await reads.service(swarm, input.service);
-      if (service.Spec.Mode?.Global !== undefined) {
-        throw badInput(`service "${service.Spec.Name}" is global (one task per node): it cannot be scaled`);
+      if (!service.PreviousSpec) {
+        throw conflict(`service "${service.Spec.Name}" has no previous spec to roll back to`);
       }
+      // The version lets a resumed job see that its rollback is under way, and not roll back the rollback.
       return { serviceId: service.ID, serviceName: service.Spec.Name, serviceVersion: service.Version.Index };
     },
   });

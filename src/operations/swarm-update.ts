@@ -11,9 +11,9 @@ import {
   checkEndpoints,
   validateSwarmName,
   verifyManagers,
-} from './swarm-registration.ts';
+} from '../domain/swarm-registration.ts';
 
-export interface UpdateSwarmInput {
+export interface SwarmUpdateInput {
   swarm: string;
   name?: string | null;
   labels?: { key: string; value?: string | null }[] | null;
@@ -21,10 +21,10 @@ export interface UpdateSwarmInput {
   reason?: string | null;
 }
 
-export function updateSwarm(
+export function swarmUpdate(
   deps: OperationDeps,
   ctx: OperationContext,
-  input: UpdateSwarmInput,
+  input: SwarmUpdateInput,
 ): Promise<SwarmRecord> {
   let swarm: SwarmRecord;
   return runOperation(deps, ctx, {

@@ -9,19 +9,19 @@ import type { DockerInfo } from '../docker/types.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from './pipeline.ts';
-import { checkManagerLoss } from './quorum-guard.ts';
+import { checkManagerLoss } from '../domain/quorum-guard.ts';
 import { startJob } from './start-job.ts';
 
-export const LEAVE_SWARM = 'swarm.leave';
+export const SWARM_LEAVE = 'swarm.leave';
 
 /** What the job stores, sealed (the endpoint's TLS key); the node comes from the job's target. */
-export interface LeaveSwarmJobInput {
+export interface SwarmLeaveJobInput {
   node: string;
   endpoint: EngineEndpoint;
   force: boolean;
 }
 
-export interface LeaveSwarmInput {
+export interface SwarmLeaveInput {
   swarm: string;
   node: string;
   endpoint: EngineEndpoint;
@@ -49,12 +49,12 @@ export function proveEngine(info: DockerInfo, swarm: SwarmRecord, url: string): 
   );
 }
 
-export function leaveSwarm(
+export function swarmLeave(
   deps: OperationDeps,
   ctx: OperationContext,
-  input: LeaveSwarmInput,
+  input: SwarmLeaveInput,
 ): Promise<JobRecord> {
-  const jobInput: LeaveSwarmJobInput = {
+  const jobInput: SwarmLeaveJobInput = {
     node: input.node,
     endpoint: { url: input.endpoint.url, tls: input.endpoint.tls ?? null },
     force: input.force ?? false,
@@ -62,7 +62,7 @@ export function leaveSwarm(
   // The job's input: its endpoint is replaced by the one the policy checked (with the address to connect to).
   const stored: Record<string, unknown> = { ...jobInput };
   return startJob(deps, ctx, {
-    action: LEAVE_SWARM,
+    action: SWARM_LEAVE,
     swarm: input.swarm,
     // Not `node`: the node is resolved (and named in the audit) only once the engine proved it belongs to this swarm,
     // so that a registered swarm's node list (a fake manager's, say) cannot get another swarm's node into the record.

@@ -5,18 +5,18 @@ import type { EngineEndpoint } from '../docker/endpoint.ts';
 import { badInput } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
-import { validateSwarmAddress } from './join-node.ts';
+import { validateSwarmAddress } from './swarm-join-node.ts';
 import { runOperation, type OperationContext } from './pipeline.ts';
 import { createAndQueue, waitForEnd } from './start-job.ts';
-import { labelsFromInput, validateSwarmName } from './swarm-registration.ts';
+import { labelsFromInput, validateSwarmName } from '../domain/swarm-registration.ts';
 
-export const INIT_SWARM = 'swarm.init';
+export const SWARM_INIT = 'swarm.init';
 
 /** Docker's floor for node certificate validity (`--cert-expiry`). */
 const MIN_CERT_EXPIRY_SECONDS = 3600;
 
 /** What the job stores, sealed (the endpoint's TLS key). The tenant is the job's own. */
-export interface InitSwarmJobInput {
+export interface SwarmInitJobInput {
   name: string;
   endpoint: EngineEndpoint;
   advertiseAddress: string | null;
@@ -26,7 +26,7 @@ export interface InitSwarmJobInput {
   labels: Record<string, string>;
 }
 
-export interface InitSwarmInput {
+export interface SwarmInitInput {
   name: string;
   endpoint: EngineEndpoint;
   advertiseAddress?: string | null | undefined;
@@ -38,10 +38,10 @@ export interface InitSwarmInput {
   idempotencyKey?: string | null | undefined;
 }
 
-export function initSwarm(
+export function swarmInit(
   deps: OperationDeps,
   ctx: OperationContext,
-  input: InitSwarmInput,
+  input: SwarmInitInput,
 ): Promise<JobRecord> {
   const tenant = ctx.principal.tenant;
   const parameters = {
@@ -55,7 +55,7 @@ export function initSwarm(
   };
   let replay = false;
   return runOperation(deps, ctx, {
-    action: INIT_SWARM,
+    action: SWARM_INIT,
     parameters,
     reason: input.reason,
     // The swarm does not exist yet: the events go to the caller's tenant, naming the swarm to be.
@@ -63,7 +63,7 @@ export function initSwarm(
     execute: async ({ operationId }) => {
       requireRole(ctx.principal, 'admin', 'initialize a swarm');
       const endpoint = await deps.endpointPolicy.check(parameters.endpoint, ctx.principal, 'endpoint');
-      const jobInput: InitSwarmJobInput = {
+      const jobInput: SwarmInitJobInput = {
         name: validateSwarmName(input.name),
         endpoint,
         advertiseAddress: validateSwarmAddress(parameters.advertiseAddress, 'advertiseAddress'),
@@ -76,7 +76,7 @@ export function initSwarm(
       // crash); a swarm-less one, so no swarm lock: two inits on one engine are told apart by Docker itself.
       const { job, created } = await createAndQueue(deps, {
         tenant,
-        type: INIT_SWARM,
+        type: SWARM_INIT,
         swarmId: null,
         swarmName: jobInput.name,
         target: { swarmName: jobInput.name, engine: endpoint.url },

@@ -2,10 +2,10 @@
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from './pipeline.ts';
-import { jobInputOf, serviceChangeOf, type UpdateServiceInput } from './service-spec.ts';
+import { jobInputOf, serviceChangeOf, type UpdateServiceInput } from '../domain/service-spec.ts';
 import { startJob } from './start-job.ts';
 
-export function updateService(
+export function serviceUpdate(
   deps: OperationDeps,
   ctx: OperationContext,
   input: UpdateServiceInput,

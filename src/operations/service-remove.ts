@@ -3,17 +3,17 @@ import { isGatewayError } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from './pipeline.ts';
-import { jobInputOf, type ServiceMutationMeta } from './service-spec.ts';
+import { jobInputOf, type ServiceMutationMeta } from '../domain/service-spec.ts';
 import { startJob } from './start-job.ts';
 
-export interface RemoveServiceInput extends ServiceMutationMeta {
+export interface ServiceRemoveInput extends ServiceMutationMeta {
   service: string;
 }
 
-export function removeService(
+export function serviceRemove(
   deps: OperationDeps,
   ctx: OperationContext,
-  input: RemoveServiceInput,
+  input: ServiceRemoveInput,
 ): Promise<JobRecord> {
   return startJob(deps, ctx, {
     action: 'service.remove',

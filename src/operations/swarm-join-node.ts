@@ -5,21 +5,21 @@ import { badInput, GatewayError } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from './pipeline.ts';
-import { currentQuorum } from './quorum-guard.ts';
-import type { JoinRole } from './rotate-join-token.ts';
+import { currentQuorum } from '../domain/quorum-guard.ts';
+import type { JoinRole } from './swarm-rotate-join-token.ts';
 import { startJob } from './start-job.ts';
 
-export const JOIN_NODE = 'swarm.join';
+export const SWARM_JOIN_NODE = 'swarm.join';
 
 /** What the job stores, sealed: the endpoint's TLS key is in here, and shown redacted everywhere else. */
-export interface JoinNodeJobInput {
+export interface SwarmJoinNodeJobInput {
   endpoint: EngineEndpoint;
   role: JoinRole;
   advertiseAddress: string | null;
   listenAddress: string | null;
 }
 
-export interface JoinNodeInput {
+export interface SwarmJoinNodeInput {
   swarm: string;
   endpoint: EngineEndpoint;
   role?: 'WORKER' | 'MANAGER' | null | undefined;
@@ -39,13 +39,13 @@ export function validateSwarmAddress(value: string | null | undefined, field: st
   return trimmed;
 }
 
-export function joinNode(
+export function swarmJoinNode(
   deps: OperationDeps,
   ctx: OperationContext,
-  input: JoinNodeInput,
+  input: SwarmJoinNodeInput,
 ): Promise<JobRecord> {
   const role: JoinRole = input.role === 'MANAGER' ? 'manager' : 'worker';
-  const jobInput: JoinNodeJobInput = {
+  const jobInput: SwarmJoinNodeJobInput = {
     endpoint: { url: input.endpoint.url, tls: input.endpoint.tls ?? null },
     role,
     advertiseAddress: input.advertiseAddress?.trim() || null,
@@ -54,7 +54,7 @@ export function joinNode(
   // The job's input: its endpoint is replaced by the one the policy checked (with the address to connect to).
   const stored: Record<string, unknown> = { ...jobInput };
   return startJob(deps, ctx, {
-    action: JOIN_NODE,
+    action: SWARM_JOIN_NODE,
     swarm: input.swarm,
     input: stored,
     reason: input.reason,

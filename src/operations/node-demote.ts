@@ -1,12 +1,12 @@
-// promoteNode: `docker node promote`, as a job that ends when the node is a reachable manager; quorum-guarded.
+// demoteNode: `docker node demote`, as a job that ends when the node is a worker; quorum-guarded, needs a reason.
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from './pipeline.ts';
-import { checkManagerGain } from './quorum-guard.ts';
+import { checkManagerLoss } from '../domain/quorum-guard.ts';
 import { liveNode } from './live-node.ts';
 import { startJob } from './start-job.ts';
 
-export interface PromoteNodeInput {
+export interface NodeDemoteInput {
   swarm: string;
   node: string;
   /** Accept an even number of managers afterwards (never a loss of quorum). */
@@ -15,19 +15,20 @@ export interface PromoteNodeInput {
   idempotencyKey?: string | null;
 }
 
-export function promoteNode(
+export function nodeDemote(
   deps: OperationDeps,
   ctx: OperationContext,
-  input: PromoteNodeInput,
+  input: NodeDemoteInput,
 ): Promise<JobRecord> {
   const force = input.force ?? false;
   return startJob(deps, ctx, {
-    action: 'node.promote',
+    action: 'node.demote',
     swarm: input.swarm,
     node: input.node,
     nodeFromManagers: true,
     input: { node: input.node, force },
     reason: input.reason,
+    reasonRequired: true,
     forced: force,
     idempotencyKey: input.idempotencyKey,
     role: 'admin',
@@ -35,7 +36,7 @@ export function promoteNode(
       const { nodes, node, target } = await liveNode(reads, swarm, input.node);
       learn(target);
       // Refused here at once; the job checks again, as the swarm may have changed while it was queued.
-      checkManagerGain(nodes, node.ID, { force, swarmName: swarm.name });
+      checkManagerLoss(nodes, node.ID, { force, swarmName: swarm.name });
       return target;
     },
   });

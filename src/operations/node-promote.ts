@@ -1,12 +1,12 @@
-// demoteNode: `docker node demote`, as a job that ends when the node is a worker; quorum-guarded, needs a reason.
+// promoteNode: `docker node promote`, as a job that ends when the node is a reachable manager; quorum-guarded.
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from './pipeline.ts';
-import { checkManagerLoss } from './quorum-guard.ts';
+import { checkManagerGain } from '../domain/quorum-guard.ts';
 import { liveNode } from './live-node.ts';
 import { startJob } from './start-job.ts';
 
-export interface DemoteNodeInput {
+export interface NodePromoteInput {
   swarm: string;
   node: string;
   /** Accept an even number of managers afterwards (never a loss of quorum). */
@@ -15,20 +15,19 @@ export interface DemoteNodeInput {
   idempotencyKey?: string | null;
 }
 
-export function demoteNode(
+export function nodePromote(
   deps: OperationDeps,
   ctx: OperationContext,
-  input: DemoteNodeInput,
+  input: NodePromoteInput,
 ): Promise<JobRecord> {
   const force = input.force ?? false;
   return startJob(deps, ctx, {
-    action: 'node.demote',
+    action: 'node.promote',
     swarm: input.swarm,
     node: input.node,
     nodeFromManagers: true,
     input: { node: input.node, force },
     reason: input.reason,
-    reasonRequired: true,
     forced: force,
     idempotencyKey: input.idempotencyKey,
     role: 'admin',
@@ -36,7 +35,7 @@ export function demoteNode(
       const { nodes, node, target } = await liveNode(reads, swarm, input.node);
       learn(target);
       // Refused here at once; the job checks again, as the swarm may have changed while it was queued.
-      checkManagerLoss(nodes, node.ID, { force, swarmName: swarm.name });
+      checkManagerGain(nodes, node.ID, { force, swarmName: swarm.name });
       return target;
     },
   });

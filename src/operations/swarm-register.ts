@@ -4,9 +4,9 @@ import type { EngineEndpoint } from '../docker/endpoint.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
 import type { OperationDeps } from './deps.ts';
 import { runOperation, type OperationContext } from './pipeline.ts';
-import { labelsFromInput, checkEndpoints, validateSwarmName, verifyManagers } from './swarm-registration.ts';
+import { labelsFromInput, checkEndpoints, validateSwarmName, verifyManagers } from '../domain/swarm-registration.ts';
 
-export interface RegisterSwarmInput {
+export interface SwarmRegisterInput {
   name: string;
   endpoints: EngineEndpoint[];
   labels?: { key: string; value?: string | null }[] | null;
@@ -14,10 +14,10 @@ export interface RegisterSwarmInput {
   reason?: string | null;
 }
 
-export function registerSwarm(
+export function swarmRegister(
   deps: OperationDeps,
   ctx: OperationContext,
-  input: RegisterSwarmInput,
+  input: SwarmRegisterInput,
 ): Promise<SwarmRecord> {
   const { principal } = ctx;
   const tenant = input.tenant ?? principal.tenant;

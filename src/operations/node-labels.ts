@@ -6,7 +6,7 @@ import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from './pipeline.ts';
 import { startJob } from './start-job.ts';
 
-export interface UpdateNodeLabelsInput {
+export interface NodeLabelsUpdateInput {
   swarm: string;
   node: string;
   add?: { key: string; value?: string | null }[] | null;
@@ -26,7 +26,7 @@ export interface LabelChange {
 }
 
 /** The change as the job applies it: keys trimmed, values defaulted to "", removals deduplicated. */
-function normalize(input: UpdateNodeLabelsInput): LabelChange {
+function normalize(input: NodeLabelsUpdateInput): LabelChange {
   return {
     add: (input.add ?? []).map((label) => ({ key: label.key.trim(), value: label.value ?? '' })),
     remove: [...new Set((input.remove ?? []).map((key) => key.trim()))],
@@ -52,10 +52,10 @@ function checkChange({ add, remove }: LabelChange): void {
   }
 }
 
-export function updateNodeLabels(
+export function nodeLabelsUpdate(
   deps: OperationDeps,
   ctx: OperationContext,
-  input: UpdateNodeLabelsInput,
+  input: NodeLabelsUpdateInput,
 ): Promise<JobRecord> {
   const change = normalize(input);
   return startJob(deps, ctx, {

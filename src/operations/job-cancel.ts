@@ -9,7 +9,7 @@ import { runOperation, type OperationContext } from './pipeline.ts';
 
 const WAIT_MS = 5000;
 
-export function cancelJob(
+export function jobCancel(
   deps: OperationDeps,
   ctx: OperationContext,
   input: { id: string; reason?: string | null },

@@ -9,10 +9,10 @@ import {
   sameServiceSpec,
   serviceDefinitionOf,
   type CreateServiceInput,
-} from './service-spec.ts';
+} from '../domain/service-spec.ts';
 import { startJob } from './start-job.ts';
 
-export function createService(
+export function serviceCreate(
   deps: OperationDeps,
   ctx: OperationContext,
   input: CreateServiceInput,

@@ -4,20 +4,20 @@ import type { JobRecord } from '../jobs/types.ts';
 import { createSwarmReads } from '../queries/swarm-reads.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from './pipeline.ts';
-import { readJoinTokens } from './read-join-tokens.ts';
+import { swarmJoinTokens } from './swarm-join-tokens.ts';
 import { startJob } from './start-job.ts';
-import { findSwarmFor } from './swarm-registration.ts';
+import { findSwarmFor } from '../domain/swarm-registration.ts';
 
-export const ROTATE_JOIN_TOKEN = 'swarm.joinToken.rotate';
+export const SWARM_ROTATE_JOIN_TOKEN = 'swarm.joinToken.rotate';
 
 export type JoinRole = 'worker' | 'manager';
 
 /** What the job stores (sealed, and shown as its parameters): the role only, never a token. */
-export interface RotateJoinTokenJobInput {
+export interface SwarmRotateJoinTokenJobInput {
   role: JoinRole;
 }
 
-export interface RotateJoinTokenInput {
+export interface SwarmRotateJoinTokenInput {
   swarm: string;
   role: 'WORKER' | 'MANAGER';
   /** Answer with the new token once the job succeeded (the read is audited as swarm.joinTokens.read). */
@@ -26,21 +26,21 @@ export interface RotateJoinTokenInput {
   idempotencyKey?: string | null | undefined;
 }
 
-export interface RotateJoinTokenResult {
+export interface SwarmRotateJoinTokenResult {
   job: JobRecord;
   /** The role's token as the swarm has it now; null unless revealed after a succeeded job. */
   token: string | null;
 }
 
-export async function rotateJoinToken(
+export async function swarmRotateJoinToken(
   deps: OperationDeps,
   ctx: OperationContext,
-  input: RotateJoinTokenInput,
-): Promise<RotateJoinTokenResult> {
+  input: SwarmRotateJoinTokenInput,
+): Promise<SwarmRotateJoinTokenResult> {
   const role: JoinRole = input.role === 'MANAGER' ? 'manager' : 'worker';
-  const jobInput: RotateJoinTokenJobInput = { role };
+  const jobInput: SwarmRotateJoinTokenJobInput = { role };
   const job = await startJob(deps, ctx, {
-    action: ROTATE_JOIN_TOKEN,
+    action: SWARM_ROTATE_JOIN_TOKEN,
     swarm: input.swarm,
     input: { ...jobInput },
     reason: input.reason,
@@ -51,8 +51,8 @@ export async function rotateJoinToken(
   });
   if (!input.reveal || job.state !== 'succeeded' || !job.swarmId) return { job, token: null };
   // Read live rather than carried over from the job, so no row ever holds it; startJob has checked admin already,
-  // and readJoinTokens audits the read (who saw a token, when) like every other token read.
+  // and swarmJoinTokens audits the read (who saw a token, when) like every other token read.
   const swarm = await findSwarmFor(deps, ctx.principal, job.swarmId);
-  const tokens = await readJoinTokens(deps, ctx, createSwarmReads(deps, ctx.principal), swarm);
+  const tokens = await swarmJoinTokens(deps, ctx, createSwarmReads(deps, ctx.principal), swarm);
   return { job, token: tokens[role] };
 }

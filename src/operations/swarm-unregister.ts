@@ -4,9 +4,9 @@ import { notFound } from '../errors.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
 import type { OperationDeps } from './deps.ts';
 import { runOperation, type OperationContext } from './pipeline.ts';
-import { findSwarmFor } from './swarm-registration.ts';
+import { findSwarmFor } from '../domain/swarm-registration.ts';
 
-export function unregisterSwarm(
+export function swarmUnregister(
   deps: OperationDeps,
   ctx: OperationContext,
   input: { swarm: string; reason?: string | null },

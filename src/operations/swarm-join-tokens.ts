@@ -5,7 +5,7 @@ import type { SwarmRecord } from '../registry/repository.ts';
 import type { OperationDeps } from './deps.ts';
 import { runOperation, type OperationContext } from './pipeline.ts';
 
-export function readJoinTokens(
+export function swarmJoinTokens(
   deps: OperationDeps,
   ctx: OperationContext,
   reads: SwarmReads,
