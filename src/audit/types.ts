@@ -1,4 +1,5 @@
 // The audit event: what was asked, by whom (and which bot on whose behalf), why, on what, and what happened.
+import type { Principal } from '../auth/principal.ts';
 
 export type AuditPhase = 'requested' | 'succeeded' | 'failed' | 'refused';
 export type AuditSource = 'graphql' | 'rest' | 'worker' | 'cli';
@@ -88,3 +89,19 @@ export interface AuditFilter {
 
 /** The stored event under the name the GraphQL code generation maps it by (its AuditEvent type is another). */
 export type AuditEventRecord = AuditEvent;
+
+/** Who asks, through which door: built once per request by GraphQL or REST. */
+export interface OperationContext {
+  principal: Principal;
+  source: AuditSource;
+  clientAddress?: string | undefined;
+  userAgent?: string | undefined;
+  requestId?: string | undefined;
+}
+
+/** The fields of a target that say something: a value learned later never blanks one known already. */
+export function knownFields(target: AuditTarget | undefined): AuditTarget {
+  return Object.fromEntries(
+    Object.entries(target ?? {}).filter(([, value]) => value !== null && value !== undefined),
+  );
+}

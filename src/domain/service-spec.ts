@@ -83,9 +83,12 @@ const MAX_TIMEOUT_SECONDS = 3600;
  * The operation's input as a job stores it: without the swarm, reason and idempotency key (the job has them
  * already), and without null/absent fields, so GraphQL and REST store the same thing for the same request.
  */
-export function jobInputOf<T extends ServiceMutationMeta>(input: T): Record<string, unknown> {
+/** What a service job stores: its operation's input without swarm, reason and idempotency key, nulls left out. */
+export type ServiceJobInput<T extends ServiceMutationMeta> = Omit<T, keyof ServiceMutationMeta>;
+
+export function jobInputOf<T extends ServiceMutationMeta>(input: T): ServiceJobInput<T> {
   const { swarm: _swarm, reason: _reason, idempotencyKey: _key, ...rest } = input;
-  return compact(rest) as Record<string, unknown>;
+  return compact(rest) as ServiceJobInput<T>;
 }
 
 function compact(value: unknown): unknown {

@@ -1,7 +1,7 @@
 // Ending a job: its final state and its one audit outcome event commit together; an ended job is left alone.
 import type { AuditStore } from '../audit/store.ts';
 import type { AuditEvent } from '../audit/types.ts';
-import { phaseOfErrorCode } from '../operations/pipeline.ts';
+import { phaseOfErrorCode, type ErrorCode } from '../errors.ts';
 import type { JobRepository } from './repository.ts';
 import type { JobRecord, JobState } from './types.ts';
 
@@ -23,7 +23,7 @@ export async function endJob(
   end: {
     result?: unknown;
     target?: JobRecord['target'] | undefined;
-    errorCode?: string;
+    errorCode?: ErrorCode;
     errorMessage?: string;
     from?: ('queued' | 'running')[];
   },

@@ -6,7 +6,7 @@ import type { SwarmClient } from '../docker/swarm-client.ts';
 import type { SwarmClients } from '../plugins/app/swarm-clients.ts';
 import type { RegistryRepository, SwarmRecord } from '../registry/repository.ts';
 import type { JobRepository } from './repository.ts';
-import type { JobRecord } from './types.ts';
+import type { JobInput, JobRecord, JobResult, JobType } from './types.ts';
 
 export interface ProcessorDeps {
   registry: RegistryRepository;
@@ -16,10 +16,10 @@ export interface ProcessorDeps {
   log: FastifyBaseLogger;
 }
 
-export interface JobContext {
+export interface JobContext<T extends JobType = JobType> {
   job: JobRecord;
   /** The operation's input as the operation stored it (secrets included; never log it). */
-  input: Record<string, unknown>;
+  input: JobInput<T>;
   /** The swarm the job acts on, when it acts on a registered swarm. */
   swarm: SwarmRecord | null;
   /** Its client; null for jobs without a registered swarm (e.g. initSwarm before registration). */
@@ -39,13 +39,16 @@ export interface JobContext {
   sleep(ms: number): Promise<void>;
 }
 
-export interface JobOutcome {
-  result?: unknown;
+export interface JobOutcome<R = unknown> {
+  result?: R;
   /** More about the target, learned while running (a new node id, a service id...): merged into the job's. */
   target?: AuditTarget;
 }
 
-export type Processor = (context: JobContext) => Promise<JobOutcome>;
+/** What a processor of this job type returns. */
+export type JobOutcomeOf<T extends JobType> = JobOutcome<JobResult<T>>;
+
+export type Processor<T extends JobType> = (context: JobContext<T>) => Promise<JobOutcome<JobResult<T>>>;
 
 export class JobCancelledError extends Error {
   constructor() {
@@ -55,7 +58,7 @@ export class JobCancelledError extends Error {
 }
 
 /** The swarm's client, or an error explaining the job needs one (a programming error in the operation). */
-export function requireClient(context: JobContext): SwarmClient {
+export function requireClient<T extends JobType>(context: JobContext<T>): SwarmClient {
   if (!context.client || !context.swarm) throw new Error(`job ${context.job.type} needs a registered swarm`);
   return context.client;
 }

@@ -4,11 +4,11 @@ import type pg from 'pg';
 import { canonicalJson } from '../audit/chain.ts';
 import { redactSecrets } from '../audit/redact.ts';
 import type { AuditTarget } from '../audit/types.ts';
-import { badInput, conflict } from '../errors.ts';
-import { knownFields, type OperationContext } from '../operations/pipeline.ts';
+import { knownFields, type OperationContext } from '../audit/types.ts';
+import { badInput, conflict, isErrorCode, type ErrorCode } from '../errors.ts';
 import { cleanJson, cleanText } from '../util/control-characters.ts';
 import type { Sealer } from '../util/seal.ts';
-import type { JobProgress, JobRecord, JobState } from './types.ts';
+import type { JobProgress, JobRecord, JobState, JobType } from './types.ts';
 
 interface JobRow {
   id: string;
@@ -52,7 +52,8 @@ function toJob(row: JobRow): JobRecord {
   return {
     id: row.id,
     tenant: row.tenant,
-    type: row.type,
+    // Written by an operation of this gateway; the worker checks it again (isJobType) before it picks a processor.
+    type: row.type as JobType,
     state: row.state,
     swarmId: row.swarm_id,
     swarmName: row.swarm_name,
@@ -68,7 +69,7 @@ function toJob(row: JobRow): JobRecord {
     idempotencyKey: row.idempotency_key,
     progress: { percent: row.progress_percent, step: row.progress_step, message: row.progress_message },
     result: row.result,
-    errorCode: row.error_code,
+    errorCode: row.error_code === null ? null : isErrorCode(row.error_code) ? row.error_code : 'INTERNAL',
     errorMessage: row.error_message,
     attempts: row.attempts,
     cancelRequested: row.cancel_requested,
@@ -81,7 +82,7 @@ function toJob(row: JobRow): JobRecord {
 
 export interface NewJob {
   tenant: string;
-  type: string;
+  type: JobType;
   swarmId: string | null;
   swarmName: string | null;
   target: AuditTarget;
@@ -292,7 +293,7 @@ export function createJobRepository(pool: pg.Pool, sealer: Sealer) {
         result?: unknown;
         /** What the job learned about its target, merged into the stored one (the most complete wins). */
         target?: AuditTarget | undefined;
-        errorCode?: string | null;
+        errorCode?: ErrorCode | null;
         errorMessage?: string | null;
       },
       alongside: (client: pg.PoolClient, job: JobRecord) => Promise<T>,

@@ -1,5 +1,124 @@
-// A job: one operation on a swarm, queued, run by a worker, observable through its state and progress.
+// A job: one operation on a swarm, queued, run by a worker, observable through its state and progress. Every job
+// type is named here with its input (what the operation stores, sealed) and its result (what the job answers).
 import type { AuditTarget } from '../audit/types.ts';
+import type { EngineEndpoint } from '../docker/endpoint.ts';
+import type { CreateServiceInput, ServiceJobInput, UpdateServiceInput } from '../domain/service-spec.ts';
+import type { ErrorCode } from '../errors.ts';
+
+export type JoinRole = 'worker' | 'manager';
+
+/** swarm.init: stored sealed (the endpoint's TLS key). The tenant is the job's own. */
+export type SwarmInitJobInput = {
+  name: string;
+  endpoint: EngineEndpoint;
+  advertiseAddress: string | null;
+  listenAddress: string | null;
+  autolock: boolean;
+  certExpirySeconds: number | null;
+  labels: Record<string, string>;
+};
+
+/** swarm.join: stored sealed; the endpoint's TLS key is in here, and shown redacted everywhere else. */
+export type SwarmJoinNodeJobInput = {
+  endpoint: EngineEndpoint;
+  role: JoinRole;
+  advertiseAddress: string | null;
+  listenAddress: string | null;
+};
+
+/** swarm.leave: stored sealed (the endpoint's TLS key); the node comes from the job's target. */
+export type SwarmLeaveJobInput = { node: string; endpoint: EngineEndpoint; force: boolean };
+
+/** swarm.joinToken.rotate: the role only, never a token. */
+export type SwarmRotateJoinTokenJobInput = { role: JoinRole };
+
+/** node.activate, node.pause, node.drain (timeoutSeconds: drain only). */
+export type NodeAvailabilityJobInput = { node: string; availability: string; timeoutSeconds?: number };
+
+/** node.promote, node.demote, node.remove. */
+export type NodeForceJobInput = { node: string; force: boolean };
+
+/** node.labels.update: keys trimmed, values defaulted to "", removals deduplicated. */
+export type LabelChange = { add: { key: string; value: string }[]; remove: string[] };
+export type NodeLabelsJobInput = { node: string } & LabelChange;
+
+export type ServiceCreateJobInput = ServiceJobInput<CreateServiceInput>;
+export type ServiceUpdateJobInput = ServiceJobInput<UpdateServiceInput>;
+export type ServiceScaleJobInput = { service: string; replicas: number; timeoutSeconds?: number | null };
+export type ServiceRollbackJobInput = { service: string; timeoutSeconds?: number | null };
+export type ServiceRemoveJobInput = { service: string };
+
+type AvailabilityResult = { availability: string; changed: boolean; previous: string; tasksMoved?: number };
+type ServiceRolloutResult = { serviceId: string; [more: string]: unknown };
+
+/** Every job type (the operation's audit action, which picks the processor), with its input and its result. */
+export interface JobTypes {
+  'swarm.init': {
+    input: SwarmInitJobInput;
+    result: { swarmId: string; swarmName: string; clusterId: string | null; nodeId: string };
+  };
+  'swarm.join': {
+    input: SwarmJoinNodeJobInput;
+    result: { nodeId: string; nodeName: string; role: JoinRole };
+  };
+  'swarm.leave': { input: SwarmLeaveJobInput; result: { nodeId: string; nodeName: string } };
+  'swarm.joinToken.rotate': {
+    input: SwarmRotateJoinTokenJobInput;
+    result: { role: JoinRole; rotated: boolean; resumed?: boolean };
+  };
+  'node.activate': { input: NodeAvailabilityJobInput; result: AvailabilityResult };
+  'node.pause': { input: NodeAvailabilityJobInput; result: AvailabilityResult };
+  'node.drain': { input: NodeAvailabilityJobInput; result: AvailabilityResult };
+  'node.promote': { input: NodeForceJobInput; result: Record<string, unknown> };
+  'node.demote': { input: NodeForceJobInput; result: Record<string, unknown> };
+  'node.labels.update': {
+    input: NodeLabelsJobInput;
+    result: { changed: boolean; labels: Record<string, string> };
+  };
+  'node.remove': {
+    input: NodeForceJobInput;
+    result: { removed: boolean; alreadyGone: boolean; state?: string };
+  };
+  'service.create': { input: ServiceCreateJobInput; result: ServiceRolloutResult };
+  'service.update': { input: ServiceUpdateJobInput; result: ServiceRolloutResult };
+  'service.scale': {
+    input: ServiceScaleJobInput;
+    result: { serviceId: string; replicas: number; previousReplicas: number | null; changed: boolean };
+  };
+  'service.rollback': { input: ServiceRollbackJobInput; result: ServiceRolloutResult };
+  'service.remove': {
+    input: ServiceRemoveJobInput;
+    result: { serviceId?: string; removed: boolean; message?: string };
+  };
+}
+
+export type JobType = keyof JobTypes;
+export type JobInput<T extends JobType> = JobTypes[T]['input'];
+export type JobResult<T extends JobType> = JobTypes[T]['result'];
+
+const JOB_TYPES: ReadonlySet<string> = new Set<JobType>([
+  'swarm.init',
+  'swarm.join',
+  'swarm.leave',
+  'swarm.joinToken.rotate',
+  'node.activate',
+  'node.pause',
+  'node.drain',
+  'node.promote',
+  'node.demote',
+  'node.labels.update',
+  'node.remove',
+  'service.create',
+  'service.update',
+  'service.scale',
+  'service.rollback',
+  'service.remove',
+]);
+
+/** A job type this gateway knows (a row written by another version may name one it does not). */
+export function isJobType(type: string): type is JobType {
+  return JOB_TYPES.has(type);
+}
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -15,7 +134,7 @@ export interface JobRecord {
   id: string;
   tenant: string;
   /** The operation, as the audit names it (node.drain, service.update...). */
-  type: string;
+  type: JobType;
   state: JobState;
   swarmId: string | null;
   swarmName: string | null;
@@ -32,7 +151,7 @@ export interface JobRecord {
   idempotencyKey: string | null;
   progress: JobProgress;
   result: unknown;
-  errorCode: string | null;
+  errorCode: ErrorCode | null;
   errorMessage: string | null;
   attempts: number;
   cancelRequested: boolean;

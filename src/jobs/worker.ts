@@ -5,14 +5,14 @@ import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { AuditStore } from '../audit/store.ts';
 import type { AuditTarget } from '../audit/types.ts';
-import { outcomeOf } from '../operations/pipeline.ts';
+import { outcomeOf } from '../errors.ts';
 import { endJob } from './end-job.ts';
-import type { JobContext, ProcessorDeps } from './processor.ts';
+import type { JobContext, JobOutcome, Processor, ProcessorDeps } from './processor.ts';
 import { JobCancelledError } from './processor.ts';
 import { PROCESSORS } from './processors/index.ts';
 import { QUEUE_NAME } from './queue.ts';
 import { tryLockSwarm } from './swarm-lock.ts';
-import type { JobRecord } from './types.ts';
+import { isJobType, type JobInput, type JobRecord, type JobType } from './types.ts';
 
 export interface WorkerDeps extends ProcessorDeps {
   pool: pg.Pool;
@@ -96,11 +96,11 @@ async function runJob(deps: WorkerDeps, bullJob: BullJob<{ jobId: string }>, tok
 }
 
 async function execute(deps: WorkerDeps, job: JobRecord): Promise<void> {
-  const processor = PROCESSORS.get(job.type);
-  if (!processor) {
+  if (!isJobType(job.type)) {
+    // A row written by another version of the gateway, naming a job type this one does not know.
     await endJob(deps, job, 'failed', {
       errorCode: 'INTERNAL',
-      errorMessage: `no processor for ${job.type}`,
+      errorMessage: `no processor for ${String(job.type)}`,
     });
     return;
   }
@@ -125,7 +125,8 @@ async function execute(deps: WorkerDeps, job: JobRecord): Promise<void> {
     }
     const context: JobContext = {
       job,
-      input: await deps.jobs.inputOf(job.id),
+      // The input its operation stored for this job type (sealed; only the gateway writes it).
+      input: (await deps.jobs.inputOf(job.id)) as JobInput<JobType>,
       swarm,
       client: swarm ? await deps.swarmClients.clientFor(swarm) : null,
       deps,
@@ -154,7 +155,7 @@ async function execute(deps: WorkerDeps, job: JobRecord): Promise<void> {
           abort.signal.addEventListener('abort', onAbort, { once: true });
         }),
     };
-    const outcome = await processor(context);
+    const outcome = await runProcessor(job.type, context);
     await endJob(deps, job, 'succeeded', {
       result: outcome.result,
       target: { ...learned, ...outcome.target },
@@ -180,4 +181,10 @@ async function execute(deps: WorkerDeps, job: JobRecord): Promise<void> {
   } finally {
     clearInterval(cancelWatch);
   }
+}
+
+/** The processor of the job's type, given the context built for that type. */
+function runProcessor<T extends JobType>(type: T, context: JobContext): Promise<JobOutcome> {
+  const processor: Processor<T> = PROCESSORS[type];
+  return processor(context as JobContext<T>);
 }

@@ -5,7 +5,8 @@ import { endJob } from '../jobs/end-job.ts';
 import { TERMINAL_STATES, type JobRecord } from '../jobs/types.ts';
 import { tenantScope } from '../queries/swarm-reads.ts';
 import type { OperationDeps } from './deps.ts';
-import { runOperation, type OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
+import { runOperation } from './pipeline.ts';
 
 const WAIT_MS = 5000;
 

@@ -3,8 +3,9 @@
 import { badInput } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
-import type { OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
 import { startJob } from './start-job.ts';
+import { DEFAULT_DRAIN_TIMEOUT_SECONDS, MAX_DRAIN_TIMEOUT_SECONDS } from '../domain/node-availability.ts';
 
 export type NodeAvailability = 'ACTIVE' | 'PAUSE' | 'DRAIN';
 
@@ -20,14 +21,12 @@ export interface NodeSetAvailabilityInput {
 }
 
 /** The audit's action, which is also the job type that picks the processor. */
-const ACTIONS: Record<NodeAvailability, string> = {
+const ACTIONS: Record<NodeAvailability, 'node.activate' | 'node.pause' | 'node.drain'> = {
   ACTIVE: 'node.activate',
   PAUSE: 'node.pause',
   DRAIN: 'node.drain',
 };
 
-export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 600;
-const MAX_DRAIN_TIMEOUT_SECONDS = 24 * 3600;
 
 export function nodeSetAvailability(
   deps: OperationDeps,
@@ -36,9 +35,14 @@ export function nodeSetAvailability(
 ): Promise<JobRecord> {
   const drain = input.availability === 'DRAIN';
   const timeoutSeconds = input.timeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS;
+  // Both doors admit only the three values; a caller in code that passes another is refused before anything.
+  if (!Object.hasOwn(ACTIONS, input.availability)) {
+    return Promise.reject(
+      badInput(`availability must be ACTIVE, PAUSE or DRAIN, not "${String(input.availability)}"`),
+    );
+  }
   return startJob(deps, ctx, {
-    // An unknown value (possible through code paths other than the two doors) is refused below, audited.
-    action: ACTIONS[input.availability] ?? 'node.availability',
+    action: ACTIONS[input.availability],
     swarm: input.swarm,
     node: input.node,
     input: {
@@ -51,9 +55,6 @@ export function nodeSetAvailability(
     role: 'operator',
     quick: !drain,
     precheck: async (swarm, reads) => {
-      if (!(input.availability in ACTIONS)) {
-        throw badInput(`availability must be ACTIVE, PAUSE or DRAIN, not "${String(input.availability)}"`);
-      }
       if (
         drain &&
         (!Number.isInteger(timeoutSeconds) ||

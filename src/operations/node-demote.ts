@@ -1,7 +1,7 @@
 // demoteNode: `docker node demote`, as a job that ends when the node is a worker; quorum-guarded, needs a reason.
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
-import type { OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
 import { checkManagerLoss } from '../domain/quorum-guard.ts';
 import { liveNode } from './live-node.ts';
 import { startJob } from './start-job.ts';

@@ -3,8 +3,9 @@
 import { badInput } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
-import type { OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
 import { startJob } from './start-job.ts';
+import type { LabelChange } from '../jobs/types.ts';
 
 export interface NodeLabelsUpdateInput {
   swarm: string;
@@ -18,12 +19,6 @@ export interface NodeLabelsUpdateInput {
 const MAX_LABELS = 100;
 const MAX_KEY = 255;
 const MAX_VALUE = 4096;
-
-/** What the job applies to the node's labels as they are when it runs. */
-export interface LabelChange {
-  add: { key: string; value: string }[];
-  remove: string[];
-}
 
 /** The change as the job applies it: keys trimmed, values defaulted to "", removals deduplicated. */
 function normalize(input: NodeLabelsUpdateInput): LabelChange {

@@ -1,7 +1,7 @@
 // promoteNode: `docker node promote`, as a job that ends when the node is a reachable manager; quorum-guarded.
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
-import type { OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
 import { checkManagerGain } from '../domain/quorum-guard.ts';
 import { liveNode } from './live-node.ts';
 import { startJob } from './start-job.ts';

@@ -2,19 +2,15 @@
 // If `requested` cannot be written, nothing happens (AUDIT_UNAVAILABLE).
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Principal } from '../auth/principal.ts';
 import type { AuditStore } from '../audit/store.ts';
-import type { AuditPhase, AuditSource, AuditTarget, NewAuditEvent } from '../audit/types.ts';
-import { badInput, GatewayError, toClientError, type ErrorCode } from '../errors.ts';
-
-/** Who asks, through which door: built once per request by GraphQL or REST. */
-export interface OperationContext {
-  principal: Principal;
-  source: AuditSource;
-  clientAddress?: string | undefined;
-  userAgent?: string | undefined;
-  requestId?: string | undefined;
-}
+import {
+  knownFields,
+  type AuditPhase,
+  type AuditTarget,
+  type NewAuditEvent,
+  type OperationContext,
+} from '../audit/types.ts';
+import { badInput, GatewayError, outcomeOf } from '../errors.ts';
 
 export interface PipelineDeps {
   audit: AuditStore;
@@ -53,34 +49,8 @@ export interface OperationSpec<R> {
   };
 }
 
-/** Errors that mean "not done because it must not be", as opposed to "tried and failed". */
-const REFUSALS = new Set<ErrorCode>([
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'BAD_INPUT',
-  'CONFLICT',
-  'QUORUM_AT_RISK',
-  'ALREADY_IN_SWARM',
-  'RATE_LIMITED',
-]);
-
 const OUTCOME_ATTEMPTS = 3;
 const MAX_REASON = 1000;
-
-/** The audit phase of an operation that ended with this error code. */
-export function phaseOfErrorCode(code: string): 'refused' | 'failed' {
-  return REFUSALS.has(code as ErrorCode) ? 'refused' : 'failed';
-}
-
-export function outcomeOf(error: unknown): { phase: AuditPhase; code: ErrorCode; message: string } {
-  const client = toClientError(error);
-  return {
-    phase: REFUSALS.has(client.code) ? 'refused' : 'failed',
-    code: client.code,
-    message: client.message,
-  };
-}
 
 export async function runOperation<R>(
   deps: PipelineDeps,
@@ -161,13 +131,6 @@ export async function runOperation<R>(
     jobId: summary.jobId ?? null,
   });
   return result;
-}
-
-/** The fields of a target that say something: a value learned later never blanks one known already. */
-export function knownFields(target: AuditTarget | undefined): AuditTarget {
-  return Object.fromEntries(
-    Object.entries(target ?? {}).filter(([, value]) => value !== null && value !== undefined),
-  );
 }
 
 /**

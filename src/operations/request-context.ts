@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditSource } from '../audit/types.ts';
 import { principalOf } from '../plugins/app/auth.ts';
-import type { OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
 
 export function operationContextOf(request: FastifyRequest, source: AuditSource): OperationContext {
   return {

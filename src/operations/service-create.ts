@@ -2,7 +2,7 @@
 // with the same spec is no conflict: the job succeeds with it.
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
-import type { OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
 import {
   jobInputOf,
   nameTakenConflict,

@@ -2,7 +2,7 @@
 import { isGatewayError } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
-import type { OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
 import { jobInputOf, type ServiceMutationMeta } from '../domain/service-spec.ts';
 import { startJob } from './start-job.ts';
 

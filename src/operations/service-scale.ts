@@ -3,7 +3,7 @@
 import { badInput } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
-import type { OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
 import { jobInputOf, replicasOf, waitLimitMs, type ServiceMutationMeta } from '../domain/service-spec.ts';
 import { startJob } from './start-job.ts';
 

@@ -1,7 +1,7 @@
 // updateService: checks the change and queues service.update, the rolling update job (operator).
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
-import type { OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
 import { jobInputOf, serviceChangeOf, type UpdateServiceInput } from '../domain/service-spec.ts';
 import { startJob } from './start-job.ts';
 

@@ -4,21 +4,22 @@ import { requireRole } from '../auth/authorize.ts';
 import type { TenantRole } from '../auth/principal.ts';
 import type { AuditTarget } from '../audit/types.ts';
 import type { NewJob } from '../jobs/repository.ts';
-import { TERMINAL_STATES, type JobRecord } from '../jobs/types.ts';
+import { TERMINAL_STATES, type JobInput, type JobRecord, type JobType } from '../jobs/types.ts';
 import { createSwarmReads, type SwarmReads } from '../queries/swarm-reads.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
 import type { OperationDeps } from './deps.ts';
 import { nodeTargetOf } from './live-node.ts';
-import { knownFields, runOperation, type OperationContext } from './pipeline.ts';
+import { knownFields, type OperationContext } from '../audit/types.ts';
+import { runOperation } from './pipeline.ts';
 import { findSwarmFor } from '../domain/swarm-registration.ts';
 
-export interface JobSpec {
+export interface JobSpec<T extends JobType> {
   /** The operation as the audit names it; also the job's type, which picks its processor. */
-  action: string;
+  action: T;
   /** The swarm, by id or name, as the caller gave it. */
   swarm: string;
   /** Everything the processor needs (stored sealed; shown and audited without secrets). */
-  input: Record<string, unknown>;
+  input: JobInput<T>;
   reason?: string | null | undefined;
   reasonRequired?: boolean;
   forced?: boolean;
@@ -53,7 +54,11 @@ export interface JobSpec {
 
 const POLL_MS = 50;
 
-export function startJob(deps: OperationDeps, ctx: OperationContext, spec: JobSpec): Promise<JobRecord> {
+export function startJob<T extends JobType>(
+  deps: OperationDeps,
+  ctx: OperationContext,
+  spec: JobSpec<T>,
+): Promise<JobRecord> {
   let swarm: SwarmRecord;
   let located: AuditTarget = {};
   let replay = false;

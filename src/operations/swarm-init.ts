@@ -6,25 +6,14 @@ import { badInput } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
 import { validateSwarmAddress } from './swarm-join-node.ts';
-import { runOperation, type OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
+import { runOperation } from './pipeline.ts';
 import { createAndQueue, waitForEnd } from './start-job.ts';
 import { labelsFromInput, validateSwarmName } from '../domain/swarm-registration.ts';
-
-export const SWARM_INIT = 'swarm.init';
+import type { SwarmInitJobInput } from '../jobs/types.ts';
 
 /** Docker's floor for node certificate validity (`--cert-expiry`). */
 const MIN_CERT_EXPIRY_SECONDS = 3600;
-
-/** What the job stores, sealed (the endpoint's TLS key). The tenant is the job's own. */
-export interface SwarmInitJobInput {
-  name: string;
-  endpoint: EngineEndpoint;
-  advertiseAddress: string | null;
-  listenAddress: string | null;
-  autolock: boolean;
-  certExpirySeconds: number | null;
-  labels: Record<string, string>;
-}
 
 export interface SwarmInitInput {
   name: string;
@@ -55,7 +44,7 @@ export function swarmInit(
   };
   let replay = false;
   return runOperation(deps, ctx, {
-    action: SWARM_INIT,
+    action: 'swarm.init',
     parameters,
     reason: input.reason,
     // The swarm does not exist yet: the events go to the caller's tenant, naming the swarm to be.
@@ -76,7 +65,7 @@ export function swarmInit(
       // crash); a swarm-less one, so no swarm lock: two inits on one engine are told apart by Docker itself.
       const { job, created } = await createAndQueue(deps, {
         tenant,
-        type: SWARM_INIT,
+        type: 'swarm.init',
         swarmId: null,
         swarmName: jobInput.name,
         target: { swarmName: jobInput.name, engine: endpoint.url },

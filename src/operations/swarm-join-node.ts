@@ -4,20 +4,10 @@ import type { EngineEndpoint } from '../docker/endpoint.ts';
 import { badInput, GatewayError } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
-import type { OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
 import { currentQuorum } from '../domain/quorum-guard.ts';
-import type { JoinRole } from './swarm-rotate-join-token.ts';
 import { startJob } from './start-job.ts';
-
-export const SWARM_JOIN_NODE = 'swarm.join';
-
-/** What the job stores, sealed: the endpoint's TLS key is in here, and shown redacted everywhere else. */
-export interface SwarmJoinNodeJobInput {
-  endpoint: EngineEndpoint;
-  role: JoinRole;
-  advertiseAddress: string | null;
-  listenAddress: string | null;
-}
+import type { JoinRole, SwarmJoinNodeJobInput } from '../jobs/types.ts';
 
 export interface SwarmJoinNodeInput {
   swarm: string;
@@ -52,9 +42,9 @@ export function swarmJoinNode(
     listenAddress: input.listenAddress?.trim() || null,
   };
   // The job's input: its endpoint is replaced by the one the policy checked (with the address to connect to).
-  const stored: Record<string, unknown> = { ...jobInput };
+  const stored: typeof jobInput = { ...jobInput };
   return startJob(deps, ctx, {
-    action: SWARM_JOIN_NODE,
+    action: 'swarm.join',
     swarm: input.swarm,
     input: stored,
     reason: input.reason,

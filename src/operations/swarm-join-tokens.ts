@@ -3,7 +3,8 @@ import { joinTokens, type JoinTokensView } from '../queries/swarm-queries.ts';
 import type { SwarmReads } from '../queries/swarm-reads.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
 import type { OperationDeps } from './deps.ts';
-import { runOperation, type OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
+import { runOperation } from './pipeline.ts';
 
 export function swarmJoinTokens(
   deps: OperationDeps,

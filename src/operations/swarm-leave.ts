@@ -4,22 +4,12 @@ import type { EngineEndpoint } from '../docker/endpoint.ts';
 import { engineInfo, engineOf } from '../jobs/processors/swarm-engine.ts';
 import { badInput } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
-import { membershipOf } from '../docker/engine-proof.ts';
-import type { DockerInfo } from '../docker/types.ts';
-import type { SwarmRecord } from '../registry/repository.ts';
+import { proveEngine } from '../domain/swarm-membership.ts';
 import type { OperationDeps } from './deps.ts';
-import type { OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
 import { checkManagerLoss } from '../domain/quorum-guard.ts';
 import { startJob } from './start-job.ts';
-
-export const SWARM_LEAVE = 'swarm.leave';
-
-/** What the job stores, sealed (the endpoint's TLS key); the node comes from the job's target. */
-export interface SwarmLeaveJobInput {
-  node: string;
-  endpoint: EngineEndpoint;
-  force: boolean;
-}
+import type { SwarmLeaveJobInput } from '../jobs/types.ts';
 
 export interface SwarmLeaveInput {
   swarm: string;
@@ -28,25 +18,6 @@ export interface SwarmLeaveInput {
   force?: boolean | null | undefined;
   reason?: string | null | undefined;
   idempotencyKey?: string | null | undefined;
-}
-
-/**
- * Refuses an engine that is not a node of the swarm by its own `docker info` (membershipOf): a node of another cluster,
- * registered anywhere or not, is refused with the same words, naming nothing of what the engine said.
- */
-export function proveEngine(info: DockerInfo, swarm: SwarmRecord, url: string): void {
-  const membership = membershipOf(info, swarm);
-  if (membership === 'member') return;
-  if (membership === 'unverifiable') {
-    throw badInput(
-      `swarm "${swarm.name}" was registered before the gateway recorded its managers, so the engine at ${url} ` +
-        'cannot prove it is one of its nodes: update the swarm with its manager endpoints (updateSwarm) once, then retry',
-    );
-  }
-  throw badInput(
-    `the engine at ${url} is not a node of swarm "${swarm.name}" (by its own account of its swarm): give the ` +
-      "endpoint of the node's own engine",
-  );
 }
 
 export function swarmLeave(
@@ -60,9 +31,9 @@ export function swarmLeave(
     force: input.force ?? false,
   };
   // The job's input: its endpoint is replaced by the one the policy checked (with the address to connect to).
-  const stored: Record<string, unknown> = { ...jobInput };
+  const stored: typeof jobInput = { ...jobInput };
   return startJob(deps, ctx, {
-    action: SWARM_LEAVE,
+    action: 'swarm.leave',
     swarm: input.swarm,
     // Not `node`: the node is resolved (and named in the audit) only once the engine proved it belongs to this swarm,
     // so that a registered swarm's node list (a fake manager's, say) cannot get another swarm's node into the record.

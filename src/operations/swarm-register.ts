@@ -3,7 +3,8 @@ import { requirePlatformAdmin, requireRole } from '../auth/authorize.ts';
 import type { EngineEndpoint } from '../docker/endpoint.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
 import type { OperationDeps } from './deps.ts';
-import { runOperation, type OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
+import { runOperation } from './pipeline.ts';
 import { labelsFromInput, checkEndpoints, validateSwarmName, verifyManagers } from '../domain/swarm-registration.ts';
 
 export interface SwarmRegisterInput {

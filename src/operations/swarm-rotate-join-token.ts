@@ -3,19 +3,11 @@
 import type { JobRecord } from '../jobs/types.ts';
 import { createSwarmReads } from '../queries/swarm-reads.ts';
 import type { OperationDeps } from './deps.ts';
-import type { OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
 import { swarmJoinTokens } from './swarm-join-tokens.ts';
 import { startJob } from './start-job.ts';
 import { findSwarmFor } from '../domain/swarm-registration.ts';
-
-export const SWARM_ROTATE_JOIN_TOKEN = 'swarm.joinToken.rotate';
-
-export type JoinRole = 'worker' | 'manager';
-
-/** What the job stores (sealed, and shown as its parameters): the role only, never a token. */
-export interface SwarmRotateJoinTokenJobInput {
-  role: JoinRole;
-}
+import type { JoinRole, SwarmRotateJoinTokenJobInput } from '../jobs/types.ts';
 
 export interface SwarmRotateJoinTokenInput {
   swarm: string;
@@ -40,7 +32,7 @@ export async function swarmRotateJoinToken(
   const role: JoinRole = input.role === 'MANAGER' ? 'manager' : 'worker';
   const jobInput: SwarmRotateJoinTokenJobInput = { role };
   const job = await startJob(deps, ctx, {
-    action: SWARM_ROTATE_JOIN_TOKEN,
+    action: 'swarm.joinToken.rotate',
     swarm: input.swarm,
     input: { ...jobInput },
     reason: input.reason,

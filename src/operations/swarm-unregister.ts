@@ -3,7 +3,8 @@ import { requireRole } from '../auth/authorize.ts';
 import { notFound } from '../errors.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
 import type { OperationDeps } from './deps.ts';
-import { runOperation, type OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
+import { runOperation } from './pipeline.ts';
 import { findSwarmFor } from '../domain/swarm-registration.ts';
 
 export function swarmUnregister(

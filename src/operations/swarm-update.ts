@@ -4,7 +4,8 @@ import type { EngineEndpoint } from '../docker/endpoint.ts';
 import { badInput } from '../errors.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
 import type { OperationDeps } from './deps.ts';
-import { runOperation, type OperationContext } from './pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
+import { runOperation } from './pipeline.ts';
 import {
   findSwarmFor,
   labelsFromInput,

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { JobContext } from '../../src/jobs/processor.ts';
-import type { JobProgress } from '../../src/jobs/types.ts';
+import type { JobInput, JobProgress, JobType } from '../../src/jobs/types.ts';
 import { TEST_REDIS_URL, testLogger } from '../helper.ts';
-import { dataOf, gql } from '../read-api/fixture.ts';
+import { dataOf, gql } from './graphql.ts';
 
 export type { JobProgress };
 
@@ -92,11 +92,11 @@ export async function untilJobEnds<J extends { state: string }>(
  * stored, with `progress` in place of the stored one when given (what the crashed run had recorded). `swarm: false`
  * for a job without a registered swarm (initSwarm), which gets no swarm and no client.
  */
-export async function resumedContext(
+export async function resumedContext<T extends JobType = JobType>(
   app: FastifyInstance,
   jobId: string,
   options: { progress?: JobProgress; swarm?: boolean } = {},
-): Promise<JobContext> {
+): Promise<JobContext<T>> {
   const record = await app.jobs.repository.get(jobId);
   let swarm: JobContext['swarm'] = null;
   if (options.swarm === false) {
@@ -108,7 +108,8 @@ export async function resumedContext(
   }
   return {
     job: options.progress ? { ...record, progress: options.progress } : record,
-    input: await app.jobs.repository.inputOf(jobId),
+    // The stored input of a job of type T, as the worker reads it.
+    input: (await app.jobs.repository.inputOf(jobId)) as JobInput<T>,
     swarm,
     client: swarm ? await app.swarmClients.clientFor(swarm) : null,
     deps: {

@@ -2,4 +2,4 @@
 import type { Processor } from '../processor.ts';
 import { changeRole } from './node-role.ts';
 
-export const nodeDemoteProcessor: Processor = (context) => changeRole(context, 'worker');
+export const nodeDemoteProcessor: Processor<'node.demote'> = (context) => changeRole(context, 'worker');

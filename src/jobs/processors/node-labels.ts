@@ -2,8 +2,8 @@
 // Docker's version (an out-of-sequence update is re-read and applied again), so no concurrent change is lost.
 import type { DockerNode } from '../../docker/types.ts';
 import { updateNodeSpec } from '../../docker/writes.ts';
-import type { LabelChange } from '../../operations/node-labels.ts';
 import { requireClient, type Processor } from '../processor.ts';
+import type { LabelChange } from '../types.ts';
 import { hostnameOf, requireNode, targetNodeId } from './node-target.ts';
 
 /** The labels after the change; null when they would not change (nothing is sent, so a replay changes nothing). */
@@ -21,13 +21,13 @@ export function applyLabelChange(
   return same ? null : next;
 }
 
-export const nodeLabelsProcessor: Processor = async (context) => {
+export const nodeLabelsProcessor: Processor<'node.labels.update'> = async (context) => {
   const client = requireClient(context);
   const nodeId = targetNodeId(context);
   await requireNode(client, nodeId, context.swarm?.name ?? '');
   const change: LabelChange = {
-    add: (context.input.add as LabelChange['add'] | undefined) ?? [],
-    remove: (context.input.remove as string[] | undefined) ?? [],
+    add: context.input.add ?? [],
+    remove: context.input.remove ?? [],
   };
   let after: Record<string, string> = {};
   const { changed, object } = await updateNodeSpec(client, nodeId, (node: DockerNode) => {

@@ -2,4 +2,4 @@
 import type { Processor } from '../processor.ts';
 import { changeRole } from './node-role.ts';
 
-export const nodePromoteProcessor: Processor = (context) => changeRole(context, 'manager');
+export const nodePromoteProcessor: Processor<'node.promote'> = (context) => changeRole(context, 'manager');

@@ -1,11 +1,11 @@
 // Processor of node.remove: `docker node rm`, after checking again that the node may go. A node already gone
 // (removed by an earlier attempt of this job, or by someone else) is a success: the swarm is as asked.
 import { removeNode as removeSwarmNode } from '../../docker/writes.ts';
-import { removalRefusal } from '../../operations/node-remove.ts';
+import { removalRefusal } from '../../domain/node-removal.ts';
 import { requireClient, type Processor } from '../processor.ts';
 import { hostnameOf, inspectNode, isNotFound, listNodes, targetNodeId } from './node-target.ts';
 
-export const nodeRemoveProcessor: Processor = async (context) => {
+export const nodeRemoveProcessor: Processor<'node.remove'> = async (context) => {
   const client = requireClient(context);
   const nodeId = targetNodeId(context);
   const force = context.input.force === true;

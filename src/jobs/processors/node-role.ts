@@ -4,7 +4,7 @@ import type { DockerNode } from '../../docker/types.ts';
 import { updateNodeSpec } from '../../docker/writes.ts';
 import { GatewayError, jobTimeout } from '../../errors.ts';
 import { checkManagerGain, checkManagerLoss } from '../../domain/quorum-guard.ts';
-import { requireClient, type JobContext, type JobOutcome } from '../processor.ts';
+import { requireClient, type JobContext, type JobOutcomeOf } from '../processor.ts';
 import { hostnameOf, listNodes, requireNode, targetNodeId } from './node-target.ts';
 
 const POLL_MS = 500;
@@ -26,7 +26,10 @@ function describeRole(node: DockerNode): string {
   return `a manager that is ${node.ManagerStatus.Leader ? 'leader' : node.ManagerStatus.Reachability}`;
 }
 
-export async function changeRole(context: JobContext, role: Role): Promise<JobOutcome> {
+export async function changeRole(
+  context: JobContext<'node.promote' | 'node.demote'>,
+  role: Role,
+): Promise<JobOutcomeOf<'node.promote' | 'node.demote'>> {
   const client = requireClient(context);
   const nodeId = targetNodeId(context);
   const swarmName = context.swarm?.name ?? '';

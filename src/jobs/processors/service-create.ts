@@ -5,7 +5,7 @@ import type { DockerService } from '../../docker/types.ts';
 import { createService } from '../../docker/writes.ts';
 import { isGatewayError } from '../../errors.ts';
 import { nameTakenConflict, sameServiceSpec, serviceDefinitionOf } from '../../domain/service-spec.ts';
-import { requireClient, type JobContext, type JobOutcome } from '../processor.ts';
+import { requireClient, type JobContext, type JobOutcomeOf } from '../processor.ts';
 import { followService, taskSummary } from './service-progress.ts';
 
 async function findByName(client: SwarmClient, name: string): Promise<DockerService | undefined> {
@@ -24,7 +24,9 @@ function sameOrConflict(wanted: DockerService['Spec'], existing: DockerService):
   throw nameTakenConflict(wanted, existing);
 }
 
-export async function serviceCreateProcessor(ctx: JobContext): Promise<JobOutcome> {
+export async function serviceCreateProcessor(
+  ctx: JobContext<'service.create'>,
+): Promise<JobOutcomeOf<'service.create'>> {
   const client = requireClient(ctx);
   const { spec, timeoutMs } = serviceDefinitionOf(ctx.input);
 

@@ -2,9 +2,11 @@
 // crash) is success.
 import { removeService } from '../../docker/writes.ts';
 import { isGatewayError } from '../../errors.ts';
-import { requireClient, type JobContext, type JobOutcome } from '../processor.ts';
+import { requireClient, type JobContext, type JobOutcomeOf } from '../processor.ts';
 
-export async function serviceRemoveProcessor(ctx: JobContext): Promise<JobOutcome> {
+export async function serviceRemoveProcessor(
+  ctx: JobContext<'service.remove'>,
+): Promise<JobOutcomeOf<'service.remove'>> {
   const client = requireClient(ctx);
   const serviceId = ctx.job.target.serviceId;
   const name = ctx.job.target.serviceName ?? null;

@@ -4,7 +4,7 @@ import { updateServiceSpec } from '../../docker/writes.ts';
 import type { DockerService } from '../../docker/types.ts';
 import { conflict, GatewayError } from '../../errors.ts';
 import { waitLimitMs } from '../../domain/service-spec.ts';
-import { requireClient, type JobContext, type JobOutcome } from '../processor.ts';
+import { requireClient, type JobContext, type JobOutcomeOf } from '../processor.ts';
 import { followService, taskSummary, type Verdict } from './service-progress.ts';
 import type { ServiceObservation, TaskCounts } from './service-progress.ts';
 import { requestedVersionOf, serviceIdOf } from './service-target.ts';
@@ -47,7 +47,9 @@ function judgeRollback({ service }: ServiceObservation, counts: TaskCounts): Ver
   }
 }
 
-export async function serviceRollbackProcessor(ctx: JobContext): Promise<JobOutcome> {
+export async function serviceRollbackProcessor(
+  ctx: JobContext<'service.rollback'>,
+): Promise<JobOutcomeOf<'service.rollback'>> {
   const client = requireClient(ctx);
   const serviceId = serviceIdOf(ctx);
   const requested = requestedVersionOf(ctx);

@@ -3,11 +3,13 @@
 import { updateServiceSpec } from '../../docker/writes.ts';
 import { badInput } from '../../errors.ts';
 import { replicasOf, waitLimitMs } from '../../domain/service-spec.ts';
-import { requireClient, type JobContext, type JobOutcome } from '../processor.ts';
+import { requireClient, type JobContext, type JobOutcomeOf } from '../processor.ts';
 import { followService, observeService, countTasks, taskSummary } from './service-progress.ts';
 import { serviceIdOf } from './service-target.ts';
 
-export async function serviceScaleProcessor(ctx: JobContext): Promise<JobOutcome> {
+export async function serviceScaleProcessor(
+  ctx: JobContext<'service.scale'>,
+): Promise<JobOutcomeOf<'service.scale'>> {
   const client = requireClient(ctx);
   const serviceId = serviceIdOf(ctx);
   const replicas = replicasOf(ctx.input);

@@ -4,7 +4,7 @@ import { updateServiceSpec } from '../../docker/writes.ts';
 import type { DockerService } from '../../docker/types.ts';
 import { GatewayError } from '../../errors.ts';
 import { applyServiceChange, serviceChangeOf, specsEqual } from '../../domain/service-spec.ts';
-import { requireClient, type JobContext, type JobOutcome } from '../processor.ts';
+import { requireClient, type JobContext, type JobOutcomeOf } from '../processor.ts';
 import { followService, namedTaskError, taskSummary, type Verdict } from './service-progress.ts';
 import type { ServiceObservation, TaskCounts } from './service-progress.ts';
 import { requestedVersionOf, serviceIdOf } from './service-target.ts';
@@ -81,7 +81,9 @@ export function updateJudge(): (observation: ServiceObservation, counts: TaskCou
   };
 }
 
-export async function serviceUpdateProcessor(ctx: JobContext): Promise<JobOutcome> {
+export async function serviceUpdateProcessor(
+  ctx: JobContext<'service.update'>,
+): Promise<JobOutcomeOf<'service.update'>> {
   const client = requireClient(ctx);
   const serviceId = serviceIdOf(ctx);
   const change = serviceChangeOf(ctx.input);

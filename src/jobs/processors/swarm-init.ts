@@ -6,19 +6,19 @@ import { alreadyInSwarmError, engineFailureShort, joinFailure } from '../../dock
 import type { DockerInfo } from '../../docker/types.ts';
 import { engine as engineCalls } from '../../docker/writes.ts';
 import { conflict, GatewayError } from '../../errors.ts';
-import type { SwarmInitJobInput } from '../../operations/swarm-init.ts';
 import { verifyManagers } from '../../domain/swarm-registration.ts';
 import type { SwarmRecord } from '../../registry/repository.ts';
 import { withTimeout } from '../../util/timeout.ts';
-import type { JobContext, JobOutcome, Processor } from '../processor.ts';
+import type { SwarmInitJobInput } from '../types.ts';
+import type { JobContext, JobOutcomeOf, Processor } from '../processor.ts';
 import { ENGINE_CALL_MS, engineInfo, engineOf, type Engine } from './swarm-engine.ts';
 
 /** Swarm label naming the job that made the swarm, so a resumed job knows the swarm it finds is its own. */
 export const INIT_JOB_LABEL = 'io.swarmgate.init-job';
 const DEFAULT_LISTEN = '0.0.0.0:2377';
 
-export const swarmInitProcessor: Processor = async (context) => {
-  const input = context.input as unknown as SwarmInitJobInput;
+export const swarmInitProcessor: Processor<'swarm.init'> = async (context) => {
+  const input = context.input;
   const tenant = context.job.tenant;
   const engine = engineOf(input.endpoint, context.job.requestedBy.roles);
   const timeoutMs = context.deps.dockerTimeoutMs;
@@ -75,7 +75,7 @@ export const swarmInitProcessor: Processor = async (context) => {
 const isOurs = (info: DockerInfo, context: JobContext) =>
   info.Swarm.ControlAvailable && info.Swarm.Cluster?.Spec?.Labels?.[INIT_JOB_LABEL] === context.job.id;
 
-function outcomeOf(swarm: SwarmRecord, nodeId: string): JobOutcome {
+function outcomeOf(swarm: SwarmRecord, nodeId: string): JobOutcomeOf<'swarm.init'> {
   return {
     result: { swarmId: swarm.id, swarmName: swarm.name, clusterId: swarm.clusterId, nodeId },
     target: { swarmId: swarm.id, swarmName: swarm.name },

@@ -5,10 +5,10 @@ import { membershipOf, clusterOf } from '../../docker/engine-proof.ts';
 import { alreadyInSwarmError, engineFailureShort, joinFailure } from '../../docker/errors.ts';
 import { engine as engineCalls } from '../../docker/writes.ts';
 import { GatewayError } from '../../errors.ts';
-import type { SwarmJoinNodeJobInput } from '../../operations/swarm-join-node.ts';
 import type { SwarmRecord } from '../../registry/repository.ts';
 import { withTimeout } from '../../util/timeout.ts';
 import { requireClient, type JobContext, type Processor } from '../processor.ts';
+import type { SwarmJoinNodeJobInput } from '../types.ts';
 import {
   ENGINE_CALL_MS,
   engineInfo,
@@ -26,10 +26,10 @@ const READY_STEP = 'wait-ready';
 const READY_TIMEOUT_MS = 60_000;
 const DEFAULT_LISTEN = '0.0.0.0:2377';
 
-export const swarmJoinNodeProcessor: Processor = async (context) => {
+export const swarmJoinNodeProcessor: Processor<'swarm.join'> = async (context) => {
   const client = requireClient(context);
   const swarm = context.swarm!;
-  const input = context.input as unknown as SwarmJoinNodeJobInput;
+  const input = context.input;
   const engine = engineOf(input.endpoint, context.job.requestedBy.roles);
   const timeoutMs = context.deps.dockerTimeoutMs;
   // Only a run of this job that got as far as calling join may find the engine in this swarm and carry on.

@@ -3,7 +3,7 @@
 import { dockerMessage, dockerStatus, engineFailureCause, engineFailureText } from '../../docker/errors.ts';
 import { engine as engineCalls } from '../../docker/writes.ts';
 import { badInput, GatewayError, jobTimeout } from '../../errors.ts';
-import { proveEngine, type SwarmLeaveJobInput } from '../../operations/swarm-leave.ts';
+import { proveEngine } from '../../domain/swarm-membership.ts';
 import { checkManagerLoss } from '../../domain/quorum-guard.ts';
 import { withTimeout } from '../../util/timeout.ts';
 import { requireClient, type Processor } from '../processor.ts';
@@ -14,10 +14,10 @@ const DOWN_STEP = 'wait-down';
 /** A node that left says goodbye to the dispatcher; Down follows within a heartbeat or two. */
 const DOWN_TIMEOUT_MS = 60_000;
 
-export const swarmLeaveProcessor: Processor = async (context) => {
+export const swarmLeaveProcessor: Processor<'swarm.leave'> = async (context) => {
   const client = requireClient(context);
   const swarm = context.swarm!;
-  const input = context.input as unknown as SwarmLeaveJobInput;
+  const input = context.input;
   const nodeId = String(context.job.target.nodeId);
   const engine = engineOf(input.endpoint, context.job.requestedBy.roles);
   const resumed = [LEAVE_STEP, DOWN_STEP].includes(context.job.progress.step ?? '');

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { DockerSwarm } from '../../docker/types.ts';
 import { updateSwarmSpec } from '../../docker/writes.ts';
 import { GatewayError } from '../../errors.ts';
-import type { JoinRole, SwarmRotateJoinTokenJobInput } from '../../operations/swarm-rotate-join-token.ts';
+import type { JoinRole } from '../types.ts';
 import { requireClient, type Processor } from '../processor.ts';
 
 const STEP = 'rotate';
@@ -19,9 +19,9 @@ const tokenOf = (swarm: DockerSwarm, role: JoinRole) =>
 
 const FINGERPRINT = /fingerprint ([0-9a-f]{12})/;
 
-export const swarmRotateJoinTokenProcessor: Processor = async (context) => {
+export const swarmRotateJoinTokenProcessor: Processor<'swarm.joinToken.rotate'> = async (context) => {
   const client = requireClient(context);
-  const { role } = context.input as unknown as SwarmRotateJoinTokenJobInput;
+  const { role } = context.input;
   const inspect = () =>
     client.call('swarm.inspect', (docker) => docker.swarmInspect() as Promise<DockerSwarm>);
 

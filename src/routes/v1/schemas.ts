@@ -1,5 +1,5 @@
 // JSON Schemas shared by the /v1 routes: the problem document, the views (GraphQL's field names), pages and inputs.
-import { ERROR_CODES, JOB_ONLY_CODES, type ErrorCode } from '../../errors.ts';
+import { ERROR_CATALOGUE, JOB_ERROR_CODES, REQUEST_ERROR_CODES, type ErrorCode } from '../../errors.ts';
 import { MAX_PAGE_SIZE } from '../../queries/pagination.ts';
 
 /*
@@ -37,10 +37,8 @@ export function closedObject(properties: Record<string, unknown>, required: stri
 
 // ---------------------------------------------------------------- errors
 
-/** The codes a request may be answered with: every code but those that only end jobs (errors.ts). */
-const REQUEST_ERROR_CODES = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
-  (code) => !JOB_ONLY_CODES.has(code),
-);
+/** The codes only jobs end with (the catalogue in errors.ts): never a request's answer. */
+const JOB_ONLY_CODES = JOB_ERROR_CODES.filter((code) => !ERROR_CATALOGUE[code].answers);
 
 /** RFC 9457 problem details, as the root error handler (src/app.ts) writes them. */
 export const problemSchema = {
@@ -79,7 +77,7 @@ const PROBLEM_DESCRIPTIONS: Record<ProblemStatus, string> = {
  * and BAD_INPUT for fastify's own 4xx.
  */
 function codesFor(status: ProblemStatus): ErrorCode[] {
-  const codes = REQUEST_ERROR_CODES.filter((code) => ERROR_CODES[code] === status);
+  const codes = REQUEST_ERROR_CODES.filter((code) => ERROR_CATALOGUE[code].status === status);
   return codes.length > 0 ? codes : [status === 500 ? 'INTERNAL' : 'BAD_INPUT'];
 }
 
@@ -277,6 +275,56 @@ export const meSchema = view('Who the token says the caller is', {
 
 export const unregisteredSwarmSchema = view('The swarm that was forgotten', { id: string, name: string });
 
+// ---------------------------------------------------------------- jobs (GraphQL's Job, JSON as objects)
+
+export const JOB_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+
+export const jobSchema = view('A job: one operation on a swarm, its state and progress', {
+  id: { type: 'string', format: 'uuid' },
+  type: {
+    type: 'string',
+    description: 'The operation: node.drain, service.update, swarm.joinToken.rotate...',
+  },
+  state: { type: 'string', enum: [...JOB_STATES] },
+  progress: view('How far it got', {
+    percent: { type: 'integer', minimum: 0, maximum: 100 },
+    step: nullableString,
+    message: nullableString,
+  }),
+  tenant: string,
+  swarmId: nullableString,
+  swarmName: nullableString,
+  target: {
+    type: 'object',
+    additionalProperties: true,
+    description: 'What the job acts on (swarm, node, service ids and names)',
+  },
+  parameters: { type: 'object', additionalProperties: true, description: 'The input with secrets removed' },
+  reason: nullableString,
+  forced: boolean,
+  requestedBy: view('Who asked', { sub: string, actors: strings, source: string }),
+  result: { description: 'What the job produced (any JSON), or null' },
+  errorCode: nullableString,
+  errorMessage: nullableString,
+  attempts: integer,
+  operationId: { type: 'string', format: 'uuid', description: 'Links the job with its audit events' },
+  createdAt: dateTime,
+  startedAt: nullableDateTime,
+  finishedAt: nullableDateTime,
+  updatedAt: dateTime,
+});
+
+export const jobPageSchema = view('A page of jobs, newest first', {
+  items: { type: 'array', items: jobSchema },
+  pageInfo: view('Where this page ends', { endCursor: nullableString, hasNextPage: boolean }),
+});
+
+/** Response schemas of an operation that answers with its job (./job-reply.ts). */
+export const jobAcceptedResponses = {
+  200: { ...jobSchema, description: 'The job already ended (quick operations wait for it)' },
+  202: { ...jobSchema, description: 'The job is queued or running; follow Location (/v1/jobs/:id)' },
+};
+
 // ---------------------------------------------------------------- audit (GraphQL's AuditEvent, JSON as objects)
 
 const AUDIT_OUTCOMES = ['REQUESTED', 'SUCCEEDED', 'FAILED', 'REFUSED'] as const;
@@ -322,7 +370,7 @@ export const auditEventSchema = view('An audit event: who asked for what, on wha
     ...nullableString,
     description:
       'The code of a refusal or failure: one of the problem codes, or, when a job failed, also one of the codes ' +
-      `only jobs end with (${[...JOB_ONLY_CODES].join(', ')})`,
+      `only jobs end with (${JOB_ONLY_CODES.join(', ')})`,
   },
   errorMessage: nullableString,
   jobId: nullableString,
@@ -400,6 +448,17 @@ export const serviceParams = pathParams({
 export const pageQueryProperties = {
   first: { type: 'integer', minimum: 0, maximum: MAX_PAGE_SIZE, default: 100, description: 'Page size' },
   after: { type: 'string', description: 'The `endCursor` of the previous page' },
+} as const;
+
+/** The `fresh` query parameter of the node, service and task reads (GraphQL's `fresh: true`). */
+export const freshQueryProperty = {
+  fresh: {
+    type: 'boolean',
+    default: false,
+    description:
+      "true: ask a manager of the swarm now instead of the gateway's state, which its events keep current " +
+      '(see observedAt of GET /v1/swarms/:swarm)',
+  },
 } as const;
 
 /** The filters of GET /v1/audit (GraphQL's AuditFilter), its page and its tenant. */
