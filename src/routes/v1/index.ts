@@ -1,8 +1,7 @@
 // The /v1 REST subtree: authentication for every route, per-request swarm reads, and one plugin per endpoint.
 import type { FastifyInstance, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { badInput, GatewayError } from '../../errors.ts';
-import { operationDepsOf, type OperationDeps } from '../../operations/deps.ts';
-import type { OperationContext } from '../../operations/pipeline.ts';
+import { operationDepsOf } from '../../operations/deps.ts';
 import { operationContextOf } from '../../operations/request-context.ts';
 import { principalOf, requireAuthHook } from '../../plugins/app/auth.ts';
 import { answerHooks, recorderOf } from '../../queries/answer-hooks.ts';
@@ -11,6 +10,7 @@ import { hooksOf } from '../../util/hooks.ts';
 import { createSwarmReads, type SwarmReads } from '../../queries/swarm-reads.ts';
 import auditIntegrity from './audit/integrity.ts';
 import listAudit from './audit/list.ts';
+import type { V1Context } from './context.ts';
 import cancelJob from './jobs/cancel.ts';
 import getJob from './jobs/get.ts';
 import listJobs from './jobs/list.ts';
@@ -45,16 +45,6 @@ declare module 'fastify' {
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the subtree takes no options of its own
 export interface V1RoutesOptions {}
-
-/** What every endpoint plugin is given: its only way to the gateway's queries and operations. */
-export interface V1Context {
-  /** The request's tenant-scoped swarm reads, built on first use and memoised for the rest of the request. */
-  readsOf: (request: FastifyRequest) => SwarmReads;
-  /** What operations need (registry, swarm clients, audit log...). */
-  deps: OperationDeps;
-  /** Who asks, for the audit: principal, client address, user agent, request id. */
-  operationOf: (request: FastifyRequest) => OperationContext;
-}
 
 const ENDPOINTS = [
   me,

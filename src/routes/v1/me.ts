@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../../plugins/app/auth.ts';
 import { meOf } from '../../queries/swarm-queries.ts';
-import type { V1Context } from './index.ts';
+import type { V1Context } from './context.ts';
 import { meSchema, problemResponses } from './schemas.ts';
 
 export default function meRoute(app: FastifyInstance, _context: V1Context): void {

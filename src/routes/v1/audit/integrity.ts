@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../../../plugins/app/auth.ts';
 import { auditIntegrity } from '../../../queries/audit-queries.ts';
-import type { V1Context } from '../index.ts';
+import type { V1Context } from '../context.ts';
 import { auditIntegrityQuery, auditIntegritySchema, problemResponses } from '../schemas.ts';
 
 interface Query {

@@ -10,7 +10,7 @@ import {
   toStoreFilter,
   type AuditQueryFilter,
 } from '../../../queries/audit-queries.ts';
-import type { V1Context } from '../index.ts';
+import type { V1Context } from '../context.ts';
 import { auditEventSchema, auditListQuery, auditPageSchema, problemResponses } from '../schemas.ts';
 
 type Query = AuditQueryFilter & { first: number; after?: string };

@@ -1,9 +1,9 @@
 // POST /v1/jobs/:id/cancel: a queued job never starts; a running one stops at its next step.
 import type { FastifyInstance } from 'fastify';
 import { jobCancel } from '../../../operations/job-cancel.ts';
-import type { V1Context } from '../index.ts';
-import { closedObject, pathParams, problemResponses } from '../schemas.ts';
-import { jobSchema, jobView } from './schemas.ts';
+import type { V1Context } from '../context.ts';
+import { jobView } from '../job-reply.ts';
+import { closedObject, jobSchema, pathParams, problemResponses } from '../schemas.ts';
 
 export default function cancelJobRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>(

@@ -2,9 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../../../plugins/app/auth.ts';
 import { getJob } from '../../../queries/job-queries.ts';
-import type { V1Context } from '../index.ts';
-import { pathParams, problemResponses } from '../schemas.ts';
-import { jobSchema, jobView } from './schemas.ts';
+import type { V1Context } from '../context.ts';
+import { jobView } from '../job-reply.ts';
+import { jobSchema, pathParams, problemResponses } from '../schemas.ts';
 
 export default function getJobRoute(app: FastifyInstance, { deps }: V1Context): void {
   app.get<{ Params: { id: string } }>(

@@ -2,9 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../../../plugins/app/auth.ts';
 import { listJobs } from '../../../queries/job-queries.ts';
-import type { V1Context } from '../index.ts';
-import { closedObject, problemResponses } from '../schemas.ts';
-import { JOB_STATES, jobPageSchema, jobView } from './schemas.ts';
+import type { V1Context } from '../context.ts';
+import { jobView } from '../job-reply.ts';
+import { closedObject, JOB_STATES, jobPageSchema, problemResponses } from '../schemas.ts';
 
 interface Query {
   state?: string;

@@ -1,9 +1,8 @@
 // GET /v1/swarms/:swarm/nodes/:node: one node by ID, unique ID prefix or hostname, as with the docker CLI.
 import type { FastifyInstance } from 'fastify';
 import { getNode } from '../../../queries/swarm-queries.ts';
-import type { V1Context } from '../index.ts';
-import { freshQueryProperty } from '../swarms/fresh-query.ts';
-import { closedObject, nodeParams, nodeSchema, problemResponses } from '../schemas.ts';
+import type { V1Context } from '../context.ts';
+import { closedObject, freshQueryProperty, nodeParams, nodeSchema, problemResponses } from '../schemas.ts';
 
 export default function getNodeRoute(app: FastifyInstance, { readsOf }: V1Context): void {
   app.get<{ Params: { swarm: string; node: string }; Querystring: { fresh?: boolean } }>(

@@ -1,10 +1,10 @@
 // GET /v1/swarms/:swarm/nodes: the swarm's nodes, filtered by role, availability, state or label, paginated.
 import type { FastifyInstance } from 'fastify';
 import { listNodes, type NodeFilter } from '../../../queries/swarm-queries.ts';
-import type { V1Context } from '../index.ts';
-import { freshQueryProperty } from '../swarms/fresh-query.ts';
+import type { V1Context } from '../context.ts';
 import {
   closedObject,
+  freshQueryProperty,
   labelFilterProperty,
   nodeSchema,
   pageOf,

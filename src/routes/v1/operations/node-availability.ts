@@ -1,12 +1,9 @@
 // POST /v1/swarms/:swarm/nodes/:node/availability: ACTIVE, PAUSE (answered when done) or DRAIN (a job) (operator).
 import type { FastifyInstance } from 'fastify';
-import {
-  nodeSetAvailability,
-  type NodeSetAvailabilityInput,
-} from '../../../operations/node-availability.ts';
-import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
-import type { V1Context } from '../index.ts';
-import { closedObject, nodeParams, problemResponses } from '../schemas.ts';
+import { nodeSetAvailability, type NodeSetAvailabilityInput } from '../../../operations/node-availability.ts';
+import { replyWithJob } from '../job-reply.ts';
+import type { V1Context } from '../context.ts';
+import { closedObject, jobAcceptedResponses, nodeParams, problemResponses } from '../schemas.ts';
 
 type Body = Omit<NodeSetAvailabilityInput, 'swarm' | 'node'>;
 

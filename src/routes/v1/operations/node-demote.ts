@@ -1,9 +1,9 @@
 // POST /v1/swarms/:swarm/nodes/:node/demote: make a manager a worker, quorum-guarded; needs a reason (admin).
 import type { FastifyInstance } from 'fastify';
 import { nodeDemote } from '../../../operations/node-demote.ts';
-import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
-import type { V1Context } from '../index.ts';
-import { nodeParams, problemResponses } from '../schemas.ts';
+import { replyWithJob } from '../job-reply.ts';
+import type { V1Context } from '../context.ts';
+import { jobAcceptedResponses, nodeParams, problemResponses } from '../schemas.ts';
 import { bodyOptional, nodeRoleBody, type NodeRoleBody } from './node-role-body.ts';
 
 export default function demoteNodeRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {

@@ -1,9 +1,9 @@
 // PATCH /v1/swarms/:swarm/nodes/:node/labels: add or replace and remove node labels; other labels stay (operator).
 import type { FastifyInstance } from 'fastify';
 import { nodeLabelsUpdate, type NodeLabelsUpdateInput } from '../../../operations/node-labels.ts';
-import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
-import type { V1Context } from '../index.ts';
-import { closedObject, nodeParams, problemResponses } from '../schemas.ts';
+import { replyWithJob } from '../job-reply.ts';
+import type { V1Context } from '../context.ts';
+import { closedObject, jobAcceptedResponses, nodeParams, problemResponses } from '../schemas.ts';
 
 type Body = Omit<NodeLabelsUpdateInput, 'swarm' | 'node'>;
 

@@ -1,9 +1,9 @@
 // POST /v1/swarms/:swarm/nodes/:node/promote: make a worker a manager, quorum-guarded (admin).
 import type { FastifyInstance } from 'fastify';
 import { nodePromote } from '../../../operations/node-promote.ts';
-import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
-import type { V1Context } from '../index.ts';
-import { nodeParams, problemResponses } from '../schemas.ts';
+import { replyWithJob } from '../job-reply.ts';
+import type { V1Context } from '../context.ts';
+import { jobAcceptedResponses, nodeParams, problemResponses } from '../schemas.ts';
 import { bodyOptional, nodeRoleBody, type NodeRoleBody } from './node-role-body.ts';
 
 export default function promoteNodeRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {

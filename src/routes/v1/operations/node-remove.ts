@@ -1,9 +1,9 @@
 // DELETE /v1/swarms/:swarm/nodes/:node?force=&reason=: `docker node rm` as a job; needs a reason (admin).
 import type { FastifyInstance } from 'fastify';
 import { nodeRemove } from '../../../operations/node-remove.ts';
-import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
-import type { V1Context } from '../index.ts';
-import { closedObject, nodeParams, problemResponses } from '../schemas.ts';
+import { replyWithJob } from '../job-reply.ts';
+import type { V1Context } from '../context.ts';
+import { closedObject, jobAcceptedResponses, nodeParams, problemResponses } from '../schemas.ts';
 
 interface Query {
   force?: boolean;

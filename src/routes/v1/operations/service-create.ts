@@ -2,9 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import { serviceCreate } from '../../../operations/service-create.ts';
 import type { CreateServiceInput } from '../../../domain/service-spec.ts';
-import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
-import type { V1Context } from '../index.ts';
-import { problemResponses, swarmParams } from '../schemas.ts';
+import { replyWithJob } from '../job-reply.ts';
+import type { V1Context } from '../context.ts';
+import { jobAcceptedResponses, problemResponses, swarmParams } from '../schemas.ts';
 import { createServiceBody } from './service-schemas.ts';
 
 type Body = Omit<CreateServiceInput, 'swarm'>;

@@ -1,9 +1,9 @@
 // DELETE /v1/swarms/:swarm/services/:service: remove a service (`docker service rm`) (operator); idempotent.
 import type { FastifyInstance } from 'fastify';
 import { serviceRemove } from '../../../operations/service-remove.ts';
-import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
-import type { V1Context } from '../index.ts';
-import { closedObject, problemResponses, serviceParams } from '../schemas.ts';
+import { replyWithJob } from '../job-reply.ts';
+import type { V1Context } from '../context.ts';
+import { closedObject, jobAcceptedResponses, problemResponses, serviceParams } from '../schemas.ts';
 import { serviceMutationMeta } from './service-schemas.ts';
 
 interface Query {

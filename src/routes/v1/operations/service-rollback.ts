@@ -1,9 +1,9 @@
 // POST /v1/swarms/:swarm/services/:service/rollback: back to the previous spec (`docker service rollback`) (operator).
 import type { FastifyInstance } from 'fastify';
 import { serviceRollback, type ServiceRollbackInput } from '../../../operations/service-rollback.ts';
-import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
-import type { V1Context } from '../index.ts';
-import { closedObject, problemResponses, serviceParams } from '../schemas.ts';
+import { replyWithJob } from '../job-reply.ts';
+import type { V1Context } from '../context.ts';
+import { closedObject, jobAcceptedResponses, problemResponses, serviceParams } from '../schemas.ts';
 import { serviceMutationMeta, timeoutSecondsProperty } from './service-schemas.ts';
 
 type Body = Omit<ServiceRollbackInput, 'swarm' | 'service'>;

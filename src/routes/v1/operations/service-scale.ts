@@ -1,9 +1,9 @@
 // POST /v1/swarms/:swarm/services/:service/scale: set a replicated service's replicas (operator).
 import type { FastifyInstance } from 'fastify';
 import { serviceScale, type ServiceScaleInput } from '../../../operations/service-scale.ts';
-import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
-import type { V1Context } from '../index.ts';
-import { closedObject, problemResponses, serviceParams } from '../schemas.ts';
+import { replyWithJob } from '../job-reply.ts';
+import type { V1Context } from '../context.ts';
+import { closedObject, jobAcceptedResponses, problemResponses, serviceParams } from '../schemas.ts';
 import { serviceMutationMeta, timeoutSecondsProperty } from './service-schemas.ts';
 
 type Body = Omit<ServiceScaleInput, 'swarm' | 'service'>;

@@ -2,9 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { UpdateServiceInput } from '../../../domain/service-spec.ts';
 import { serviceUpdate } from '../../../operations/service-update.ts';
-import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
-import type { V1Context } from '../index.ts';
-import { closedObject, problemResponses, serviceParams } from '../schemas.ts';
+import { replyWithJob } from '../job-reply.ts';
+import type { V1Context } from '../context.ts';
+import { closedObject, jobAcceptedResponses, problemResponses, serviceParams } from '../schemas.ts';
 import {
   envProperty,
   labelInputs,

@@ -1,7 +1,7 @@
 // REST doors of the service operations (one file per endpoint beside this one); each answers 202 with the job's
 // Location, or 200 with the job when a quick operation already ended.
 import type { FastifyInstance } from 'fastify';
-import type { V1Context } from '../index.ts';
+import type { V1Context } from '../context.ts';
 import createServiceRoute from './service-create.ts';
 import removeServiceRoute from './service-remove.ts';
 import rollbackServiceRoute from './service-rollback.ts';

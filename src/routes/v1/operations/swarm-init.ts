@@ -1,9 +1,9 @@
 // POST /v1/swarms/init: create a new swarm on an engine in none and register it in the caller's tenant (admin).
 import type { FastifyInstance } from 'fastify';
 import { swarmInit, type SwarmInitInput } from '../../../operations/swarm-init.ts';
-import type { V1Context } from '../index.ts';
-import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
-import { closedObject, problemResponses } from '../schemas.ts';
+import type { V1Context } from '../context.ts';
+import { replyWithJob } from '../job-reply.ts';
+import { closedObject, jobAcceptedResponses, problemResponses } from '../schemas.ts';
 import { engineEndpointInput, labelsInput, operationMeta } from './swarm-schemas.ts';
 
 export default function initSwarmRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {

@@ -1,9 +1,9 @@
 // POST /v1/swarms/:swarm/nodes: join an engine to the swarm (operator for workers, admin for managers), as a job.
 import type { FastifyInstance } from 'fastify';
 import { swarmJoinNode, type SwarmJoinNodeInput } from '../../../operations/swarm-join-node.ts';
-import type { V1Context } from '../index.ts';
-import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
-import { closedObject, problemResponses, swarmParams } from '../schemas.ts';
+import type { V1Context } from '../context.ts';
+import { replyWithJob } from '../job-reply.ts';
+import { closedObject, jobAcceptedResponses, problemResponses, swarmParams } from '../schemas.ts';
 import { engineEndpointInput, nodeRoleInput, operationMeta, refuseInvalidBody } from './swarm-schemas.ts';
 
 type Body = Omit<SwarmJoinNodeInput, 'swarm'>;

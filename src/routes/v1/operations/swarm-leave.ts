@@ -1,9 +1,9 @@
 // POST /v1/swarms/:swarm/nodes/:node/leave: make the node's own engine leave the swarm (admin), as a job.
 import type { FastifyInstance } from 'fastify';
 import { swarmLeave, type SwarmLeaveInput } from '../../../operations/swarm-leave.ts';
-import type { V1Context } from '../index.ts';
-import { jobAcceptedResponses, replyWithJob } from '../jobs/schemas.ts';
-import { closedObject, nodeParams, problemResponses } from '../schemas.ts';
+import type { V1Context } from '../context.ts';
+import { replyWithJob } from '../job-reply.ts';
+import { closedObject, jobAcceptedResponses, nodeParams, problemResponses } from '../schemas.ts';
 import { engineEndpointInput, operationMeta, refuseInvalidBody } from './swarm-schemas.ts';
 
 type Body = Omit<SwarmLeaveInput, 'swarm' | 'node'>;

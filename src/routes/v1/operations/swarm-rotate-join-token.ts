@@ -1,10 +1,13 @@
 // POST /v1/swarms/:swarm/join-tokens/rotate: replace the worker or manager join token (admin, with a reason).
 import type { FastifyInstance } from 'fastify';
-import { swarmRotateJoinToken, type SwarmRotateJoinTokenInput } from '../../../operations/swarm-rotate-join-token.ts';
+import {
+  swarmRotateJoinToken,
+  type SwarmRotateJoinTokenInput,
+} from '../../../operations/swarm-rotate-join-token.ts';
 import { TERMINAL_STATES } from '../../../jobs/types.ts';
-import type { V1Context } from '../index.ts';
-import { jobSchema, jobView } from '../jobs/schemas.ts';
-import { closedObject, problemResponses, swarmParams } from '../schemas.ts';
+import type { V1Context } from '../context.ts';
+import { jobView } from '../job-reply.ts';
+import { closedObject, jobSchema, problemResponses, swarmParams } from '../schemas.ts';
 import { nodeRoleInput, operationMeta, refuseInvalidBody } from './swarm-schemas.ts';
 
 type Body = Omit<SwarmRotateJoinTokenInput, 'swarm'>;

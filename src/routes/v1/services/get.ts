@@ -1,9 +1,14 @@
 // GET /v1/swarms/:swarm/services/:service: one service by ID, unique ID prefix or name.
 import type { FastifyInstance } from 'fastify';
 import { getService } from '../../../queries/swarm-queries.ts';
-import type { V1Context } from '../index.ts';
-import { freshQueryProperty } from '../swarms/fresh-query.ts';
-import { closedObject, problemResponses, serviceParams, serviceSchema } from '../schemas.ts';
+import type { V1Context } from '../context.ts';
+import {
+  closedObject,
+  freshQueryProperty,
+  problemResponses,
+  serviceParams,
+  serviceSchema,
+} from '../schemas.ts';
 
 export default function getServiceRoute(app: FastifyInstance, { readsOf }: V1Context): void {
   app.get<{ Params: { swarm: string; service: string }; Querystring: { fresh?: boolean } }>(

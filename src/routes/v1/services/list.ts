@@ -1,10 +1,10 @@
 // GET /v1/swarms/:swarm/services: the swarm's services, filtered by name, mode or label, paginated.
 import type { FastifyInstance } from 'fastify';
 import { listServices, type ServiceFilter } from '../../../queries/swarm-queries.ts';
-import type { V1Context } from '../index.ts';
-import { freshQueryProperty } from '../swarms/fresh-query.ts';
+import type { V1Context } from '../context.ts';
 import {
   closedObject,
+  freshQueryProperty,
   labelFilterProperty,
   pageOf,
   pageQueryProperties,

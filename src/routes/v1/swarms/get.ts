@@ -1,7 +1,7 @@
 // GET /v1/swarms/:swarm: one swarm's registration, by id or name (another tenant's is NOT_FOUND).
 import type { FastifyInstance } from 'fastify';
 import { toSwarmView } from '../../../queries/views.ts';
-import type { V1Context } from '../index.ts';
+import type { V1Context } from '../context.ts';
 import { problemResponses, swarmParams, swarmSchema } from '../schemas.ts';
 import { withObservedAt } from './observed-at.ts';
 

@@ -1,7 +1,7 @@
 // GET /v1/swarms/:swarm/info: the `Swarm:` block of `docker info`, from a reachable manager.
 import type { FastifyInstance } from 'fastify';
 import { toSwarmInfoView } from '../../../queries/views.ts';
-import type { V1Context } from '../index.ts';
+import type { V1Context } from '../context.ts';
 import { problemResponses, swarmInfoSchema, swarmParams } from '../schemas.ts';
 
 export default function swarmInfoRoute(app: FastifyInstance, { readsOf }: V1Context): void {

@@ -1,7 +1,7 @@
 // GET /v1/swarms/:swarm/join-tokens: the worker and manager join tokens and manager addresses (admin).
 import type { FastifyInstance } from 'fastify';
 import { swarmJoinTokens } from '../../../operations/swarm-join-tokens.ts';
-import type { V1Context } from '../index.ts';
+import type { V1Context } from '../context.ts';
 import { joinTokensSchema, problemResponses, swarmParams } from '../schemas.ts';
 
 export default function joinTokensRoute(

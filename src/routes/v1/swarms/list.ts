@@ -1,7 +1,7 @@
 // GET /v1/swarms: the swarms of the caller's tenant (a platform-admin's: of every tenant, or of ?tenant=).
 import type { FastifyInstance } from 'fastify';
 import { toSwarmView } from '../../../queries/views.ts';
-import type { V1Context } from '../index.ts';
+import type { V1Context } from '../context.ts';
 import { closedObject, listOf, problemResponses, swarmSchema } from '../schemas.ts';
 
 interface Query {

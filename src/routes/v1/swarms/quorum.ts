@@ -1,7 +1,7 @@
 // GET /v1/swarms/:swarm/quorum: managers, how many are reachable, how many are needed and tolerated.
 import type { FastifyInstance } from 'fastify';
 import { quorumOf } from '../../../queries/views.ts';
-import type { V1Context } from '../index.ts';
+import type { V1Context } from '../context.ts';
 import { problemResponses, quorumSchema, swarmParams } from '../schemas.ts';
 
 export default function swarmQuorumRoute(app: FastifyInstance, { readsOf }: V1Context): void {

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { swarmRegister, type SwarmRegisterInput } from '../../../operations/swarm-register.ts';
 import { toSwarmView } from '../../../queries/views.ts';
-import type { V1Context } from '../index.ts';
+import type { V1Context } from '../context.ts';
 import { problemResponses, registerSwarmBody, swarmSchema } from '../schemas.ts';
 
 type Body = SwarmRegisterInput & { reason?: string; idempotencyKey?: string };

@@ -1,7 +1,7 @@
 // GET /v1/swarms/:swarm/status: reachability now; every endpoint is asked (UNREACHABLE is an answer, not an error).
 import type { FastifyInstance } from 'fastify';
 import { swarmStatus } from '../../../queries/swarm-queries.ts';
-import type { V1Context } from '../index.ts';
+import type { V1Context } from '../context.ts';
 import { problemResponses, swarmParams, swarmStatusSchema } from '../schemas.ts';
 import { withObservedAt } from './observed-at.ts';
 

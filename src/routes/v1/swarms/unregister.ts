@@ -1,7 +1,7 @@
 // DELETE /v1/swarms/:swarm: forget a swarm's registration (admin); the swarm itself is not touched.
 import type { FastifyInstance } from 'fastify';
 import { swarmUnregister } from '../../../operations/swarm-unregister.ts';
-import type { V1Context } from '../index.ts';
+import type { V1Context } from '../context.ts';
 import { mutationMetaQuery, problemResponses, swarmParams, unregisteredSwarmSchema } from '../schemas.ts';
 
 interface Query {

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { swarmUpdate, type SwarmUpdateInput } from '../../../operations/swarm-update.ts';
 import { toSwarmView } from '../../../queries/views.ts';
-import type { V1Context } from '../index.ts';
+import type { V1Context } from '../context.ts';
 import { problemResponses, swarmParams, swarmSchema, updateSwarmBody } from '../schemas.ts';
 
 type Body = Omit<SwarmUpdateInput, 'swarm'> & { reason?: string; idempotencyKey?: string };

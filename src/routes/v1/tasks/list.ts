@@ -1,10 +1,10 @@
 // GET /v1/swarms/:swarm/tasks: the swarm's tasks, filtered by service, node or desired state, paginated.
 import type { FastifyInstance } from 'fastify';
 import { listTasks, type TaskFilter } from '../../../queries/swarm-queries.ts';
-import type { V1Context } from '../index.ts';
-import { freshQueryProperty } from '../swarms/fresh-query.ts';
+import type { V1Context } from '../context.ts';
 import {
   closedObject,
+  freshQueryProperty,
   pageOf,
   pageQueryProperties,
   problemResponses,
