@@ -27,8 +27,8 @@ const output = await codegen({
       Node: '../../queries/views.ts#NodeView',
       Service: '../../queries/views.ts#ServiceView',
       Task: '../../queries/views.ts#TaskView',
-      AuditEvent: '../../audit/types.ts#AuditEventRecord',
-      Job: '../../jobs/types.ts#JobRecordModel',
+      AuditEvent: '../../queries/views.ts#AuditEventView',
+      Job: '../../queries/views.ts#JobView',
     },
   },
 });

@@ -87,9 +87,6 @@ export interface AuditFilter {
   to?: string | null | undefined;
 }
 
-/** The stored event under the name the GraphQL code generation maps it by (its AuditEvent type is another). */
-export type AuditEventRecord = AuditEvent;
-
 /** Who asks, through which door: built once per request by GraphQL or REST. */
 export interface OperationContext {
   principal: Principal;

@@ -1,9 +1,11 @@
-// Audit reads both doors share: which tenants the caller may see, filtered pages, exports and chain checks.
+// Audit reads both doors share: which tenants the caller may see, filtered pages (as views), exports and chain checks.
 import { requirePlatformAdmin, requireRole } from '../auth/authorize.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { AuditStore, ChainReport } from '../audit/store.ts';
 import type { AuditFilter, AuditPhase } from '../audit/types.ts';
 import { badInput } from '../errors.ts';
+import type { Page } from './pagination.ts';
+import { toAuditEventView, type AuditEventView } from './views.ts';
 
 export interface AuditQueryFilter extends Omit<AuditFilter, 'outcome'> {
   /** Upper- or lower-case outcome name. */
@@ -33,14 +35,21 @@ export function toStoreFilter(filter: AuditQueryFilter | null | undefined): Audi
   return { ...rest, outcome: phase as AuditPhase | undefined };
 }
 
-export function listAuditEvents(
+/** A page of the events the caller may read, newest first, as views. */
+export async function listAuditEvents(
   audit: AuditStore,
   principal: Principal,
   filter: AuditQueryFilter | null | undefined,
   first?: number | null,
   after?: string | null,
-) {
-  return audit.list(auditTenants(principal, filter?.tenant), toStoreFilter(filter), first ?? 50, after);
+): Promise<Pick<Page<AuditEventView>, 'items' | 'pageInfo'>> {
+  const page = await audit.list(
+    auditTenants(principal, filter?.tenant),
+    toStoreFilter(filter),
+    first ?? 50,
+    after,
+  );
+  return { items: page.items.map(toAuditEventView), pageInfo: page.pageInfo };
 }
 
 export async function auditIntegrity(

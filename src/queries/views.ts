@@ -1,4 +1,8 @@
-// Shapes Docker's objects into the API's views, the same for GraphQL and REST (enums upper-case, labels as pairs).
+// Shapes Docker's objects, swarms, jobs and audit events into the API's views, the same for GraphQL and REST (enums
+// upper-case, labels as pairs). JSON values (a job's parameters and result...) stay values: REST sends them as they
+// are, GraphQL as JSON text (src/graphql/resolvers/json-fields.ts).
+import type { AuditEvent, AuditPhase } from '../audit/types.ts';
+import type { JobRecord, JobState } from '../jobs/types.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
 import type { DockerInfoSwarm, DockerNode, DockerPort, DockerService, DockerTask } from '../docker/types.ts';
 
@@ -287,5 +291,136 @@ export function toTaskView(swarmId: string, task: DockerTask): TaskView {
     version: task.Version.Index,
     createdAt: task.CreatedAt,
     updatedAt: task.UpdatedAt,
+  };
+}
+
+/** A job as both doors show it: its state upper-case, who asked without their roles, JSON values as they are. */
+export type JobView = Pick<
+  JobRecord,
+  | 'id'
+  | 'type'
+  | 'progress'
+  | 'tenant'
+  | 'swarmId'
+  | 'swarmName'
+  | 'target'
+  | 'parameters'
+  | 'reason'
+  | 'forced'
+  | 'errorCode'
+  | 'errorMessage'
+  | 'attempts'
+  | 'operationId'
+  | 'createdAt'
+  | 'startedAt'
+  | 'finishedAt'
+  | 'updatedAt'
+> & {
+  state: Uppercase<JobState>;
+  requestedBy: Pick<JobRecord['requestedBy'], 'sub' | 'actors' | 'source'>;
+  /** What the job produced (any JSON), or null. */
+  result: unknown;
+};
+
+export function toJobView(job: JobRecord): JobView {
+  return {
+    id: job.id,
+    type: job.type,
+    state: upper(job.state),
+    progress: job.progress,
+    tenant: job.tenant,
+    swarmId: job.swarmId,
+    swarmName: job.swarmName,
+    target: job.target,
+    parameters: job.parameters,
+    reason: job.reason,
+    forced: job.forced,
+    requestedBy: { sub: job.requestedBy.sub, actors: job.requestedBy.actors, source: job.requestedBy.source },
+    result: job.result ?? null,
+    errorCode: job.errorCode,
+    errorMessage: job.errorMessage,
+    attempts: job.attempts,
+    operationId: job.operationId,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    updatedAt: job.updatedAt,
+  };
+}
+
+/**
+ * An audit event as both doors show it: its outcome upper-case, who asked and what about as objects (the target's
+ * names only), JSON values as they are. (A type, not an interface, so that it is a record fastify's serialisers
+ * accept.)
+ */
+export type AuditEventView = Pick<
+  AuditEvent,
+  | 'id'
+  | 'seq'
+  | 'tenant'
+  | 'tenantSeq'
+  | 'occurredAt'
+  | 'operationId'
+  | 'action'
+  | 'parameters'
+  | 'reason'
+  | 'forced'
+  | 'errorCode'
+  | 'errorMessage'
+  | 'jobId'
+  | 'prevHash'
+  | 'hash'
+> & {
+  outcome: Uppercase<AuditPhase>;
+  actor: { sub: string } & Pick<
+    AuditEvent,
+    'actors' | 'roles' | 'source' | 'clientAddress' | 'userAgent' | 'requestId'
+  >;
+  target: Record<
+    'swarmId' | 'swarmName' | 'nodeId' | 'nodeName' | 'serviceId' | 'serviceName',
+    string | null
+  >;
+  /** What the outcome recorded (any JSON), or null. */
+  result: unknown;
+};
+
+const nameOf = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+export function toAuditEventView(event: AuditEvent): AuditEventView {
+  return {
+    id: event.id,
+    seq: event.seq,
+    tenant: event.tenant,
+    tenantSeq: event.tenantSeq,
+    occurredAt: event.occurredAt,
+    operationId: event.operationId,
+    outcome: upper(event.phase),
+    action: event.action,
+    actor: {
+      sub: event.principalSub,
+      actors: event.actors,
+      roles: event.roles,
+      source: event.source,
+      clientAddress: event.clientAddress,
+      userAgent: event.userAgent,
+      requestId: event.requestId,
+    },
+    target: {
+      swarmId: nameOf(event.target.swarmId),
+      swarmName: nameOf(event.target.swarmName),
+      nodeId: nameOf(event.target.nodeId),
+      nodeName: nameOf(event.target.nodeName),
+      serviceId: nameOf(event.target.serviceId),
+      serviceName: nameOf(event.target.serviceName),
+    },
+    parameters: event.parameters,
+    reason: event.reason,
+    forced: event.forced,
+    errorCode: event.errorCode,
+    errorMessage: event.errorMessage,
+    jobId: event.jobId,
+    result: event.result ?? null,
+    prevHash: event.prevHash,
+    hash: event.hash,
   };
 }

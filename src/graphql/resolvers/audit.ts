@@ -1,14 +1,12 @@
 // Audit queries, the AuditEvent type and the auditEventAdded subscription.
 import { requireRole } from '../../auth/authorize.ts';
 import { auditIntegrity, listAuditEvents } from '../../queries/audit-queries.ts';
-import type {
-  AuditEventResolvers,
-  AuditOutcome,
-  QueryResolvers,
-  SubscriptionResolvers,
-} from '../generated/types.ts';
+import type { AuditEvent as AuditEventRecord } from '../../audit/types.ts';
+import { toAuditEventView } from '../../queries/views.ts';
+import type { AuditEventResolvers, QueryResolvers, SubscriptionResolvers } from '../generated/types.ts';
 import { ALL_AUDIT_TOPICS, auditTopic } from '../../plugins/app/events.ts';
 import { subscriberOf, type SubscriptionContext } from '../subscriptions.ts';
+import { jsonFields } from './json-fields.ts';
 
 export const auditQueries: Pick<QueryResolvers, 'auditEvents' | 'auditIntegrity'> = {
   auditEvents: (_root, { filter, first, after }, { principal, deps }) =>
@@ -16,29 +14,8 @@ export const auditQueries: Pick<QueryResolvers, 'auditEvents' | 'auditIntegrity'
   auditIntegrity: (_root, { tenant }, { principal, deps }) => auditIntegrity(deps.audit, principal, tenant),
 };
 
-export const AuditEvent: AuditEventResolvers = {
-  outcome: (event) => event.phase.toUpperCase() as AuditOutcome,
-  actor: (event) => ({
-    sub: event.principalSub,
-    actors: event.actors,
-    roles: event.roles,
-    source: event.source,
-    clientAddress: event.clientAddress,
-    userAgent: event.userAgent,
-    requestId: event.requestId,
-  }),
-  target: (event) => ({
-    swarmId: event.target.swarmId ?? null,
-    swarmName: event.target.swarmName ?? null,
-    nodeId: event.target.nodeId ?? null,
-    nodeName: event.target.nodeName ?? null,
-    serviceId: event.target.serviceId ?? null,
-    serviceName: event.target.serviceName ?? null,
-  }),
-  parameters: (event) => JSON.stringify(event.parameters),
-  result: (event) =>
-    event.result === null || event.result === undefined ? null : JSON.stringify(event.result),
-};
+/** The view's fields as they are, but its JSON values as text. */
+export const AuditEvent: AuditEventResolvers = { ...jsonFields };
 
 export const Subscription: SubscriptionResolvers<SubscriptionContext> = {
   auditEventAdded: {
@@ -50,5 +27,7 @@ export const Subscription: SubscriptionResolvers<SubscriptionContext> = {
         : auditTopic(principal.tenant);
       return context.pubsub.subscribe(topic);
     },
+    // What is published is the event as stored (src/plugins/app/events.ts).
+    resolve: (payload: { auditEventAdded: AuditEventRecord }) => toAuditEventView(payload.auditEventAdded),
   },
 };

@@ -10,6 +10,7 @@ import {
   toStoreFilter,
   type AuditQueryFilter,
 } from '../../../queries/audit-queries.ts';
+import { toAuditEventView, type AuditEventView } from '../../../queries/views.ts';
 import type { V1Context } from '../context.ts';
 import { auditEventSchema, auditListQuery, auditPageSchema, problemResponses } from '../schemas.ts';
 
@@ -26,88 +27,6 @@ const EXPORT_RETRY_AFTER_SECONDS = 5;
 
 /** Lines are written in chunks of about this size: one socket write per event would cost a syscall each. */
 const EXPORT_CHUNK_CHARS = 64 * 1024;
-
-/**
- * An audit event as REST answers it: GraphQL's field names, with parameters and result as JSON values. (A type,
- * not an interface, so that it is a record fastify's serialisers accept.)
- */
-export type AuditEventView = {
-  id: string;
-  seq: string;
-  tenant: string;
-  tenantSeq: number;
-  occurredAt: string;
-  operationId: string;
-  outcome: Uppercase<AuditEvent['phase']>;
-  action: string;
-  actor: {
-    sub: string;
-    actors: string[];
-    roles: string[];
-    source: AuditEvent['source'];
-    clientAddress: string | null;
-    userAgent: string | null;
-    requestId: string | null;
-  };
-  target: {
-    swarmId: string | null;
-    swarmName: string | null;
-    nodeId: string | null;
-    nodeName: string | null;
-    serviceId: string | null;
-    serviceName: string | null;
-  };
-  parameters: Record<string, unknown>;
-  reason: string | null;
-  forced: boolean;
-  errorCode: string | null;
-  errorMessage: string | null;
-  jobId: string | null;
-  result: unknown;
-  prevHash: string;
-  hash: string;
-};
-
-const nameOf = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-
-export function toAuditEventView(event: AuditEvent): AuditEventView {
-  return {
-    id: event.id,
-    seq: event.seq,
-    tenant: event.tenant,
-    tenantSeq: event.tenantSeq,
-    occurredAt: event.occurredAt,
-    operationId: event.operationId,
-    outcome: event.phase.toUpperCase() as Uppercase<AuditEvent['phase']>,
-    action: event.action,
-    actor: {
-      sub: event.principalSub,
-      actors: event.actors,
-      roles: event.roles,
-      source: event.source,
-      clientAddress: event.clientAddress,
-      userAgent: event.userAgent,
-      requestId: event.requestId,
-    },
-    target: {
-      swarmId: nameOf(event.target.swarmId),
-      swarmName: nameOf(event.target.swarmName),
-      nodeId: nameOf(event.target.nodeId),
-      nodeName: nameOf(event.target.nodeName),
-      serviceId: nameOf(event.target.serviceId),
-      serviceName: nameOf(event.target.serviceName),
-    },
-    parameters: event.parameters,
-    reason: event.reason,
-    forced: event.forced,
-    errorCode: event.errorCode,
-    errorMessage: event.errorMessage,
-    jobId: event.jobId,
-    result: event.result ?? null,
-    prevHash: event.prevHash,
-    hash: event.hash,
-  };
-}
 
 /** True when the Accept header prefers NDJSON to JSON (an equal preference, or no Accept, means JSON). */
 export function prefersNdjson(accept: string | undefined): boolean {
@@ -223,7 +142,7 @@ export default function listAuditRoute(app: FastifyInstance, { deps }: V1Context
       const { first, after, ...filter } = request.query;
       const page = await listAuditEvents(deps.audit, principalOf(request), filter, first, after);
       void reply.header('vary', 'accept');
-      return { items: page.items.map(toAuditEventView), pageInfo: page.pageInfo };
+      return page;
     },
   );
 }

@@ -1,8 +1,8 @@
 // POST /v1/jobs/:id/cancel: a queued job never starts; a running one stops at its next step.
 import type { FastifyInstance } from 'fastify';
 import { jobCancel } from '../../../operations/job-cancel.ts';
+import { toJobView } from '../../../queries/views.ts';
 import type { V1Context } from '../context.ts';
-import { jobView } from '../job-reply.ts';
 import { closedObject, jobSchema, pathParams, problemResponses } from '../schemas.ts';
 
 export default function cancelJobRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
@@ -19,7 +19,7 @@ export default function cancelJobRoute(app: FastifyInstance, { deps, operationOf
       },
     },
     async (request) =>
-      jobView(
+      toJobView(
         await jobCancel(deps, operationOf(request), { id: request.params.id, reason: request.body?.reason }),
       ),
   );

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../../../plugins/app/auth.ts';
 import { getJob } from '../../../queries/job-queries.ts';
 import type { V1Context } from '../context.ts';
-import { jobView } from '../job-reply.ts';
 import { jobSchema, pathParams, problemResponses } from '../schemas.ts';
 
 export default function getJobRoute(app: FastifyInstance, { deps }: V1Context): void {
@@ -18,6 +17,6 @@ export default function getJobRoute(app: FastifyInstance, { deps }: V1Context): 
         response: { 200: jobSchema, ...problemResponses(400, 403, 404) },
       },
     },
-    async (request) => jobView(await getJob(deps.jobs.repository, principalOf(request), request.params.id)),
+    async (request) => getJob(deps.jobs.repository, principalOf(request), request.params.id),
   );
 }

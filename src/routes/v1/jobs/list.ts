@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../../../plugins/app/auth.ts';
 import { listJobs } from '../../../queries/job-queries.ts';
 import type { V1Context } from '../context.ts';
-import { jobView } from '../job-reply.ts';
 import { closedObject, JOB_STATES, jobPageSchema, problemResponses } from '../schemas.ts';
 
 interface Query {
@@ -34,8 +33,7 @@ export default function listJobsRoute(app: FastifyInstance, { deps }: V1Context)
     },
     async (request) => {
       const { first, after, ...filter } = request.query;
-      const page = await listJobs(deps.jobs.repository, principalOf(request), filter, first, after);
-      return { items: page.items.map(jobView), pageInfo: page.pageInfo };
+      return listJobs(deps.jobs.repository, principalOf(request), filter, first, after);
     },
   );
 }

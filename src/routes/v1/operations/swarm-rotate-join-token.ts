@@ -6,7 +6,7 @@ import {
 } from '../../../operations/swarm-rotate-join-token.ts';
 import { TERMINAL_STATES } from '../../../jobs/types.ts';
 import type { V1Context } from '../context.ts';
-import { jobView } from '../job-reply.ts';
+import { toJobView } from '../../../queries/views.ts';
 import { closedObject, jobSchema, problemResponses, swarmParams } from '../schemas.ts';
 import { nodeRoleInput, operationMeta, refuseInvalidBody } from './swarm-schemas.ts';
 
@@ -61,7 +61,7 @@ export default function rotateJoinTokenRoute(app: FastifyInstance, { deps, opera
       });
       if (token !== null) void reply.header('cache-control', 'no-store');
       if (!TERMINAL_STATES.has(job.state)) void reply.code(202).header('location', `/v1/jobs/${job.id}`);
-      return { job: jobView(job), token };
+      return { job: toJobView(job), token };
     },
   );
 }
