@@ -8,6 +8,7 @@ import Fastify, {
 } from 'fastify';
 import type { Config } from './config.ts';
 import { GatewayError, toClientError } from './errors.ts';
+import { graphqlRefusal } from './graphql/errors.ts';
 import graphiqlPage from './graphql/graphiql.ts';
 import graphqlPlugin from './graphql/index.ts';
 import authPlugin from './plugins/app/auth.ts';
@@ -80,10 +81,7 @@ function createInstance(config: Config, options: BuildAppOptions): FastifyInstan
     if (client.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     // GraphQL clients expect GraphQL's error shape even when the request stops before execution (401...).
     if (request.routeOptions.url === '/graphql') {
-      return reply.code(client.statusCode).send({
-        data: null,
-        errors: [{ message: client.message, extensions: { code: client.code } }],
-      });
+      return reply.code(client.statusCode).send(graphqlRefusal(client.message, client.code));
     }
     return reply
       .code(client.statusCode)

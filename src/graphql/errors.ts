@@ -1,4 +1,5 @@
-// GraphQL error formatting: our code in extensions.code, Docker/DB internals never shown, 5xx causes logged.
+// GraphQL errors as clients get them, built here only: our code in extensions.code, Docker/DB internals never shown,
+// 5xx causes logged.
 import type { FastifyBaseLogger } from 'fastify';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { ERROR_CODES, toClientError } from '../errors.ts';
@@ -9,11 +10,30 @@ const RULE_CODES = new Set(['BAD_INPUT', 'QUERY_TOO_COMPLEX']);
 /** Refusals of a request that did not run at all: answered 400 when they are all there is. */
 const REQUEST_CODES = new Set(['BAD_INPUT', 'QUERY_TOO_COMPLEX']);
 
-interface FormattedError {
+/** One error of a GraphQL answer: `{message, locations?, path?, extensions: {code, details?}}`. */
+export interface FormattedError {
   message: string;
   locations?: readonly { line: number; column: number }[] | undefined;
   path?: readonly (string | number)[] | undefined;
-  extensions: { code: string; [key: string]: unknown };
+  extensions: { code: string; details?: Readonly<Record<string, unknown>> };
+}
+
+/** Where in the document an error is (a field error's path, a syntax error's locations). */
+type ErrorPosition = Pick<FormattedError, 'locations' | 'path'>;
+
+/** The error `message` with `code` (and `details`, when given), at `position` in the document. */
+export function graphqlError(
+  message: string,
+  code: string,
+  details?: Readonly<Record<string, unknown>>,
+  position?: ErrorPosition,
+): FormattedError {
+  return { message, ...position, extensions: details ? { code, details } : { code } };
+}
+
+/** The whole answer to a request refused before anything ran: no data, this one error. */
+export function graphqlRefusal(message: string, code: string): { data: null; errors: [FormattedError] } {
+  return { data: null, errors: [graphqlError(message, code)] };
 }
 
 /** GraphQL validation and syntax errors (no original error) are BAD_INPUT; others map through errors.ts. */
@@ -28,29 +48,18 @@ export function formatGraphqlError(error: GraphQLError, log: FastifyBaseLogger):
         : formatGraphqlError(new GraphQLError(String(inner)), log),
     );
   }
-  const base = { locations: error.locations, path: error.path };
+  const position = { locations: error.locations, path: error.path };
   if (!original || original instanceof GraphQLError) {
     if (isTokensError(error.message))
-      return [{ message: tokensMessage(), ...base, extensions: { code: 'QUERY_TOO_COMPLEX' } }];
+      return [graphqlError(tokensMessage(), 'QUERY_TOO_COMPLEX', undefined, position)];
     const code = error.extensions.code;
-    return [
-      {
-        message: error.message,
-        ...base,
-        extensions: { code: typeof code === 'string' && RULE_CODES.has(code) ? code : 'BAD_INPUT' },
-      },
-    ];
+    const ruleCode = typeof code === 'string' && RULE_CODES.has(code) ? code : 'BAD_INPUT';
+    return [graphqlError(error.message, ruleCode, undefined, position)];
   }
   const client = toClientError(original);
   if (client.statusCode >= 500 && client.code === 'INTERNAL')
     log.error({ err: original }, 'GraphQL resolver failed');
-  return [
-    {
-      message: client.message,
-      ...base,
-      extensions: { code: client.code, ...(client.details ? { details: client.details } : {}) },
-    },
-  ];
+  return [graphqlError(client.message, client.code, client.details, position)];
 }
 
 export function formatExecution(

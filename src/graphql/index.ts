@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from '
 import { GraphQLError, specifiedRules, validate, type ValidationRule } from 'graphql';
 import mercurius from 'mercurius';
 import type { GraphqlContext } from './context.ts';
-import { formatExecution } from './errors.ts';
+import { formatExecution, graphqlRefusal } from './errors.ts';
 import {
   answerMessage,
   costRefusal,
@@ -63,10 +63,7 @@ function oversizedAnswer(payload: unknown, maxBytes: number): string | null {
   } else if (Buffer.isBuffer(payload)) bytes = payload.length;
   else return null;
   if (bytes <= maxBytes) return null;
-  return JSON.stringify({
-    data: null,
-    errors: [{ message: answerMessage(bytes, maxBytes), extensions: { code: 'QUERY_TOO_COMPLEX' } }],
-  });
+  return JSON.stringify(graphqlRefusal(answerMessage(bytes, maxBytes), 'QUERY_TOO_COMPLEX'));
 }
 
 /**
@@ -125,9 +122,7 @@ export default async function graphqlPlugin(
       () => done(),
       (error: unknown) => {
         const client = toClientError(error);
-        void reply
-          .code(client.statusCode)
-          .send({ data: null, errors: [{ message: client.message, extensions: { code: client.code } }] });
+        void reply.code(client.statusCode).send(graphqlRefusal(client.message, client.code));
       },
     );
   };
@@ -159,15 +154,14 @@ export default async function graphqlPlugin(
     if (!early(request)) return authenticate.call(app, request, reply, done);
     const problem = request.method === 'POST' ? problemOfBody(request.body) : null;
     const tooLong = problem === null ? refusalBeforeParsing(request, maxDocument, refused) : null;
-    if (problem === null && tooLong === null) return done();
-    void reply.code(400).send({
-      data: null,
-      errors: [
-        problem === null
-          ? { message: tooLong, extensions: { code: 'QUERY_TOO_COMPLEX' } }
-          : { message: problem, extensions: { code: 'BAD_INPUT' } },
-      ],
-    });
+    const refusal =
+      problem !== null
+        ? graphqlRefusal(problem, 'BAD_INPUT')
+        : tooLong !== null
+          ? graphqlRefusal(tooLong, 'QUERY_TOO_COMPLEX')
+          : null;
+    if (refusal === null) return done();
+    void reply.code(400).send(refusal);
   });
   // Before the answer cache's onSend: an answer refused here (400) is never kept.
   const { maxAnswerBytes } = options.graphql;

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import mercurius, { type PubSub } from 'mercurius';
 import type { Principal } from '../auth/principal.ts';
 import { toClientError, unauthenticated } from '../errors.ts';
+import { graphqlError } from './errors.ts';
 import { refusedCharacterInArguments } from './rules/control-characters.ts';
 
 /** What mercurius gives a subscription's resolvers. */
@@ -61,10 +62,8 @@ export function withSubscribeErrorCodes<T extends object>(fields: T): T {
           const client = toClientError(error);
           if (client.code === 'INTERNAL')
             context.app.log.error({ err: error }, 'GraphQL subscription failed');
-          throw new mercurius.ErrorWithProps(client.message, {
-            code: client.code,
-            ...(client.details ? { details: client.details } : {}),
-          });
+          const { message, extensions } = graphqlError(client.message, client.code, client.details);
+          throw new mercurius.ErrorWithProps(message, extensions);
         }
       },
     };
@@ -144,7 +143,7 @@ export function guardedWsHandler(
         socket.send(
           JSON.stringify({
             type: 'connection_error',
-            payload: { message: reason, extensions: { code: 'UNAUTHENTICATED' } },
+            payload: graphqlError(reason, 'UNAUTHENTICATED'),
           }),
         );
       }

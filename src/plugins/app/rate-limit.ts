@@ -29,6 +29,7 @@ import type { Redis } from 'ioredis';
 import type { Principal } from '../../auth/principal.ts';
 import type { Config } from '../../config.ts';
 import { GatewayError } from '../../errors.ts';
+import { graphqlRefusal } from '../../graphql/errors.ts';
 import { hooksOf } from '../../util/hooks.ts';
 
 /** The budgets a refusal names, also the label of swarmgate_rate_limited_total. */
@@ -375,9 +376,7 @@ export default fp<RateLimitPluginOptions>(
       void reply.header('retry-after', String(retryAfterOf(error)));
       if (request.routeOptions.url === '/graphql') {
         // Answered here: mercurius's error handler would first build a GraphQL context for the caller.
-        void reply
-          .code(429)
-          .send({ data: null, errors: [{ message: error.message, extensions: { code: error.code } }] });
+        void reply.code(429).send(graphqlRefusal(error.message, error.code));
         return;
       }
       done(error);
