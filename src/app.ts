@@ -11,6 +11,7 @@ import { GatewayError, toClientError } from './errors.ts';
 import { graphqlRefusal } from './graphql/errors.ts';
 import graphiqlPage from './graphql/graphiql.ts';
 import graphqlPlugin from './graphql/index.ts';
+import answerCachePlugin from './plugins/app/answer-cache.ts';
 import authPlugin from './plugins/app/auth.ts';
 import auditPlugin from './plugins/app/audit.ts';
 import eventsPlugin from './plugins/app/events.ts';
@@ -132,6 +133,8 @@ async function registerParts(app: FastifyInstance, config: Config, options: Buil
   await app.register(eventsPlugin, { redisUrl: config.redisUrl });
   await app.register(swarmClientsPlugin, { timeoutMs: config.dockerTimeoutMs });
   await app.register(swarmStatePlugin, { ...config.cache, timeoutMs: config.dockerTimeoutMs });
+  // Before any route: routes ask for kept answers with a route option, and get its hooks as they are added.
+  await app.register(answerCachePlugin, { maxBytes: config.cache.enabled ? config.cache.answersBytes : 0 });
   await app.register(jobsPlugin, {
     redisUrl: config.redisUrl,
     secretKey: secret.key,

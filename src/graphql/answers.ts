@@ -1,7 +1,8 @@
-// Which GraphQL answers may be kept (src/queries/answer-cache.ts): only those of queries every resolved field of which
-// is served from the swarm state through the request's reads. Every resolver not listed here refuses keeping the
+// Which GraphQL answers may be kept (src/plugins/app/answer-cache.ts): only those of queries every resolved field of
+// which is served from the swarm state through the request's reads. Every resolver not listed here refuses keeping the
 // answer when it runs, so a field added later is never served from a kept answer until it is listed.
 import type { FastifyRequest } from 'fastify';
+import type { KeepAnswer } from '../plugins/app/answer-cache.ts';
 import type { AnswerKey } from '../queries/answer-cache.ts';
 import type { GraphqlContext } from './context.ts';
 
@@ -53,7 +54,7 @@ export function refusingOutsideState<R extends Record<string, object>>(resolvers
 }
 
 /** The key of a GraphQL GET whose answer may be kept, or null (subscriptions, odd requests). */
-export function graphqlQueryKey(request: FastifyRequest): AnswerKey | null {
+function graphqlQueryKey(request: FastifyRequest): AnswerKey | null {
   if (request.method !== 'GET' || request.headers.upgrade) return null;
   const asked = request.query as
     { query?: unknown; variables?: unknown; operationName?: unknown } | undefined;
@@ -65,10 +66,10 @@ export function graphqlQueryKey(request: FastifyRequest): AnswerKey | null {
 }
 
 /** Whether the answer to a POST body could be kept: not if it may hold a mutation or a subscription. */
-export const graphqlBodyKeepable = (body: string) => !mayChange(body);
+const graphqlBodyKeepable = (body: string) => !mayChange(body);
 
 /** Longer POST bodies are not read ahead of the parser, so their answers are not kept. */
-export const LONGEST_BODY = 2 * LONGEST_DOCUMENT;
+const LONGEST_BODY = 2 * LONGEST_DOCUMENT;
 
 /**
  * The key of a GraphQL POST whose answer may be kept, from its body as sent (document, operation name and variables
@@ -76,7 +77,13 @@ export const LONGEST_BODY = 2 * LONGEST_DOCUMENT;
  * answer is found without parsing it. A mutation hidden from the substring test (a JSON escape) is still never kept:
  * its resolvers are not state fields, so they refuse keeping the answer.
  */
-export function graphqlBodyKey(request: FastifyRequest, body: string): AnswerKey | null {
+function graphqlBodyKey(request: FastifyRequest, body: string): AnswerKey | null {
   if (request.method !== 'POST') return null;
   return { document: body, variant: `GraphQL POST ${request.headers['content-type'] ?? ''}` };
 }
+
+/** `config.keepAnswer` of the /graphql routes: a GET by its query string, a POST by its body as sent. */
+export const keptGraphqlAnswers: KeepAnswer = {
+  ofRequest: graphqlQueryKey,
+  ofBody: { maxBytes: LONGEST_BODY, keyOf: graphqlBodyKey, keepable: graphqlBodyKeepable },
+};

@@ -24,15 +24,10 @@ import { toClientError } from '../errors.ts';
 import { operationDepsOf } from '../operations/deps.ts';
 import { operationContextOf } from '../operations/request-context.ts';
 import { requireAuth } from '../plugins/app/auth.ts';
-import { answerHooks, recorderOf } from '../queries/answer-hooks.ts';
+import { recorderOf } from '../plugins/app/answer-cache.ts';
 import { createSwarmReads } from '../queries/swarm-reads.ts';
-import {
-  graphqlBodyKeepable,
-  graphqlBodyKey,
-  graphqlQueryKey,
-  LONGEST_BODY,
-  refusingOutsideState,
-} from './answers.ts';
+import { declaredHooks, hooksOf } from '../util/hooks.ts';
+import { keptGraphqlAnswers, refusingOutsideState } from './answers.ts';
 
 export interface GraphqlPluginOptions {
   /** config.graphql: the bounds of one operation, the answer's size and introspection. */
@@ -126,26 +121,17 @@ export default async function graphqlPlugin(
       },
     );
   };
-  const keeping = answerHooks(app.answerCache, {
-    ofRequest: graphqlQueryKey,
-    ofBody: { maxBytes: LONGEST_BODY, keyOf: graphqlBodyKey, keepable: graphqlBodyKeepable },
-  });
-  // A GET is authenticated and answered at onRequest (its query string is parsed already); a POST is authenticated
-  // at onRequest and answered at preParsing, from its body as sent (before it is parsed). A WebSocket upgrade is a
-  // GET too, but is authenticated at preValidation: @fastify/websocket takes the connection over only after
-  // onRequest, and a refusal sent earlier would leave the socket open. So are other methods (mercurius answers them
-  // 405 or its GraphiQL files).
+  // A GET or a POST is authenticated at onRequest, before its kept answer is looked for (a GET's from its query string
+  // at onRequest, a POST's from its body as sent at preParsing: see answers.ts). A WebSocket upgrade is a GET too,
+  // but is authenticated at preValidation: @fastify/websocket takes the connection over only after onRequest, and a
+  // refusal sent earlier would leave the socket open. So are other methods (mercurius answers them 405 or its
+  // GraphiQL files).
   const early = (request: FastifyRequest) =>
     (request.method === 'GET' && !request.headers.upgrade) || request.method === 'POST';
   app.addHook('onRequest', (request, reply, done) => {
     if (!early(request)) return done();
-    if (keeping === null || request.method !== 'GET') return authenticate.call(app, request, reply, done);
-    authenticate.call(app, request, reply, (error?: Error) =>
-      error ? done(error) : keeping.onRequest.call(app, request, reply, done),
-    );
+    authenticate.call(app, request, reply, done);
   });
-  // (A body that is not a POST's is not keyed: graphqlBodyKey answers null.)
-  if (keeping) app.addHook('preParsing', keeping.preParsing);
   // A document longer than its bound is refused before it is parsed: reading 2,000 aliases up to the parser's token
   // limit costs far more than measuring their length (what a request may carry at length is its variables).
   const maxDocument = options.graphql.limits ? options.graphql.maxDocumentLength : Infinity;
@@ -163,7 +149,8 @@ export default async function graphqlPlugin(
     if (refusal === null) return done();
     void reply.code(400).send(refusal);
   });
-  // Before the answer cache's onSend: an answer refused here (400) is never kept.
+  // Before the answer cache's onSend (a route's own hooks run after its context's): an answer refused here (400) is
+  // never kept.
   const { maxAnswerBytes } = options.graphql;
   app.addHook('onSend', (request, reply, payload, done) => {
     const refusal = oversizedAnswer(payload, maxAnswerBytes);
@@ -172,17 +159,15 @@ export default async function graphqlPlugin(
     void reply.code(400).header('content-type', 'application/json; charset=utf-8');
     done(null, refusal);
   });
-  if (keeping) {
-    app.addHook('onSend', keeping.onSend);
-    app.addHook('onResponse', keeping.onResponse);
-  }
 
-  // mercurius gives its routes an async onRequest hook that only applies its CSRF prevention, which is off here (the
-  // API takes bearer tokens, never cookies): dropped, it would cost a promise on every request.
   app.addHook('onRoute', (route) => {
     if (route.url !== '/graphql') return;
-    if (typeof route.onRequest === 'function' && route.onRequest.toString().includes('checkCSRFPrevention'))
-      route.onRequest = undefined;
+    // mercurius declares one onRequest hook on its routes, an async one that applies its CSRF prevention, off here
+    // (csrfPrevention: false; the API takes bearer tokens, never cookies) but a promise on every request: dropped.
+    // Only it: the hooks plugins added to the route (src/util/hooks.ts: kept answers...) stay.
+    const declared = declaredHooks(route.onRequest);
+    if (declared.length === 1)
+      route.onRequest = hooksOf(route.onRequest).filter((hook) => hook !== declared[0]);
     // No WebSocket stays open unauthenticated (src/graphql/subscriptions.ts).
     const wsHandler = (route as { wsHandler?: WsHandler }).wsHandler;
     if (typeof wsHandler === 'function') {
@@ -213,6 +198,9 @@ export default async function graphqlPlugin(
     // GraphiQL is served by ./graphiql.ts from npm packages (mercurius's loads its assets from a CDN).
     graphiql: false,
     path: '/graphql',
+    // Its routes' answers may be kept (src/plugins/app/answer-cache.ts; ./answers.ts says which).
+    additionalRouteOptions: { config: { keepAnswer: keptGraphqlAnswers } },
+    csrfPrevention: false,
     validationRules,
     // graphql's parser stops reading a document past MAX_TOKENS tokens.
     ...(limits ? { graphql: { parseOptions: { maxTokens: MAX_TOKENS } } } : {}),

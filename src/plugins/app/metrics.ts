@@ -5,7 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { hooksOf } from '../../util/hooks.ts';
+import { withHook } from '../../util/hooks.ts';
 import { RequestHistogram } from './request-histogram.ts';
 
 declare module 'fastify' {
@@ -186,7 +186,7 @@ export default fp<MetricsPluginOptions>(
         observe(seconds);
         done();
       };
-      route.onResponse = [...hooksOf(route.onResponse), observe];
+      route.onResponse = withHook(route.onResponse, observe);
     });
 
     const render = async () => {

@@ -30,7 +30,7 @@ import type { Principal } from '../../auth/principal.ts';
 import type { Config } from '../../config.ts';
 import { GatewayError } from '../../errors.ts';
 import { graphqlRefusal } from '../../graphql/errors.ts';
-import { hooksOf } from '../../util/hooks.ts';
+import { withHook } from '../../util/hooks.ts';
 
 /** The budgets a refusal names, also the label of swarmgate_rate_limited_total. */
 export type RateLimitBudget = 'requests' | 'mutations' | 'anonymous' | 'concurrency';
@@ -417,7 +417,7 @@ export default fp<RateLimitPluginOptions>(
     let graphqlHooked = false;
     app.addHook('onRoute', function (route) {
       if (route.url !== '/graphql' || !this.hasDecorator('graphql')) return;
-      route.onSend = [...hooksOf(route.onSend), refusedStatus];
+      route.onSend = withHook(route.onSend, refusedStatus);
       if (graphqlHooked) return;
       graphqlHooked = true;
       this.graphql.addHook('preExecution', async (_schema, document, context) => {

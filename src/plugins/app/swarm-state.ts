@@ -3,15 +3,12 @@
 import fp from 'fastify-plugin';
 import type { DockerEventMessage } from '../../docker/swarm-client.ts';
 import type { SwarmRecord } from '../../registry/repository.ts';
-import { AnswerCache } from '../../queries/answer-cache.ts';
 import { attachStateStore, SwarmStateStore } from '../../state/state-store.ts';
 import { swarmEventIdentity, swarmEventsTopic, toSwarmEvent } from '../../state/swarm-events.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     swarmState: SwarmStateStore;
-    /** Answers built from the state, kept for the same reads; null with the cache off (see answer-cache.ts). */
-    answerCache: AnswerCache | null;
   }
 }
 
@@ -21,8 +18,6 @@ export interface SwarmStatePluginOptions {
   tasksRefreshMs: number;
   checkMs: number;
   idleMs: number;
-  /** Bytes of answers kept; 0: none. */
-  answersBytes: number;
   /** The Docker call time-out. */
   timeoutMs: number;
 }
@@ -87,20 +82,13 @@ export default fp<SwarmStatePluginOptions>(
       if (kind && call.ok) store.changedByWrite(call.swarm, kind);
     });
     app.decorate('swarmState', store);
-    const answers =
-      options.enabled && options.answersBytes > 0
-        ? new AnswerCache({ registry: app.registry, state: store, maxBytes: options.answersBytes })
-        : null;
-    app.decorate('answerCache', answers);
     app.metrics.onScrape(() => {
       for (const { swarm, seconds } of store.staleness()) app.metrics.cacheStaleness(swarm, seconds);
-      if (answers) app.metrics.answerCache(answers.stats());
       return Promise.resolve();
     });
     app.addHook('onClose', (_instance, closed) => {
       unsubscribe();
       store.close();
-      answers?.clear();
       closed();
     });
     done();

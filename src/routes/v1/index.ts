@@ -3,10 +3,9 @@ import type { FastifyInstance, FastifyRequest, FastifySchemaValidationError } fr
 import { badInput, GatewayError } from '../../errors.ts';
 import { operationDepsOf } from '../../operations/deps.ts';
 import { operationContextOf } from '../../operations/request-context.ts';
+import { recorderOf } from '../../plugins/app/answer-cache.ts';
 import { principalOf, requireAuthHook } from '../../plugins/app/auth.ts';
-import { answerHooks, recorderOf } from '../../queries/answer-hooks.ts';
 import { refusedCharacterIn } from '../../util/control-characters.ts';
-import { hooksOf } from '../../util/hooks.ts';
 import { createSwarmReads, type SwarmReads } from '../../queries/swarm-reads.ts';
 import auditIntegrity from './audit/integrity.ts';
 import listAudit from './audit/list.ts';
@@ -32,16 +31,6 @@ import nodeOperations from './operations/nodes.ts';
 import serviceOperations from './operations/services.ts';
 import swarmOperations from './operations/swarms.ts';
 import listTasks from './tasks/list.ts';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /**
-     * The route's answers may be kept and served again while the swarm state they were built from is unchanged
-     * (src/queries/answer-cache.ts); its reads decide, request by request, whether an answer is kept.
-     */
-    keepAnswer?: boolean;
-  }
-}
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the subtree takes no options of its own
 export interface V1RoutesOptions {}
@@ -77,23 +66,11 @@ export default async function v1Routes(app: FastifyInstance, _options: V1RoutesO
   // onRequest rather than preHandler: a caller without a token learns nothing about bodies or parameters
   // (no 400 before the 401), and an unauthenticated body is never parsed.
   app.addHook('onRequest', requireAuthHook);
-  // The OpenAPI document says so for every route of the subtree, from the same place that enforces it.
-  // Routes that keep answers get the hooks. The lookup runs at onRequest, after authentication and before the query
-  // string is validated: only answers of requests that passed validation are kept, and the same URL passes it again
-  // (a bad query string misses, and is refused by validation as before). The query string is not coerced yet:
-  // any `fresh` parameter makes a read not kept.
-  const keeping = answerHooks(app.answerCache, {
-    ofRequest: (request) =>
-      'fresh' in (request.query as object) ? null : { document: request.url, variant: 'REST' },
-  });
+  // The OpenAPI document says so for every route of the subtree, from the same place that enforces it. (Routes that
+  // keep answers, config.keepAnswer, get their hooks from src/plugins/app/answer-cache.ts: route-level onRequest hooks
+  // run after requireAuthHook.)
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, security: [{ bearerAuth: [] }] };
-    if (keeping && route.config?.keepAnswer) {
-      // Route-level onRequest hooks run after the subtree's (requireAuthHook above).
-      route.onRequest = [...hooksOf(route.onRequest), keeping.onRequest];
-      route.onSend = [...hooksOf(route.onSend), keeping.onSend];
-      route.onResponse = [...hooksOf(route.onResponse), keeping.onResponse];
-    }
   });
   // Every string a request carries (parameters, query string, body, object keys included) is refused with a
   // BAD_INPUT naming the field when it holds a control character or a lone surrogate: before validation, so

@@ -1,14 +1,14 @@
 // GET /v1/swarms/:swarm/nodes/:node: one node by ID, unique ID prefix or hostname, as with the docker CLI.
 import type { FastifyInstance } from 'fastify';
 import { getNode } from '../../../queries/swarm-queries.ts';
-import type { V1Context } from '../context.ts';
+import { keptByUrl, type V1Context } from '../context.ts';
 import { closedObject, freshQueryProperty, nodeParams, nodeSchema, problemResponses } from '../schemas.ts';
 
 export default function getNodeRoute(app: FastifyInstance, { readsOf }: V1Context): void {
   app.get<{ Params: { swarm: string; node: string }; Querystring: { fresh?: boolean } }>(
     '/swarms/:swarm/nodes/:node',
     {
-      config: { keepAnswer: true },
+      config: { keepAnswer: keptByUrl },
       schema: {
         operationId: 'getNode',
         tags: ['nodes'],

@@ -1,7 +1,7 @@
 // GET /v1/swarms/:swarm/nodes: the swarm's nodes, filtered by role, availability, state or label, paginated.
 import type { FastifyInstance } from 'fastify';
 import { listNodes, type NodeFilter } from '../../../queries/swarm-queries.ts';
-import type { V1Context } from '../context.ts';
+import { keptByUrl, type V1Context } from '../context.ts';
 import {
   closedObject,
   freshQueryProperty,
@@ -19,7 +19,7 @@ export default function listNodesRoute(app: FastifyInstance, { readsOf }: V1Cont
   app.get<{ Params: { swarm: string }; Querystring: Query }>(
     '/swarms/:swarm/nodes',
     {
-      config: { keepAnswer: true },
+      config: { keepAnswer: keptByUrl },
       schema: {
         operationId: 'listNodes',
         tags: ['nodes'],

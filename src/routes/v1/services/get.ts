@@ -1,7 +1,7 @@
 // GET /v1/swarms/:swarm/services/:service: one service by ID, unique ID prefix or name.
 import type { FastifyInstance } from 'fastify';
 import { getService } from '../../../queries/swarm-queries.ts';
-import type { V1Context } from '../context.ts';
+import { keptByUrl, type V1Context } from '../context.ts';
 import {
   closedObject,
   freshQueryProperty,
@@ -14,7 +14,7 @@ export default function getServiceRoute(app: FastifyInstance, { readsOf }: V1Con
   app.get<{ Params: { swarm: string; service: string }; Querystring: { fresh?: boolean } }>(
     '/swarms/:swarm/services/:service',
     {
-      config: { keepAnswer: true },
+      config: { keepAnswer: keptByUrl },
       schema: {
         operationId: 'getService',
         tags: ['services'],

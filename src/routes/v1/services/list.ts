@@ -1,7 +1,7 @@
 // GET /v1/swarms/:swarm/services: the swarm's services, filtered by name, mode or label, paginated.
 import type { FastifyInstance } from 'fastify';
 import { listServices, type ServiceFilter } from '../../../queries/swarm-queries.ts';
-import type { V1Context } from '../context.ts';
+import { keptByUrl, type V1Context } from '../context.ts';
 import {
   closedObject,
   freshQueryProperty,
@@ -19,7 +19,7 @@ export default function listServicesRoute(app: FastifyInstance, { readsOf }: V1C
   app.get<{ Params: { swarm: string }; Querystring: Query }>(
     '/swarms/:swarm/services',
     {
-      config: { keepAnswer: true },
+      config: { keepAnswer: keptByUrl },
       schema: {
         operationId: 'listServices',
         tags: ['services'],

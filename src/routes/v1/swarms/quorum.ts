@@ -1,14 +1,14 @@
 // GET /v1/swarms/:swarm/quorum: managers, how many are reachable, how many are needed and tolerated.
 import type { FastifyInstance } from 'fastify';
 import { quorumOf } from '../../../queries/views.ts';
-import type { V1Context } from '../context.ts';
+import { keptByUrl, type V1Context } from '../context.ts';
 import { problemResponses, quorumSchema, swarmParams } from '../schemas.ts';
 
 export default function swarmQuorumRoute(app: FastifyInstance, { readsOf }: V1Context): void {
   app.get<{ Params: { swarm: string } }>(
     '/swarms/:swarm/quorum',
     {
-      config: { keepAnswer: true },
+      config: { keepAnswer: keptByUrl },
       schema: {
         operationId: 'getSwarmQuorum',
         tags: ['swarms'],

@@ -1,7 +1,7 @@
 // GET /v1/swarms/:swarm/tasks: the swarm's tasks, filtered by service, node or desired state, paginated.
 import type { FastifyInstance } from 'fastify';
 import { listTasks, type TaskFilter } from '../../../queries/swarm-queries.ts';
-import type { V1Context } from '../context.ts';
+import { keptByUrl, type V1Context } from '../context.ts';
 import {
   closedObject,
   freshQueryProperty,
@@ -18,7 +18,7 @@ export default function listTasksRoute(app: FastifyInstance, { readsOf }: V1Cont
   app.get<{ Params: { swarm: string }; Querystring: Query }>(
     '/swarms/:swarm/tasks',
     {
-      config: { keepAnswer: true },
+      config: { keepAnswer: keptByUrl },
       schema: {
         operationId: 'listTasks',
         tags: ['tasks'],
