@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { DockerNode } from '../../src/docker/types.ts';
-import type { AuditEventView } from '../../src/routes/v1/audit/list.ts';
+import type { AuditEventView } from '../../src/queries/views.ts';
 import { dockerFor, labEngine, nodeByHostname } from '../helpers/lab.ts';
 import { gql, setupRedBlue, tokenFor, type RedBlue } from '../read-api/fixture.ts';
 

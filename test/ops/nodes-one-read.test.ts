@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { DockerCallEvent } from '../../src/docker/swarm-client.ts';
 import type { DockerNode } from '../../src/docker/types.ts';
-import type { AuditEventView } from '../../src/routes/v1/audit/list.ts';
+import type { AuditEventView } from '../../src/queries/views.ts';
 import { dockerFor, labEngine, nodeByHostname, runLabCli, swarmHealthy, waitUntil } from '../helpers/lab.ts';
 import { gql, setupRedBlue, type RedBlue } from '../read-api/fixture.ts';
 

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { AuditEvent, NewAuditEvent } from '../../src/audit/types.ts';
-import type { AuditEventView } from '../../src/routes/v1/audit/list.ts';
+import type { AuditEventView } from '../../src/queries/views.ts';
 import { buildTestApp, type TestApp } from '../helper.ts';
 import { assertProblem, assertUnauthenticated, bearer, claimsFor, signToken } from '../helpers/tokens.ts';
 

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { selectionDepthOf } from '../../src/graphql/limits.ts';
-import { ANSWER_HEADER } from '../../src/queries/answer-hooks.ts';
+import { ANSWER_HEADER } from '../../src/plugins/app/answer-cache.ts';
 import { buildTestApp, testConfig, testLogger, type TestApp } from '../helper.ts';
 import { bearer } from '../helpers/tokens.ts';
 import { dataOf, gql, setupRedBlue, tokenFor, type RedBlue } from '../read-api/fixture.ts';

@@ -1,10 +1,10 @@
-// Kept answers of GraphQL POSTs (src/queries/answer-hooks.ts, preParsing) against the lab's alpha: a POST is looked up
+// Kept answers of GraphQL POSTs (src/plugins/app/answer-cache.ts, preParsing) against the lab's alpha: a POST is looked up
 // by its body as sent, before the body is parsed, so these tests go through a real socket as well as inject: a body
 // sent in pieces, a body cut short, bodies that are not JSON, variables, and a caller of another tenant.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
-import { ANSWER_HEADER } from '../../src/queries/answer-hooks.ts';
+import { ANSWER_HEADER } from '../../src/plugins/app/answer-cache.ts';
 import { bearer } from '../helpers/tokens.ts';
 import { setupRedBlue, type RedBlue } from '../read-api/fixture.ts';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { ANSWER_HEADER } from '../../src/queries/answer-hooks.ts';
+import { ANSWER_HEADER } from '../../src/plugins/app/answer-cache.ts';
 import { labEngine } from '../helpers/lab.ts';
 import { bearer } from '../helpers/tokens.ts';
 import { setupRedBlue, tokenFor, type RedBlue } from '../read-api/fixture.ts';
