@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { JobContext } from '../../src/jobs/processor.ts';
 import type { JobInput, JobProgress, JobType } from '../../src/jobs/types.ts';
 import { TEST_REDIS_URL, testLogger } from '../helper.ts';
-import { dataOf, gql } from './red-blue.ts';
+import { dataOf, gql } from './graphql.ts';
 
 export type { JobProgress };
 

@@ -3,40 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp, type TestApp } from '../helper.ts';
+import { dataOf, gql, tokenFor } from './graphql.ts';
 import { requireLab, type Inventory } from './lab.ts';
-import { bearer, claimsFor, signToken } from './tokens.ts';
-
-export interface GraphqlAnswer<T> {
-  status: number;
-  data: T | null;
-  errors: { message: string; path?: string[]; extensions: { code: string } }[] | undefined;
-}
-
-export async function gql<T = Record<string, unknown>>(
-  app: FastifyInstance,
-  token: string,
-  query: string,
-  variables: Record<string, unknown> = {},
-): Promise<GraphqlAnswer<T>> {
-  const response = await app.inject({
-    method: 'POST',
-    url: '/graphql',
-    headers: bearer(token),
-    payload: { query, variables },
-  });
-  const body = response.json<{ data?: T | null; errors?: GraphqlAnswer<T>['errors'] }>();
-  return { status: response.statusCode, data: body.data ?? null, errors: body.errors };
-}
-
-/** The answer's data, failing the test with the errors when there are any. */
-export function dataOf<T>(answer: GraphqlAnswer<T>): T {
-  assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
-  assert.ok(answer.data);
-  return answer.data;
-}
-
-export const tokenFor = (tenant: string, roles: string[], extra: Record<string, unknown> = {}) =>
-  signToken(claimsFor({ sub: `${tenant}-${roles.join('-')}`, tenant, roles, ...extra }));
 
 /** The endpoint input for engines of the lab, over mutual TLS with the inventory's material. */
 export function tlsEndpointsOf(inventory: Inventory, names: string[]) {

@@ -22,7 +22,8 @@ import pg from 'pg';
 import type { DockerNode } from '../../src/docker/types.ts';
 import { bearer } from '../helpers/tokens.ts';
 import { dockerFor, labEngine } from '../helpers/lab.ts';
-import { dataOf, gql, setupRedBlue, type RedBlue } from '../helpers/red-blue.ts';
+import { dataOf, gql } from '../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../helpers/red-blue.ts';
 import {
   fillJson,
   graphqlSchema,

@@ -7,7 +7,8 @@ import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { DockerNode, DockerTask } from '../../src/docker/types.ts';
 import { dockerFor, labEngine, waitUntil } from '../helpers/lab.ts';
-import { dataOf, gql, setupRedBlue, tlsEndpointsOf, tokenFor, type RedBlue } from '../helpers/red-blue.ts';
+import { dataOf, gql, tokenFor } from '../helpers/graphql.ts';
+import { setupRedBlue, tlsEndpointsOf, type RedBlue } from '../helpers/red-blue.ts';
 
 interface WebSocketLike {
   on(event: 'message', listener: (data: Buffer) => void): void;

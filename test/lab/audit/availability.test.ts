@@ -12,7 +12,8 @@ import { migrate } from '../../../src/db/migrate.ts';
 import { testConfig, testLogger } from '../../helper.ts';
 import type { DockerNode } from '../../../src/docker/types.ts';
 import { dockerFor, labEngine, requireLab, type Inventory } from '../../helpers/lab.ts';
-import { dataOf, gql, REGISTER, tlsEndpointsOf, tokenFor } from '../../helpers/red-blue.ts';
+import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
+import { REGISTER, tlsEndpointsOf } from '../../helpers/red-blue.ts';
 
 // This test stops its database, so it runs on a PostgreSQL of its own (embedded), not the machine's.
 const DIR = path.resolve(import.meta.dirname, `../../../var/test-pg-${randomBytes(3).toString('hex')}`);

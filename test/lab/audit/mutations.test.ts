@@ -2,15 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { buildSchema } from 'graphql';
 import { loadSchemaSource } from '../../../src/graphql/schema.ts';
-import {
-  dataOf,
-  gql,
-  REGISTER,
-  setupRedBlue,
-  tlsEndpointsOf,
-  tokenFor,
-  type RedBlue,
-} from '../../helpers/red-blue.ts';
+import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
+import { REGISTER, setupRedBlue, tlsEndpointsOf, type RedBlue } from '../../helpers/red-blue.ts';
 
 let lab: RedBlue;
 before(async () => {

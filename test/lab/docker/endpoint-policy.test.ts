@@ -13,7 +13,7 @@ import type { Principal } from '../../../src/auth/principal.ts';
 import { buildTestApp, type TestApp } from '../../helper.ts';
 import { labEngine, requireLab, type Inventory } from '../../helpers/lab.ts';
 import { bearer } from '../../helpers/tokens.ts';
-import { gql, tokenFor } from '../../helpers/red-blue.ts';
+import { gql, tokenFor } from '../../helpers/graphql.ts';
 
 const LAB_NETWORK = '192.168.77.0/24';
 /** An address in the lab bridge where nothing listens. */

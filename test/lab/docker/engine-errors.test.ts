@@ -19,7 +19,8 @@ import {
 import { untilJobEnds } from '../../helpers/jobs.ts';
 import { requireLab } from '../../helpers/lab.ts';
 import { bearer } from '../../helpers/tokens.ts';
-import { gql, REGISTER, tokenFor } from '../../helpers/red-blue.ts';
+import { gql, tokenFor } from '../../helpers/graphql.ts';
+import { REGISTER } from '../../helpers/red-blue.ts';
 
 /** What the hostile engines put in everything they send. */
 const MARKER = 'HOSTILE-MARKER-5d41402abc4b2a76';

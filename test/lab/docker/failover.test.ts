@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { dockerFor, labEngine, runLabCli, swarmNodes, waitUntil } from '../../helpers/lab.ts';
-import { gql, setupRedBlue, tokenFor, type RedBlue } from '../../helpers/red-blue.ts';
+import { gql, tokenFor } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 const TIMEOUT_MS = 2000;
 let lab: RedBlue;

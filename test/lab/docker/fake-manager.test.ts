@@ -18,7 +18,8 @@ import { json, startFakeEngine, type FakeEngine } from '../../helpers/fake-engin
 import { untilJobEnds } from '../../helpers/jobs.ts';
 import { dockerFor, labEngine, requireLab, type Inventory } from '../../helpers/lab.ts';
 import { bearer } from '../../helpers/tokens.ts';
-import { gql, REGISTER, tlsEndpointsOf, tokenFor } from '../../helpers/red-blue.ts';
+import { gql, tokenFor } from '../../helpers/graphql.ts';
+import { REGISTER, tlsEndpointsOf } from '../../helpers/red-blue.ts';
 
 const victimAdmin = tokenFor('victim', ['admin']);
 const mallory = tokenFor('mallory', ['admin']);

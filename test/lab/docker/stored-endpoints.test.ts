@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { buildTestApp, type TestApp } from '../../helper.ts';
 import { labEngine, requireLab, type Inventory } from '../../helpers/lab.ts';
-import { gql, tokenFor } from '../../helpers/red-blue.ts';
+import { gql, tokenFor } from '../../helpers/graphql.ts';
 
 let subject: TestApp;
 let inventory: Inventory;

@@ -13,7 +13,8 @@ import { selectionDepthOf } from '../../../src/graphql/limits.ts';
 import { ANSWER_HEADER } from '../../../src/plugins/app/answer-cache.ts';
 import { buildTestApp, testConfig, testLogger, type TestApp } from '../../helper.ts';
 import { bearer } from '../../helpers/tokens.ts';
-import { dataOf, gql, setupRedBlue, tokenFor, type RedBlue } from '../../helpers/red-blue.ts';
+import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 interface WebSocketClient extends EventEmitter {
   readonly protocol: string;

@@ -21,7 +21,8 @@ import {
   setActive as setNodeActive,
   waitUntil,
 } from '../../helpers/lab.ts';
-import { dataOf, gql, setupRedBlue, tokenFor, type RedBlue } from '../../helpers/red-blue.ts';
+import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const NODE = 'alpha-w1';

@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import type { DockerNode } from '../../../src/docker/types.ts';
 import type { AuditEventView } from '../../../src/queries/views.ts';
 import { dockerFor, labEngine, nodeByHostname } from '../../helpers/lab.ts';
-import { gql, setupRedBlue, tokenFor, type RedBlue } from '../../helpers/red-blue.ts';
+import { gql, tokenFor } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 let lab: RedBlue;
 let admin: string;

@@ -27,7 +27,8 @@ import {
   setActive as setNodeActive,
   waitUntil,
 } from '../../helpers/lab.ts';
-import { dataOf, gql, setupRedBlue, tokenFor, type RedBlue } from '../../helpers/red-blue.ts';
+import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 interface WebSocketClient extends EventEmitter {
   send(data: string): void;

@@ -11,7 +11,8 @@ import {
   type NodeJob as Job,
 } from '../../helpers/jobs.ts';
 import { dockerFor, labEngine, nodeByHostname } from '../../helpers/lab.ts';
-import { dataOf, gql, setupRedBlue, tokenFor, type RedBlue } from '../../helpers/red-blue.ts';
+import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 const NODE = 'alpha-w2';
 const PREFIX = `swarmgate.test.${randomUUID().slice(0, 8)}`;

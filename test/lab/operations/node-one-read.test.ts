@@ -15,7 +15,8 @@ import {
   swarmHealthy,
   waitUntil,
 } from '../../helpers/lab.ts';
-import { gql, setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
+import { gql } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 const TIMEOUT_MS = 1500;
 const MODES = ['on', 'off'] as const;

@@ -14,7 +14,8 @@ import {
   type NodeJob as Job,
 } from '../../helpers/jobs.ts';
 import { dockerFor, labEngine, swarmHealthy, waitUntil } from '../../helpers/lab.ts';
-import { dataOf, gql, setupRedBlue, tokenFor, type RedBlue } from '../../helpers/red-blue.ts';
+import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 const NODE = 'alpha-w2';
 const REMOVE = `mutation ($input: RemoveNodeInput!) { removeNode(input: $input) { ${JOB} } }`;

@@ -22,7 +22,8 @@ import {
   swarmHealthy,
   waitUntil,
 } from '../../helpers/lab.ts';
-import { dataOf, gql, setupRedBlue, tokenFor, type RedBlue } from '../../helpers/red-blue.ts';
+import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 const MANAGERS = ['alpha-m1', 'alpha-m2', 'alpha-m3'];
 const JOB = `${NODE_JOB_FIELDS} progress { percent step message }`;

@@ -21,7 +21,8 @@ import {
   type ServiceJob as JobView,
 } from '../../helpers/jobs.ts';
 import { dockerFor, labEngine } from '../../helpers/lab.ts';
-import { dataOf, gql, setupRedBlue, tokenFor, type RedBlue } from '../../helpers/red-blue.ts';
+import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 /** The part of the `ws` client used here (it ships no types; it comes with mercurius). */
 interface WebSocketClient extends EventEmitter {

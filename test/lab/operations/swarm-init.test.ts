@@ -8,7 +8,8 @@ import { buildTestApp, type TestApp } from '../../helper.ts';
 import { resumedContext as storedContext } from '../../helpers/jobs.ts';
 import { dockerFor, labEngine, requireLab, type Inventory } from '../../helpers/lab.ts';
 import { bearer } from '../../helpers/tokens.ts';
-import { dataOf, gql, tlsEndpointsOf, tokenFor } from '../../helpers/red-blue.ts';
+import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
+import { tlsEndpointsOf } from '../../helpers/red-blue.ts';
 
 let subject: TestApp;
 let inventory: Inventory;

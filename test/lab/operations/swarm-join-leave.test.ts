@@ -10,7 +10,8 @@ import { buildTestApp, type TestApp } from '../../helper.ts';
 import { resumedContext as storedContext, untilJobEnds } from '../../helpers/jobs.ts';
 import { dockerFor, labEngine, requireLab, runLabCli, waitUntil, type Inventory } from '../../helpers/lab.ts';
 import { bearer } from '../../helpers/tokens.ts';
-import { dataOf, gql, REGISTER, tlsEndpointsOf, tokenFor } from '../../helpers/red-blue.ts';
+import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
+import { REGISTER, tlsEndpointsOf } from '../../helpers/red-blue.ts';
 
 interface BetaLab {
   subject: TestApp;

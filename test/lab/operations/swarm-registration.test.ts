@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  gql,
-  REGISTER,
-  setupRedBlue,
-  tlsEndpointsOf,
-  tokenFor,
-  type RedBlue,
-} from '../../helpers/red-blue.ts';
+import { gql, tokenFor } from '../../helpers/graphql.ts';
+import { REGISTER, setupRedBlue, tlsEndpointsOf, type RedBlue } from '../../helpers/red-blue.ts';
 
 let lab: RedBlue;
 before(async () => {

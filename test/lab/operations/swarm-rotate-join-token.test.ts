@@ -9,7 +9,8 @@ import { buildTestApp, type TestApp } from '../../helper.ts';
 import { resumedContext as storedContext } from '../../helpers/jobs.ts';
 import { dockerFor, labEngine, requireLab, type Inventory } from '../../helpers/lab.ts';
 import { bearer } from '../../helpers/tokens.ts';
-import { dataOf, gql, REGISTER, tlsEndpointsOf, tokenFor } from '../../helpers/red-blue.ts';
+import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
+import { REGISTER, tlsEndpointsOf } from '../../helpers/red-blue.ts';
 
 /** A gateway with only beta registered (tenant blue): alpha belongs to other tests, which may be changing it. */
 interface BetaLab {

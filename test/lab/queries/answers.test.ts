@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import { ANSWER_HEADER } from '../../../src/plugins/app/answer-cache.ts';
 import { labEngine } from '../../helpers/lab.ts';
 import { bearer } from '../../helpers/tokens.ts';
-import { setupRedBlue, tokenFor, type RedBlue } from '../../helpers/red-blue.ts';
+import { tokenFor } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 const run = promisify(execFile);
 const LABEL = 'swarmgate-answers-test';

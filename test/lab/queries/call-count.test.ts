@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import { dockerFor, labEngine, waitUntil } from '../../helpers/lab.ts';
-import { dataOf, gql, setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
+import { dataOf, gql } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 const SERVICES = 20;
 const PREFIX = 'callcount-';

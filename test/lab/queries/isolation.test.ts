@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { buildSchema } from 'graphql';
 import { loadSchemaSource } from '../../../src/graphql/schema.ts';
-import { gql, setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
+import { gql, tokenFor } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 let lab: RedBlue;
 before(async () => {
@@ -154,7 +155,7 @@ test('each tenant sees exactly its own swarm, with its data', async () => {
 });
 
 test('a platform-admin sees both tenants', async () => {
-  const token = (await import('../../helpers/red-blue.ts')).tokenFor('platform', ['platform-admin']);
+  const token = tokenFor('platform', ['platform-admin']);
   const answer = await gql<{ swarms: { name: string }[] }>(lab.app, token, '{ swarms { name } }');
   assert.deepEqual(answer.data?.swarms.map((swarm) => swarm.name).sort(), ['alpha', 'beta']);
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { dataOf, gql, setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
+import { dataOf, gql } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 const exec = promisify(execFile);
 let lab: RedBlue;

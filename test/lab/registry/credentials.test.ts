@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { gql, setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
+import { gql } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 let lab: RedBlue;
 before(async () => {

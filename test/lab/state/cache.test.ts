@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { labEngine } from '../../helpers/lab.ts';
 import { bearer } from '../../helpers/tokens.ts';
-import { dataOf, gql, setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
+import { dataOf, gql } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 const run = promisify(execFile);
 const READS = 1000;

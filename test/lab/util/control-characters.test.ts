@@ -22,7 +22,8 @@ import {
 } from '../../../src/util/control-characters.ts';
 import { buildTestApp, createTestDatabase, testConfig, type TestApp } from '../../helper.ts';
 import { bearer, claimsFor, signToken } from '../../helpers/tokens.ts';
-import { gql, setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
+import { gql } from '../../helpers/graphql.ts';
+import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 /** Every character refused, with its name in the answer. */
 const REFUSED: [string, string][] = [
