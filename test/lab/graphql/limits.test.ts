@@ -9,10 +9,10 @@ import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/app.ts';
-import { selectionDepthOf } from '../../../src/graphql/limits.ts';
 import { ANSWER_HEADER } from '../../../src/plugins/app/answer-cache.ts';
 import { buildTestApp, testConfig, testLogger, type TestApp } from '../../helper.ts';
 import { bearer } from '../../helpers/tokens.ts';
+import { DEPTH_BOMB } from '../../helpers/graphql-documents.ts';
 import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
 import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
@@ -74,9 +74,6 @@ function assertTooComplex(answer: { status: number; errors: Errors }, message: R
   assert.match(answer.errors?.[0]?.message ?? '', message);
 }
 
-/** The issue's bomb: tasks → service → tasks → node → tasks ... (depth 16). */
-const DEPTH_BOMB = `{ swarm(id: "alpha") { tasks { items { service { tasks { node { tasks { service { tasks { node {
-  tasks { service { tasks { node { tasks { id } } } } } } } } } } } } } } } }`;
 const aliasesOf = (count: number) =>
   `{ ${Array.from({ length: count }, (_, index) => `a${index}: swarm(id: "alpha") { id }`).join(' ')} }`;
 
@@ -84,17 +81,6 @@ test('the depth bomb of the issue is refused before execution, naming the limit'
   const answer = await gql(world.app, viewer, DEPTH_BOMB);
   assertTooComplex(answer, /^query depth 16 exceeds the limit of 12 \(SWARMGATE_GRAPHQL_MAX_DEPTH\)$/);
   assert.equal(answer.data, null);
-});
-
-test('the depth read from the text before parsing counts selection sets only', () => {
-  assert.equal(selectionDepthOf(DEPTH_BOMB), 16, 'the same depth the rule finds');
-  assert.equal(selectionDepthOf('{ a { b } c { d { e } } }'), 3);
-  // Input objects in arguments and variable defaults, braces in strings, block strings and comments do not count.
-  const inputs = `query ($v: In = { a: { b: { c: 1 } } }) { m(x: { a: { b: { c: { d: { e: 1 } } } } }) { id } }`;
-  assert.equal(selectionDepthOf(inputs), 2);
-  assert.equal(selectionDepthOf('{ a(s: "{{{{{{", t: """ {{{ \\""" {{{ """) { b } } # {{{{{{'), 2);
-  // A fragment's selections count from its own braces: never more than where it is spread.
-  assert.equal(selectionDepthOf('{ a { ...F } } fragment F on T { b { c } }'), 2);
 });
 
 test('a deep input object in a mutation argument is not taken for a deep query', async () => {
