@@ -1,6 +1,6 @@
 // Signs test JWTs with node:crypto, including the malformed and hostile ones a gateway must refuse.
 import assert from 'node:assert/strict';
-import { createHmac, createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createHmac, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { requirePlatformAdmin, requireRole } from '../../src/auth/authorize.ts';
 import { principalOf, requireAuth } from '../../src/plugins/app/auth.ts';
@@ -57,23 +57,6 @@ export function claimsFor(overrides: Record<string, unknown> = {}): Record<strin
 /** Removes claims from a claims object, for "missing claim" cases. */
 export function without(claims: Record<string, unknown>, ...names: string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(claims).filter(([name]) => !names.includes(name)));
-}
-
-export interface TestKeyPair {
-  privateKey: KeyObject;
-  publicKey: KeyObject;
-  /** SPKI PEM, as SWARMGATE_JWT_PUBLIC_KEY takes it. */
-  publicPem: string;
-}
-
-export function rsaKeyPair(): TestKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { privateKey, publicKey, publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
-}
-
-export function ecKeyPair(): TestKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { privateKey, publicKey, publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { ecKeyPair, rsaKeyPair } from '../helpers/tokens.ts';
+import { ecKeyPair, rsaKeyPair } from '../helpers/keys.ts';
 
 const SECRET = 'a-development-secret-of-32-characters!';
 const SECRET_KEY = 'ab'.repeat(32);

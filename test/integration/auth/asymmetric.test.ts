@@ -3,13 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { buildTestApp, type TestApp } from '../../helper.ts';
+import { ecKeyPair, rsaKeyPair } from '../../helpers/keys.ts';
 import {
   addAuthProbeRoutes,
   assertUnauthenticated,
   bearer,
   claimsFor,
-  ecKeyPair,
-  rsaKeyPair,
   signToken,
 } from '../../helpers/tokens.ts';
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildTestApp, TEST_JWT_SECRET, type TestApp } from '../../helper.ts';
+import { rsaKeyPair } from '../../helpers/keys.ts';
 import {
   addAuthProbeRoutes,
   assertUnauthenticated,
   bearer,
   claimsFor,
   nowSeconds,
-  rsaKeyPair,
   signToken,
   without,
 } from '../../helpers/tokens.ts';
