@@ -1,25 +1,14 @@
 // The operators' walkthrough, run through the gateway as a chatops bot would (act claim, reasons), on beta with
 // spare-1: every step is checked in Docker itself and in the audit log.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { DockerNode, DockerTask } from '../../src/docker/types.ts';
-import { dockerFor, labEngine, waitUntil } from '../helpers/lab.ts';
 import { dataOf, gql, tokenFor } from '../helpers/graphql.ts';
+import { GraphqlWsClient } from '../helpers/graphql-ws.ts';
+import { dockerFor, labEngine, waitUntil } from '../helpers/lab.ts';
 import { setupRedBlue, tlsEndpointsOf, type RedBlue } from '../helpers/red-blue.ts';
-
-interface WebSocketLike {
-  on(event: 'message', listener: (data: Buffer) => void): void;
-  once(event: 'open' | 'error', listener: (error?: Error) => void): void;
-  send(data: string): void;
-  terminate(): void;
-}
-const WebSocket = createRequire(import.meta.url)('ws') as new (
-  url: string,
-  protocols: string[],
-) => WebSocketLike;
 
 interface Job {
   id: string;
@@ -194,53 +183,37 @@ test('the walkthrough: rotate, join, drain, activate, label, promote, demote, le
       'mutation { setNodeAvailability(input: { swarm: "beta", node: "beta-w1", availability: DRAIN, reason: "walkthrough: drain" }) { id state } }',
     ),
   ).setNodeAvailability;
-  const socket = new WebSocket(url, ['graphql-transport-ws']);
-  const updates: Job[] = [];
-  socket.on('message', (data) => {
-    const message = JSON.parse(data.toString()) as {
-      type: string;
-      payload?: { data?: { jobUpdated?: Job } };
-    };
-    if (message.type === 'connection_ack') {
-      socket.send(
-        JSON.stringify({
-          id: '1',
-          type: 'subscribe',
-          payload: {
-            query: `subscription ($id: ID!) { jobUpdated(id: $id) { ${JOB} } }`,
-            variables: { id: drain.id },
-          },
-        }),
-      );
-    }
-    const update = message.payload?.data?.jobUpdated;
-    if (message.type === 'next' && update) updates.push(update);
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${bot()}` } }));
+  const socket = await GraphqlWsClient.open(url);
+  const updates = () =>
+    socket
+      .data<{ jobUpdated?: Job | null }>('1')
+      .flatMap((data) => (data.jobUpdated ? [data.jobUpdated] : []));
   try {
+    await socket.init({ authorization: `Bearer ${bot()}` });
+    socket.subscribe('1', `subscription ($id: ID!) { jobUpdated(id: $id) { ${JOB} } }`, { id: drain.id });
     const ended = await waitForJob(drain.id);
     assert.equal(ended.state, 'SUCCEEDED', `${ended.errorCode ?? ''} ${ended.errorMessage ?? ''}`);
     await waitUntil(
       'the final update over the subscription',
-      () => Promise.resolve(updates.some((u) => u.state === 'SUCCEEDED') || 'not yet'),
+      () => Promise.resolve(updates().some((u) => u.state === 'SUCCEEDED') || 'not yet'),
       5000,
     );
   } finally {
     socket.terminate();
   }
-  assert.ok(updates.length > 0, 'progress seen over jobUpdated');
-  assert.equal(updates.at(-1)?.progress.percent, 100);
+  assert.ok(updates().length > 0, 'progress seen over jobUpdated');
+  assert.equal(updates().at(-1)?.progress.percent, 100);
   assert.equal((await nodeNamed('beta-w1'))?.Spec.Availability, 'drain');
   const left = (await manager.listTasks({
     filters: { node: [w1.ID], 'desired-state': ['running'] },
   })) as DockerTask[];
   assert.equal(left.filter((task) => task.Status.State === 'running').length, 0, 'no task runs on beta-w1');
   await assertAudited('node.drain', 'walkthrough: drain');
-  step(`drained beta-w1 (${updates.length} updates: ${updates.map((u) => u.progress.percent).join(', ')})`);
+  step(
+    `drained beta-w1 (${updates().length} updates: ${updates()
+      .map((u) => u.progress.percent)
+      .join(', ')})`,
+  );
 
   // 4. Activate it.
   await run(

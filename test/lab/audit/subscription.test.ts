@@ -2,43 +2,14 @@
 // through Redis, scoped to the subscriber's tenant (platform-admin: all), and a subscriber needs a valid token.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
-import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { NewAuditEvent } from '../../../src/audit/types.ts';
 import { buildTestApp, type TestApp } from '../../helper.ts';
-import { bearer, claimsFor, signToken } from '../../helpers/tokens.ts';
 import { silentTlsEndpoint } from '../../helpers/engines.ts';
-
-/** The part of the `ws` client used here (the package ships no types; it comes with mercurius). */
-interface WebSocketClient extends EventEmitter {
-  readonly protocol: string;
-  send(data: string): void;
-  close(code?: number): void;
-  terminate(): void;
-}
-type WebSocketConstructor = new (
-  address: string,
-  protocols: string[],
-  options?: { headers?: Record<string, string> },
-) => WebSocketClient;
-const WebSocket = createRequire(import.meta.url)('ws') as WebSocketConstructor;
-
-type Protocol = 'graphql-transport-ws' | 'graphql-ws';
-/** Message types of the two subprotocols mercurius speaks (graphql-ws is the legacy subscriptions-transport-ws). */
-const SIGNALS = {
-  'graphql-transport-ws': { subscribe: 'subscribe', data: 'next' },
-  'graphql-ws': { subscribe: 'start', data: 'data' },
-} as const;
-
-interface ServerMessage {
-  type: string;
-  id?: string;
-  payload?: unknown;
-}
+import { GraphqlWsClient, refusedUpgrade, type GraphqlWsProtocol } from '../../helpers/graphql-ws.ts';
+import { bearer, claimsFor, signToken } from '../../helpers/tokens.ts';
 
 interface ReceivedEvent {
   id: string;
@@ -60,164 +31,30 @@ const WAIT_MS = 10_000;
 /** How long a subscriber is watched for an event it must not get, after a later event has already arrived. */
 const QUIET_MS = 500;
 
-/** A GraphQL-over-WebSocket client that records every message the server sends. */
-class SubscriptionClient {
-  readonly messages: ServerMessage[] = [];
-  private readonly waiters = new Set<() => void>();
+/** Audit events delivered to subscription `id` of `client`. */
+const eventsOf = (client: GraphqlWsClient, id: string): ReceivedEvent[] =>
+  client.data<{ auditEventAdded: ReceivedEvent }>(id).map((data) => data.auditEventAdded);
 
-  private constructor(
-    private readonly socket: WebSocketClient,
-    readonly protocol: Protocol,
-  ) {
-    socket.on('message', (data: Buffer) => {
-      this.messages.push(JSON.parse(data.toString()) as ServerMessage);
-      for (const wake of this.waiters) wake();
-    });
-    socket.on('close', () => {
-      for (const wake of this.waiters) wake();
-    });
-  }
-
-  static async open(url: string, protocol: Protocol, headers: Record<string, string> = {}) {
-    const socket = new WebSocket(url, [protocol], { headers });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no WebSocket to ${url} within ${WAIT_MS} ms`)),
-        WAIT_MS,
-      );
-      socket.once('open', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      socket.once('error', (error: Error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
-    assert.equal(socket.protocol, protocol);
-    return new SubscriptionClient(socket, protocol);
-  }
-
-  send(message: Record<string, unknown>): void {
-    this.socket.send(JSON.stringify(message));
-  }
-
-  async init(payload?: Record<string, unknown>): Promise<void> {
-    this.send({ type: 'connection_init', ...(payload ? { payload } : {}) });
-    await this.next((message) => message.type === 'connection_ack' || message.type === 'connection_error');
-    assert.ok(
-      this.messages.some((message) => message.type === 'connection_ack'),
-      JSON.stringify(this.messages),
-    );
-  }
-
-  subscribe(id: string, query = SUBSCRIPTION): void {
-    this.send({ id, type: SIGNALS[this.protocol].subscribe, payload: { query } });
-  }
-
-  /** The first message (already received or to come) matching `predicate`; fails after `timeoutMs`. */
-  async next(predicate: (message: ServerMessage) => boolean, timeoutMs = WAIT_MS): Promise<ServerMessage> {
-    const found = await this.waitFor(predicate, timeoutMs);
-    if (found) return found;
-    assert.fail(`no matching message within ${timeoutMs} ms; received: ${JSON.stringify(this.messages)}`);
-  }
-
-  /** Like next(), but undefined instead of failing when nothing matches in time. */
-  waitFor(
-    predicate: (message: ServerMessage) => boolean,
-    timeoutMs: number,
-  ): Promise<ServerMessage | undefined> {
-    return new Promise((resolve) => {
-      const check = () => {
-        const found = this.messages.find(predicate);
-        if (found) finish(found);
-      };
-      const finish = (found: ServerMessage | undefined) => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(found);
-      };
-      const timer = setTimeout(() => finish(undefined), timeoutMs);
-      this.waiters.add(check);
-      check();
-    });
-  }
-
-  /** Audit events delivered to subscription `id`. */
-  events(id: string): ReceivedEvent[] {
-    return this.messages
-      .filter((message) => message.id === id && message.type === SIGNALS[this.protocol].data)
-      .map(
-        (message) => (message.payload as { data: { auditEventAdded: ReceivedEvent } }).data.auditEventAdded,
-      );
-  }
-
-  async nextEvent(id: string, predicate: (event: ReceivedEvent) => boolean): Promise<ReceivedEvent> {
-    const isEvent = (message: ServerMessage) =>
-      message.id === id &&
-      message.type === SIGNALS[this.protocol].data &&
-      predicate((message.payload as { data: { auditEventAdded: ReceivedEvent } }).data.auditEventAdded);
-    const message = await this.next(isEvent);
-    return (message.payload as { data: { auditEventAdded: ReceivedEvent } }).data.auditEventAdded;
-  }
-
-  close(): void {
-    this.socket.terminate();
-  }
-}
-
-/** What the server answers to a WebSocket upgrade it refuses (the HTTP status and body). */
-function refusedUpgrade(
-  url: string,
-  headers: Record<string, string>,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, ['graphql-transport-ws'], { headers });
-    const timer = setTimeout(() => {
-      socket.terminate();
-      reject(new Error(`no answer to the upgrade within ${WAIT_MS} ms`));
-    }, WAIT_MS);
-    socket.once('open', () => {
-      clearTimeout(timer);
-      socket.terminate();
-      reject(new Error('the upgrade was accepted'));
-    });
-    socket.once('unexpected-response', (request: { destroy(): void }, response: IncomingMessage) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => {
-        clearTimeout(timer);
-        request.destroy();
-        resolve({ status: response.statusCode ?? 0, body });
-      });
-    });
-    // After unexpected-response, destroying the request surfaces as an error: the answer is already in.
-    socket.on('error', () => undefined);
-  });
+/** The first audit event (delivered already or to come) of subscription `id` matching `predicate`. */
+async function nextEvent(
+  client: GraphqlWsClient,
+  id: string,
+  predicate: (event: ReceivedEvent) => boolean,
+): Promise<ReceivedEvent> {
+  const data = await client.nextData<{ auditEventAdded: ReceivedEvent }>(id, (candidate) =>
+    predicate(candidate.auditEventAdded),
+  );
+  return data.auditEventAdded;
 }
 
 /** How the server closes a socket whose connection_init carries `payload` (graphql-ws close code and reason). */
-function refusedInit(
+async function refusedInit(
   payload?: Record<string, unknown>,
 ): Promise<{ code: number; reason: string; messages: string[] }> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(urlB, ['graphql-transport-ws']);
-    const messages: string[] = [];
-    const timer = setTimeout(() => {
-      socket.terminate();
-      reject(new Error(`the socket was not closed within ${WAIT_MS} ms`));
-    }, WAIT_MS);
-    socket.once('open', () =>
-      socket.send(JSON.stringify({ type: 'connection_init', ...(payload ? { payload } : {}) })),
-    );
-    socket.on('message', (data: Buffer) => messages.push(data.toString()));
-    socket.once('close', (code: number, reason: Buffer) => {
-      clearTimeout(timer);
-      resolve({ code, reason: reason.toString(), messages });
-    });
-    socket.on('error', () => undefined);
-  });
+  const client = await GraphqlWsClient.open(urlB, { timeoutMs: WAIT_MS });
+  client.send({ type: 'connection_init', ...(payload ? { payload } : {}) });
+  const closed = await client.closedWithin(WAIT_MS);
+  return { ...closed, messages: client.messages.map((message) => JSON.stringify(message)) };
 }
 
 // Unique per run: Redis, through which events fan out, is shared with other test files and gateways.
@@ -234,16 +71,17 @@ const tokens = {
 let instanceA: TestApp;
 let instanceB: TestApp;
 let urlB: string;
-const clients: SubscriptionClient[] = [];
+const clients: GraphqlWsClient[] = [];
 
 async function listen(app: FastifyInstance): Promise<number> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   return (app.server.address() as AddressInfo).port;
 }
 
-async function openClient(protocol: Protocol, headers: Record<string, string> = {}) {
-  const client = await SubscriptionClient.open(urlB, protocol, headers);
+async function openClient(protocol: GraphqlWsProtocol, headers: Record<string, string> = {}) {
+  const client = await GraphqlWsClient.open(urlB, { protocol, headers, timeoutMs: WAIT_MS });
   clients.push(client);
+  assert.equal(client.acceptedProtocol, protocol);
   return client;
 }
 
@@ -263,10 +101,10 @@ function warmupEvent(tenant: string): NewAuditEvent {
  * Appends warm-up events of `tenant` through instance A until each subscriber has one: the server subscribes to
  * Redis after the client's subscribe message, with no acknowledgement a client could wait for.
  */
-async function untilListening(tenant: string, subscribers: [SubscriptionClient, string][]): Promise<void> {
+async function untilListening(tenant: string, subscribers: [GraphqlWsClient, string][]): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
-  const warm = ([client, id]: [SubscriptionClient, string]) =>
-    client.events(id).some((event) => event.tenant === tenant && event.action === 'test.warmup');
+  const warm = ([client, id]: [GraphqlWsClient, string]) =>
+    eventsOf(client, id).some((event) => event.tenant === tenant && event.action === 'test.warmup');
   while (!subscribers.every(warm)) {
     assert.ok(Date.now() < deadline, `subscribers of ${tenant} got no event within ${WAIT_MS} ms`);
     await instanceA.app.audit.append(warmupEvent(tenant));
@@ -292,7 +130,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const client of clients) client.close();
+  for (const client of clients) client.terminate();
   // B shares A's database; A drops it.
   await instanceB?.close();
   await instanceA?.close();
@@ -302,17 +140,17 @@ test("a mutation through instance A reaches instance B's subscribers of its tena
   // Token in connection_init (what browsers do) on the current protocol.
   const redByInit = await openClient('graphql-transport-ws');
   await redByInit.init({ authorization: `Bearer ${tokens.redViewer}` });
-  redByInit.subscribe('red');
+  redByInit.subscribe('red', SUBSCRIPTION);
   // Token in the upgrade request's Authorization header, on the legacy protocol.
   const redByHeader = await openClient('graphql-ws', bearer(tokens.redViewer));
   await redByHeader.init();
-  redByHeader.subscribe('red');
+  redByHeader.subscribe('red', SUBSCRIPTION);
   const blueViewer = await openClient('graphql-transport-ws');
   await blueViewer.init({ authorization: `Bearer ${tokens.blueViewer}` });
-  blueViewer.subscribe('blue');
+  blueViewer.subscribe('blue', SUBSCRIPTION);
   const platformAdmin = await openClient('graphql-transport-ws');
   await platformAdmin.init({ headers: { authorization: `Bearer ${tokens.platformAdmin}` } });
-  platformAdmin.subscribe('all');
+  platformAdmin.subscribe('all', SUBSCRIPTION);
 
   await untilListening(red, [
     [redByInit, 'red'],
@@ -356,8 +194,13 @@ test("a mutation through instance A reaches instance B's subscribers of its tena
     [redByHeader, 'red'],
     [platformAdmin, 'all'],
   ] as const) {
-    const requested = await client.nextEvent(id, (event) => isUpdate(event) && event.outcome === 'REQUESTED');
-    const outcome = await client.nextEvent(
+    const requested = await nextEvent(
+      client,
+      id,
+      (event) => isUpdate(event) && event.outcome === 'REQUESTED',
+    );
+    const outcome = await nextEvent(
+      client,
       id,
       (event) =>
         isUpdate(event) && event.operationId === requested.operationId && event.outcome !== 'REQUESTED',
@@ -372,11 +215,11 @@ test("a mutation through instance A reaches instance B's subscribers of its tena
 
   // Published after red's events: once blue's subscriber has it, red's would have arrived too.
   const blueEvent = await instanceA.app.audit.append({ ...warmupEvent(blue), action: 'node.drain' });
-  await blueViewer.nextEvent('blue', (event) => event.id === blueEvent.id);
-  await platformAdmin.nextEvent('all', (event) => event.id === blueEvent.id);
+  await nextEvent(blueViewer, 'blue', (event) => event.id === blueEvent.id);
+  await nextEvent(platformAdmin, 'all', (event) => event.id === blueEvent.id);
   await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
   assert.deepEqual(
-    blueViewer.events('blue').filter((event) => event.tenant !== blue),
+    eventsOf(blueViewer, 'blue').filter((event) => event.tenant !== blue),
     [],
     "blue's subscriber received another tenant's events",
   );
@@ -385,7 +228,7 @@ test("a mutation through instance A reaches instance B's subscribers of its tena
     [redByHeader, 'red'],
   ] as const) {
     assert.deepEqual(
-      client.events(id).filter((event) => event.tenant !== red),
+      eventsOf(client, id).filter((event) => event.tenant !== red),
       [],
       "red's subscriber received another tenant's events",
     );

@@ -3,31 +3,17 @@
 // on answer bytes, introspection off in production, and WebSockets closed when they do not authenticate in time.
 // Timing is not asserted here: `npm run bench` measures what the rules cost.
 import assert from 'node:assert/strict';
-import type { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/app.ts';
 import { ANSWER_HEADER } from '../../../src/plugins/app/answer-cache.ts';
 import { buildTestApp, testConfig, testLogger, type TestApp } from '../../helper.ts';
+import { GraphqlWsClient, type GraphqlWsProtocol } from '../../helpers/graphql-ws.ts';
 import { bearer } from '../../helpers/tokens.ts';
 import { DEPTH_BOMB } from '../../helpers/graphql-documents.ts';
 import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
 import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
-
-interface WebSocketClient extends EventEmitter {
-  readonly protocol: string;
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number): void;
-}
-type WebSocketConstructor = new (
-  address: string,
-  protocols: string[],
-  options?: { headers?: Record<string, string> },
-) => WebSocketClient;
-const WebSocket = createRequire(import.meta.url)('ws') as WebSocketConstructor;
 
 const TOO_COMPLEX = 'QUERY_TOO_COMPLEX';
 
@@ -294,62 +280,17 @@ test('introspection is off under NODE_ENV=production (SWARMGATE_GRAPHQL_INTROSPE
 
 // --- WebSockets ---
 
-interface ServerMessage {
-  type: string;
-  id?: string;
-  payload?: unknown;
-}
+/** A socket to the loose gateway (a short wait for connection_init). */
+const openSocket = (protocol: GraphqlWsProtocol, headers: Record<string, string> = {}) =>
+  GraphqlWsClient.open(looseUrl, { protocol, headers });
 
-class Socket {
-  readonly messages: ServerMessage[] = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
-
-  private constructor(readonly socket: WebSocketClient) {
-    socket.on('message', (data: Buffer) => this.messages.push(JSON.parse(data.toString()) as ServerMessage));
-    this.closed = new Promise((resolve) =>
-      socket.on('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })),
-    );
-  }
-
-  static async open(protocol: string, headers: Record<string, string> = {}): Promise<Socket> {
-    const socket = new WebSocket(looseUrl, [protocol], { headers });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('error', reject);
-    });
-    return new Socket(socket);
-  }
-
-  send(message: Record<string, unknown>): void {
-    this.socket.send(JSON.stringify(message));
-  }
-
-  async message(type: string, id?: string, timeoutMs = 5000): Promise<ServerMessage> {
-    const started = Date.now();
-    while (Date.now() - started < timeoutMs) {
-      const found = this.messages.find(
-        (message) => message.type === type && (id === undefined || message.id === id),
-      );
-      if (found) return found;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    assert.fail(`no ${type} within ${timeoutMs} ms; received ${JSON.stringify(this.messages)}`);
-  }
-
-  async closedWithin(timeoutMs: number): Promise<{ code: number; reason: string }> {
-    const timeout = new Promise<never>((_resolve, reject) =>
-      setTimeout(
-        () => reject(new Error(`the socket is still open after ${timeoutMs} ms`)),
-        timeoutMs,
-      ).unref(),
-    );
-    return Promise.race([this.closed, timeout]);
-  }
-}
+/** The first message of this type (and subscription id) the socket received or receives within 5 s. */
+const messageOf = (socket: GraphqlWsClient, type: string, id?: string) =>
+  socket.next((message) => message.type === type && (id === undefined || message.id === id), 5000);
 
 test('a WebSocket that sends no connection_init is closed with 4408 after SWARMGATE_WS_AUTH_TIMEOUT_MS', async () => {
-  for (const protocol of ['graphql-transport-ws', 'graphql-ws']) {
-    const socket = await Socket.open(protocol);
+  for (const protocol of ['graphql-transport-ws', 'graphql-ws'] as const) {
+    const socket = await openSocket(protocol);
     const started = Date.now();
     const closed = await socket.closedWithin(WS_TIMEOUT_MS + 3000);
     assert.equal(closed.code, 4408, JSON.stringify(closed));
@@ -357,12 +298,12 @@ test('a WebSocket that sends no connection_init is closed with 4408 after SWARMG
     assert.ok(Date.now() - started >= WS_TIMEOUT_MS - 50, 'closed before its time');
   }
   // Also when the upgrade carried a valid token: it must still initialise.
-  const withHeader = await Socket.open('graphql-transport-ws', bearer(viewer));
+  const withHeader = await openSocket('graphql-transport-ws', bearer(viewer));
   assert.equal((await withHeader.closedWithin(WS_TIMEOUT_MS + 3000)).code, 4408);
 });
 
 test('a connection_init without a valid token is refused at once with 4401', async () => {
-  const bare = await Socket.open('graphql-transport-ws');
+  const bare = await openSocket('graphql-transport-ws');
   bare.send({ type: 'connection_init' });
   const closed = await bare.closedWithin(WS_TIMEOUT_MS);
   assert.equal(closed.code, 4401, JSON.stringify(closed));
@@ -370,7 +311,7 @@ test('a connection_init without a valid token is refused at once with 4401', asy
   assert.equal(bare.messages.length, 0, 'nothing acknowledged');
 
   const forged = tokenFor('red', ['viewer']).replace(/\.[^.]+$/, '.forged-signature');
-  const legacy = await Socket.open('graphql-ws');
+  const legacy = await openSocket('graphql-ws');
   legacy.send({ type: 'connection_init', payload: { authorization: `Bearer ${forged}` } });
   const refused = await legacy.closedWithin(WS_TIMEOUT_MS);
   assert.equal(refused.code, 4401, JSON.stringify(refused));
@@ -382,21 +323,21 @@ test('a connection_init without a valid token is refused at once with 4401', asy
   assert.equal(legacy.messages.filter((message) => message.type === 'connection_ack').length, 0);
 
   // A subscribe before connection_init is refused too.
-  const hasty = await Socket.open('graphql-transport-ws');
+  const hasty = await openSocket('graphql-transport-ws');
   hasty.send({ id: '1', type: 'subscribe', payload: { query: 'subscription { auditEventAdded { id } }' } });
   assert.equal((await hasty.closedWithin(WS_TIMEOUT_MS)).code, 4401);
 });
 
 test('an authenticated socket stays open past the time-out, and its subscription documents are bounded', async () => {
-  const socket = await Socket.open('graphql-transport-ws');
+  const socket = await openSocket('graphql-transport-ws');
   socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${viewer}` } });
-  await socket.message('connection_ack');
+  await messageOf(socket, 'connection_ack');
   await new Promise((resolve) => setTimeout(resolve, WS_TIMEOUT_MS + 200));
-  assert.equal(socket.socket.readyState, 1, 'the socket is still open');
+  assert.equal(socket.readyState, 1, 'the socket is still open');
 
   const aliases = Array.from({ length: 31 }, (_, index) => `a${index}: auditEventAdded { id }`).join(' ');
   socket.send({ id: 'wide', type: 'subscribe', payload: { query: `subscription { ${aliases} }` } });
-  const refused = await socket.message('error', 'wide');
+  const refused = await messageOf(socket, 'error', 'wide');
   const [error] = refused.payload as { message: string; extensions: { code: string } }[];
   assert.equal(error?.extensions.code, TOO_COMPLEX, JSON.stringify(refused));
   assert.match(error?.message ?? '', /31 aliases, over the limit of 30/);
@@ -407,9 +348,9 @@ test('an authenticated socket stays open past the time-out, and its subscription
     type: 'subscribe',
     payload: { query: 'subscription { auditEventAdded { id } other: auditEventAdded { id } }' },
   });
-  const invalid = await socket.message('error', 'two');
+  const invalid = await messageOf(socket, 'error', 'two');
   const [twoError] = invalid.payload as { message: string; extensions: { code: string } }[];
   assert.equal(twoError?.extensions.code, 'BAD_INPUT', JSON.stringify(invalid));
   assert.match(twoError?.message ?? '', /only one top level field/);
-  socket.socket.close();
+  socket.close();
 });

@@ -3,8 +3,6 @@
 // The services made here are removed and alpha-w1 is set active again, also when a test fails.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
@@ -28,14 +26,8 @@ import {
   waitUntil,
 } from '../../helpers/lab.ts';
 import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
+import { GraphqlWsClient } from '../../helpers/graphql-ws.ts';
 import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
-
-interface WebSocketClient extends EventEmitter {
-  send(data: string): void;
-  terminate(): void;
-}
-type WebSocketConstructor = new (address: string, protocols: string[]) => WebSocketClient;
-const WebSocket = createRequire(import.meta.url)('ws') as WebSocketConstructor;
 
 const NODE = 'alpha-w1';
 const RUN = randomUUID().slice(0, 6);
@@ -88,45 +80,15 @@ const waitForJob = (id: string, token: string, timeoutMs = 120_000): Promise<Job
 
 /** Subscribes to jobUpdated(id) over graphql-transport-ws and records every update. */
 async function watchJob(id: string, token: string) {
-  const socket = new WebSocket(url, ['graphql-transport-ws']);
-  const updates: Job[] = [];
-  const messages: { type: string; id?: string; payload?: unknown }[] = [];
-  let wake: (() => void) | null = null;
-  socket.on('message', (data: Buffer) => {
-    const message = JSON.parse(data.toString()) as { type: string; id?: string; payload?: unknown };
-    messages.push(message);
-    if (message.type === 'next') {
-      updates.push((message.payload as { data: { jobUpdated: Job } }).data.jobUpdated);
-    }
-    wake?.();
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  const next = async (predicate: () => boolean, what: string, timeoutMs = 10_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate()) {
-      assert.ok(Date.now() < deadline, `${what}: ${JSON.stringify(messages)}`);
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 100);
-      });
-    }
-  };
-  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
-  await next(() => messages.some((message) => message.type === 'connection_ack'), 'no connection_ack');
-  socket.send(
-    JSON.stringify({
-      id: 'job',
-      type: 'subscribe',
-      payload: { query: `subscription ($id: ID!) { jobUpdated(id: $id) { ${JOB} } }`, variables: { id } },
-    }),
-  );
+  const socket = await GraphqlWsClient.open(url);
+  await socket.init({ authorization: `Bearer ${token}` });
+  socket.subscribe('job', `subscription ($id: ID!) { jobUpdated(id: $id) { ${JOB} } }`, { id });
   return {
-    updates,
+    get updates(): Job[] {
+      return socket.data<{ jobUpdated: Job }>('job').map((data) => data.jobUpdated);
+    },
     until: (predicate: (job: Job) => boolean, timeoutMs: number) =>
-      next(() => updates.some(predicate), 'no matching jobUpdated', timeoutMs),
+      socket.nextData<{ jobUpdated: Job }>('job', (data) => predicate(data.jobUpdated), timeoutMs),
     close: () => socket.terminate(),
   };
 }

@@ -2,9 +2,7 @@
 // UpdateStatus completed, IMAGE_MISSING naming the nodes that lack the image, and rollbacks to the previous spec.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { DockerNode, DockerService, DockerTask } from '../../../src/docker/types.ts';
@@ -22,17 +20,8 @@ import {
 } from '../../helpers/jobs.ts';
 import { dockerFor, labEngine } from '../../helpers/lab.ts';
 import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
+import { GraphqlWsClient } from '../../helpers/graphql-ws.ts';
 import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
-
-/** The part of the `ws` client used here (it ships no types; it comes with mercurius). */
-interface WebSocketClient extends EventEmitter {
-  send(data: string): void;
-  terminate(): void;
-}
-const WebSocket = createRequire(import.meta.url)('ws') as new (
-  address: string,
-  protocols: string[],
-) => WebSocketClient;
 
 const suffix = randomBytes(3).toString('hex');
 const NAME = `sgt-roll-${suffix}`;
@@ -45,7 +34,7 @@ let docker: Docker;
 let operator: string;
 let wsUrl: string;
 let awayFromSpares: string[];
-const sockets: WebSocketClient[] = [];
+const sockets: GraphqlWsClient[] = [];
 
 before(async () => {
   lab = await setupRedBlue();
@@ -92,36 +81,19 @@ const untilEnded = (id: string, timeoutMs: number, seen: Progress[] = []): Promi
     showJob: true,
   });
 
-/** Subscribes to jobUpdated(id) over graphql-transport-ws; every progress delivered is pushed to `seen`. */
-async function watchJob(id: string, seen: Progress[]): Promise<void> {
-  const socket = new WebSocket(wsUrl, ['graphql-transport-ws']);
+/** Subscribes to jobUpdated(id) over graphql-transport-ws; the progress delivered so far, whenever asked. */
+async function watchJob(id: string): Promise<() => Progress[]> {
+  const socket = await GraphqlWsClient.open(wsUrl);
   sockets.push(socket);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  const acked = new Promise<void>((resolve) => {
-    socket.on('message', (data: Buffer) => {
-      const message = JSON.parse(data.toString()) as {
-        type: string;
-        payload?: { data?: { jobUpdated?: { progress: Progress } } };
-      };
-      if (message.type === 'connection_ack') resolve();
-      const progress = message.payload?.data?.jobUpdated?.progress;
-      if (message.type === 'next' && progress) seen.push(progress);
-    });
-  });
-  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${operator}` } }));
-  await acked;
-  socket.send(
-    JSON.stringify({
-      id: 'job',
-      type: 'subscribe',
-      payload: {
-        query: `subscription { jobUpdated(id: "${id}") { state progress { percent step message } } }`,
-      },
-    }),
+  await socket.init({ authorization: `Bearer ${operator}` });
+  socket.subscribe(
+    'job',
+    `subscription { jobUpdated(id: "${id}") { state progress { percent step message } } }`,
   );
+  return () =>
+    socket
+      .data<{ jobUpdated?: { progress: Progress } | null }>('job')
+      .flatMap((data) => (data.jobUpdated?.progress ? [data.jobUpdated.progress] : []));
 }
 
 const inspect = async () => (await docker.getService(NAME).inspect()) as DockerService;
@@ -164,14 +136,14 @@ test('a rolling update to probe:2 with parallelism 1 reports rising progress per
     updateConfig: { parallelism: 1, delaySeconds: 1 },
   });
   assert.equal(job.type, 'service.update');
-  const pushed: Progress[] = [];
   const polled: Progress[] = [];
-  await watchJob(job.id, pushed);
+  const delivered = await watchJob(job.id);
   const ended = await untilEnded(job.id, 180_000, polled);
   const took = Date.now() - started;
   assert.equal(ended.state, 'SUCCEEDED', JSON.stringify(ended));
   // The last jobUpdated may trail the poll that saw the end by a moment.
   await new Promise((resolve) => setTimeout(resolve, 300));
+  const pushed = delivered();
 
   const pushedPercents = [...new Set(pushed.map((progress) => progress.percent))];
   const polledPercents = [...new Set(polled.map((progress) => progress.percent))];

@@ -2,31 +2,14 @@
 // with two gateway instances watching alpha; another tenant's subscriber is refused with NOT_FOUND.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import type { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { buildTestApp, type TestApp } from '../../helper.ts';
+import { GraphqlWsClient } from '../../helpers/graphql-ws.ts';
 import { labEngine, waitUntil } from '../../helpers/lab.ts';
 import { bearer } from '../../helpers/tokens.ts';
 import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
-
-/** The part of the `ws` client used here (it comes with mercurius, without types). */
-interface WebSocketClient extends EventEmitter {
-  send(data: string): void;
-  terminate(): void;
-}
-const WebSocket = createRequire(import.meta.url)('ws') as new (
-  address: string,
-  protocols: string[],
-) => WebSocketClient;
-
-interface ServerMessage {
-  type: string;
-  id?: string;
-  payload?: unknown;
-}
 
 interface ReceivedSwarmEvent {
   swarmId: string;
@@ -43,77 +26,27 @@ const SUBSCRIPTION = `subscription ($swarm: String!) { swarmEvents(swarm: $swarm
   swarmId type action actorId actorName attributes time
 } }`;
 
-/** A graphql-transport-ws client recording what the server sends. */
-class Subscriber {
-  readonly messages: ServerMessage[] = [];
-  private readonly waiters = new Set<() => void>();
-
-  private constructor(private readonly socket: WebSocketClient) {
-    socket.on('message', (data: Buffer) => {
-      this.messages.push(JSON.parse(data.toString()) as ServerMessage);
-      for (const wake of this.waiters) wake();
-    });
-  }
-
-  static async open(url: string, token: string): Promise<Subscriber> {
-    const socket = new WebSocket(url, ['graphql-transport-ws']);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('error', reject);
-    });
-    const subscriber = new Subscriber(socket);
-    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
-    const ack = await subscriber.waitFor((message) => message.type.startsWith('connection_'), WAIT_MS);
-    assert.equal(ack?.type, 'connection_ack', JSON.stringify(subscriber.messages));
-    return subscriber;
-  }
-
-  subscribe(id: string, swarm: string): void {
-    this.socket.send(
-      JSON.stringify({ id, type: 'subscribe', payload: { query: SUBSCRIPTION, variables: { swarm } } }),
-    );
-  }
-
-  events(id: string): ReceivedSwarmEvent[] {
-    return this.messages
-      .filter((message) => message.id === id && message.type === 'next')
-      .map((message) => (message.payload as { data: { swarmEvents: ReceivedSwarmEvent } }).data.swarmEvents);
-  }
-
-  waitFor(
-    predicate: (message: ServerMessage) => boolean,
-    timeoutMs: number,
-  ): Promise<ServerMessage | undefined> {
-    return new Promise((resolve) => {
-      const check = () => {
-        const found = this.messages.find(predicate);
-        if (found) finish(found);
-      };
-      const finish = (found: ServerMessage | undefined) => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(found);
-      };
-      const timer = setTimeout(() => finish(undefined), timeoutMs);
-      this.waiters.add(check);
-      check();
-    });
-  }
-
-  close(): void {
-    this.socket.terminate();
-  }
-}
-
 const run = promisify(execFile);
 let lab: RedBlue;
 let instanceB: TestApp;
 let urlB: string;
-const subscribers: Subscriber[] = [];
+const subscribers: GraphqlWsClient[] = [];
 const docker = (...args: string[]) =>
   run('/usr/bin/docker', ['-H', `unix://${labEngine(lab.inventory, 'alpha-m1').socket}`, ...args], {
     timeout: 30_000,
   });
+
+/** A subscriber of instance B whose connection_init was acknowledged. */
+async function subscriberOf(token: string): Promise<GraphqlWsClient> {
+  const subscriber = await GraphqlWsClient.open(urlB, { timeoutMs: WAIT_MS });
+  subscribers.push(subscriber);
+  await subscriber.init({ authorization: `Bearer ${token}` }, WAIT_MS);
+  return subscriber;
+}
+
+/** The swarm events delivered to subscription `id`. */
+const eventsOf = (subscriber: GraphqlWsClient, id: string): ReceivedSwarmEvent[] =>
+  subscriber.data<{ swarmEvents: ReceivedSwarmEvent }>(id).map((data) => data.swarmEvents);
 
 before(async () => {
   lab = await setupRedBlue({ SWARMGATE_CACHE: 'on' });
@@ -124,7 +57,7 @@ before(async () => {
   urlB = `ws://127.0.0.1:${(instanceB.app.server.address() as AddressInfo).port}/graphql`;
 });
 after(async () => {
-  for (const subscriber of subscribers) subscriber.close();
+  for (const subscriber of subscribers) subscriber.terminate();
   await docker('node', 'update', '--availability', 'active', 'alpha-w2').catch(() => undefined);
   await instanceB?.close();
   await lab?.subject.close();
@@ -140,13 +73,11 @@ test("a node update made with the docker CLI reaches red's subscriber once; blue
   assert.equal(read.statusCode, 200, read.body);
   assert.equal(instanceB.app.swarmState.describe(lab.alpha.id), null, 'B does not watch alpha yet');
 
-  const red = await Subscriber.open(urlB, lab.tokens.redViewer);
-  subscribers.push(red);
-  red.subscribe('red', 'alpha');
-  const blue = await Subscriber.open(urlB, lab.tokens.blueViewer);
-  subscribers.push(blue);
-  blue.subscribe('blue-by-name', 'alpha');
-  blue.subscribe('blue-by-id', lab.alpha.id);
+  const red = await subscriberOf(lab.tokens.redViewer);
+  red.subscribe('red', SUBSCRIPTION, { swarm: 'alpha' });
+  const blue = await subscriberOf(lab.tokens.blueViewer);
+  blue.subscribe('blue-by-name', SUBSCRIPTION, { swarm: 'alpha' });
+  blue.subscribe('blue-by-id', SUBSCRIPTION, { swarm: lab.alpha.id });
 
   for (const id of ['blue-by-name', 'blue-by-id']) {
     const refused = await blue.waitFor((message) => message.id === id, WAIT_MS);
@@ -192,7 +123,7 @@ test("a node update made with the docker CLI reaches red's subscriber once; blue
       3000,
     );
     latencyMs = performance.now() - started;
-    received = message && red.events('red').find(isPause);
+    received = message && eventsOf(red, 'red').find(isPause);
     await docker('node', 'update', '--availability', 'active', 'alpha-w2');
   }
   assert.ok(received, `no pause event reached the subscriber: ${JSON.stringify(red.messages)}`);
@@ -213,7 +144,7 @@ test("a node update made with the docker CLI reaches red's subscriber once; blue
     WAIT_MS,
   );
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  const events = red.events('red');
+  const events = eventsOf(red, 'red');
   const identities = events.map((event) => `${event.type}:${event.action}:${event.actorId}:${event.time}`);
   assert.equal(new Set(identities).size, identities.length, `duplicates: ${JSON.stringify(events)}`);
   assert.ok(
@@ -229,12 +160,12 @@ test("a node update made with the docker CLI reaches red's subscriber once; blue
     `events seen by instance A: ${seenAfter.a - seen.a}, by instance B: ${seenAfter.b - seen.b}; ` +
       `delivered to the subscriber: ${events.length} (no duplicates)`,
   );
-  assert.deepEqual(blue.events('blue-by-name'), []);
-  assert.deepEqual(blue.events('blue-by-id'), []);
+  assert.deepEqual(eventsOf(blue, 'blue-by-name'), []);
+  assert.deepEqual(eventsOf(blue, 'blue-by-id'), []);
 
   // The refused subscriptions never held the watcher; red's holds it until it goes away.
   assert.equal(instanceB.app.swarmState.describe(lab.alpha.id)?.subscriptions, 1);
-  red.close();
+  red.terminate();
   await waitUntil(
     "red's subscription released",
     () => {

@@ -2,14 +2,13 @@
 // (REST and GraphQL, subscriptions included) before anything is audited. The rules as pure functions are in
 // test/unit/util/, the cleaning of engine texts and the echo of query strings in test/integration/util/.
 import assert from 'node:assert/strict';
-import type { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { gql } from '../../helpers/graphql.ts';
 import { REFUSED } from '../../helpers/control-characters.ts';
+import { GraphqlWsClient } from '../../helpers/graphql-ws.ts';
 import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 import { bearer } from '../../helpers/tokens.ts';
 
@@ -192,62 +191,21 @@ describe('both doors refuse them before anything is audited', () => {
     const address = await lab.app.listen({ port: 0, host: '127.0.0.1' });
     const port = (lab.app.server.address() as AddressInfo).port;
     assert.ok(address);
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, ['graphql-transport-ws'], {
+    const socket = await GraphqlWsClient.open(`ws://127.0.0.1:${port}/graphql`, {
       headers: bearer(lab.tokens.redViewer),
     });
     try {
-      const messages: { type: string; id?: string; payload?: unknown }[] = [];
-      const arrived = (type: string) =>
-        new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(
-            () => reject(new Error(`no ${type}: ${JSON.stringify(messages)}`)),
-            10_000,
-          );
-          const check = () => {
-            if (messages.some((message) => message.type === type)) {
-              clearTimeout(timer);
-              resolve();
-            } else setTimeout(check, 20);
-          };
-          check();
-        });
-      socket.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString()) as never));
-      await new Promise<void>((resolve, reject) => {
-        socket.once('open', () => resolve());
-        socket.once('error', reject);
+      await socket.init();
+      socket.subscribe('1', 'subscription ($swarm: String!) { swarmEvents(swarm: $swarm) { type } }', {
+        swarm: 'alpha\u0000',
       });
-      socket.send(JSON.stringify({ type: 'connection_init' }));
-      await arrived('connection_ack');
-      socket.send(
-        JSON.stringify({
-          id: '1',
-          type: 'subscribe',
-          payload: {
-            query: 'subscription ($swarm: String!) { swarmEvents(swarm: $swarm) { type } }',
-            variables: { swarm: 'alpha\u0000' },
-          },
-        }),
-      );
-      const errorOf = async (id: string) => {
-        await arrived('error');
-        const deadline = Date.now() + 10_000;
-        while (!messages.some((message) => message.type === 'error' && message.id === id)) {
-          assert.ok(Date.now() < deadline, `no error for subscription ${id}: ${JSON.stringify(messages)}`);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        return JSON.stringify(messages.find((message) => message.type === 'error' && message.id === id));
-      };
+      const errorOf = async (id: string) =>
+        JSON.stringify(await socket.next((message) => message.type === 'error' && message.id === id, 10_000));
       const variable = await errorOf('1');
       assert.match(variable, /swarm holds U\+0000 \(NUL\)/);
       assert.match(variable, /BAD_INPUT/);
       // A literal of the document: the validation rules run for subscriptions too (src/graphql/index.ts).
-      socket.send(
-        JSON.stringify({
-          id: '2',
-          type: 'subscribe',
-          payload: { query: 'subscription { swarmEvents(swarm: "alpha\\u0000") { type } }' },
-        }),
-      );
+      socket.subscribe('2', 'subscription { swarmEvents(swarm: "alpha\\u0000") { type } }');
       const literal = await errorOf('2');
       assert.match(literal, /swarm holds U\+0000 \(NUL\)/);
       assert.match(literal, /BAD_INPUT/);
@@ -256,14 +214,3 @@ describe('both doors refuse them before anything is audited', () => {
     }
   });
 });
-
-/** The part of the `ws` client used here (the package ships no types; it comes with mercurius). */
-interface WebSocketClient extends EventEmitter {
-  send(data: string): void;
-  terminate(): void;
-}
-const WebSocket = createRequire(import.meta.url)('ws') as new (
-  address: string,
-  protocols: string[],
-  options?: { headers?: Record<string, string> },
-) => WebSocketClient;
