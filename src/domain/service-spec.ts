@@ -431,3 +431,15 @@ function withoutEmpties(value: unknown): unknown {
 export function replicasOf(input: Record<string, unknown>): number {
   return integer(input.replicas, 'replicas', 0, MAX_REPLICAS);
 }
+
+/**
+ * A service as the audit's target, with its version: a resumed job tells its own earlier change (update, scale,
+ * rollback) from the state it was asked to change by it.
+ */
+export function versionedServiceTarget(service: {
+  ID: string;
+  Version: { Index: number };
+  Spec: { Name: string };
+}): { serviceId: string; serviceName: string; serviceVersion: number } {
+  return { serviceId: service.ID, serviceName: service.Spec.Name, serviceVersion: service.Version.Index };
+}

@@ -1,5 +1,6 @@
 // The node a reference names: from a live listing for the checks that decide on quorum, and for the audit's target.
 import type { AuditTarget } from '../audit/types.ts';
+import { hostnameOf } from '../docker/reads.ts';
 import type { DockerNode } from '../docker/types.ts';
 import { resolveRef, type SwarmReads } from '../queries/swarm-reads.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
@@ -20,10 +21,10 @@ export async function liveNode(
     nodes,
     ref,
     (n) => n.ID,
-    (n) => n.Description?.Hostname ?? '',
+    (n) => hostnameOf(n, ''),
     'node',
   );
-  return { nodes, node, target: { nodeId: node.ID, nodeName: node.Description?.Hostname ?? node.ID } };
+  return { nodes, node, target: { nodeId: node.ID, nodeName: hostnameOf(node) } };
 }
 
 /** A Docker object ID (25 lower-case letters and digits), as opposed to a hostname or an ID prefix. */
@@ -39,7 +40,7 @@ const DOCKER_ID = /^[a-z0-9]{25}$/;
 export async function nodeTargetOf(reads: SwarmReads, swarm: SwarmRecord, ref: string): Promise<AuditTarget> {
   try {
     const node = await reads.node(swarm, ref);
-    return { nodeId: node.ID, nodeName: node.Description?.Hostname ?? node.ID };
+    return { nodeId: node.ID, nodeName: hostnameOf(node) };
   } catch {
     const given = ref.trim();
     if (!given) return {};

@@ -1,10 +1,11 @@
 // setNodeAvailability: `docker node update --availability active|pause|drain`. ACTIVE and PAUSE are quick jobs;
 // DRAIN is a job that ends only when no task runs on the node any more (or its time-out passes).
+import { hostnameOf } from '../docker/reads.ts';
 import { badInput } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from '../audit/types.ts';
-import { startJob } from './start-job.ts';
+import { requestJob } from './start-job.ts';
 import { DEFAULT_DRAIN_TIMEOUT_SECONDS, MAX_DRAIN_TIMEOUT_SECONDS } from '../domain/node-availability.ts';
 
 export type NodeAvailability = 'ACTIVE' | 'PAUSE' | 'DRAIN';
@@ -27,7 +28,6 @@ const ACTIONS: Record<NodeAvailability, 'node.activate' | 'node.pause' | 'node.d
   DRAIN: 'node.drain',
 };
 
-
 export function nodeSetAvailability(
   deps: OperationDeps,
   ctx: OperationContext,
@@ -41,17 +41,14 @@ export function nodeSetAvailability(
       badInput(`availability must be ACTIVE, PAUSE or DRAIN, not "${String(input.availability)}"`),
     );
   }
-  return startJob(deps, ctx, {
+  return requestJob(deps, ctx, input, {
     action: ACTIONS[input.availability],
-    swarm: input.swarm,
     node: input.node,
     input: {
       node: input.node,
       availability: String(input.availability).toLowerCase(),
       ...(drain ? { timeoutSeconds } : {}),
     },
-    reason: input.reason,
-    idempotencyKey: input.idempotencyKey,
     role: 'operator',
     quick: !drain,
     precheck: async (swarm, reads) => {
@@ -64,7 +61,7 @@ export function nodeSetAvailability(
         throw badInput(`timeoutSeconds must be a whole number from 1 to ${MAX_DRAIN_TIMEOUT_SECONDS}`);
       }
       const node = await reads.node(swarm, input.node);
-      return { nodeId: node.ID, nodeName: node.Description?.Hostname ?? node.ID };
+      return { nodeId: node.ID, nodeName: hostnameOf(node) };
     },
   });
 }

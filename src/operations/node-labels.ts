@@ -1,10 +1,11 @@
 // updateNodeLabels: `docker node update --label-add k=v --label-rm k`, a quick job (read-modify-write on the
 // node's current labels with Docker's version, so concurrent updates are all applied).
+import { hostnameOf } from '../docker/reads.ts';
 import { badInput } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from '../audit/types.ts';
-import { startJob } from './start-job.ts';
+import { requestJob } from './start-job.ts';
 import type { LabelChange } from '../jobs/types.ts';
 
 export interface NodeLabelsUpdateInput {
@@ -53,20 +54,17 @@ export function nodeLabelsUpdate(
   input: NodeLabelsUpdateInput,
 ): Promise<JobRecord> {
   const change = normalize(input);
-  return startJob(deps, ctx, {
+  return requestJob(deps, ctx, input, {
     action: 'node.labels.update',
-    swarm: input.swarm,
     node: input.node,
     input: { node: input.node, add: change.add, remove: change.remove },
-    reason: input.reason,
-    idempotencyKey: input.idempotencyKey,
     role: 'operator',
     quick: true,
     precheck: async (swarm, reads) => {
       // Checked here rather than before startJob, so that a refused change is audited like any other refusal.
       checkChange(change);
       const node = await reads.node(swarm, input.node);
-      return { nodeId: node.ID, nodeName: node.Description?.Hostname ?? node.ID };
+      return { nodeId: node.ID, nodeName: hostnameOf(node) };
     },
   });
 }

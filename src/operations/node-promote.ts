@@ -1,42 +1,19 @@
-// promoteNode: `docker node promote`, as a job that ends when the node is a reachable manager; quorum-guarded.
-import type { JobRecord } from '../jobs/types.ts';
-import type { OperationDeps } from './deps.ts';
+// nodePromote: `docker node promote`, as a job that ends when the node is a reachable manager; quorum-guarded.
+// force accepts an even number of managers afterwards (never a loss of quorum).
 import type { OperationContext } from '../audit/types.ts';
 import { checkManagerGain } from '../domain/quorum-guard.ts';
-import { liveNode } from './live-node.ts';
-import { startJob } from './start-job.ts';
-
-export interface NodePromoteInput {
-  swarm: string;
-  node: string;
-  /** Accept an even number of managers afterwards (never a loss of quorum). */
-  force?: boolean | null;
-  reason?: string | null;
-  idempotencyKey?: string | null;
-}
+import type { JobRecord } from '../jobs/types.ts';
+import type { OperationDeps } from './deps.ts';
+import { guardedNodeJob, type NodeForceInput } from './node-guarded.ts';
 
 export function nodePromote(
   deps: OperationDeps,
   ctx: OperationContext,
-  input: NodePromoteInput,
+  input: NodeForceInput,
 ): Promise<JobRecord> {
-  const force = input.force ?? false;
-  return startJob(deps, ctx, {
+  return guardedNodeJob(deps, ctx, input, {
     action: 'node.promote',
-    swarm: input.swarm,
-    node: input.node,
-    nodeFromManagers: true,
-    input: { node: input.node, force },
-    reason: input.reason,
-    forced: force,
-    idempotencyKey: input.idempotencyKey,
-    role: 'admin',
-    precheck: async (swarm, reads, learn) => {
-      const { nodes, node, target } = await liveNode(reads, swarm, input.node);
-      learn(target);
-      // Refused here at once; the job checks again, as the swarm may have changed while it was queued.
-      checkManagerGain(nodes, node.ID, { force, swarmName: swarm.name });
-      return target;
-    },
+    reasonRequired: false,
+    check: (nodes, node, force, swarmName) => checkManagerGain(nodes, node.ID, { force, swarmName }),
   });
 }

@@ -1,44 +1,23 @@
-// removeNode: `docker node rm [--force]`, as a job. A node that is not Down is refused unless force (it should leave
-// first); a manager is refused as Docker does (demote it first), with QUORUM_AT_RISK when that would lose quorum.
-import type { JobRecord } from '../jobs/types.ts';
-import type { OperationDeps } from './deps.ts';
+// nodeRemove: `docker node rm [--force]`, as a job; needs a reason. A node that is not Down is refused unless force
+// (it should leave first; force cuts it off from the swarm without leaving it); a manager is refused as Docker does
+// (demote it first), with QUORUM_AT_RISK when that would lose quorum.
 import type { OperationContext } from '../audit/types.ts';
 import { removalRefusal } from '../domain/node-removal.ts';
-import { liveNode } from './live-node.ts';
-import { startJob } from './start-job.ts';
-
-export interface NodeRemoveInput {
-  swarm: string;
-  node: string;
-  /** Remove a node that is not Down (it is cut off from the swarm without leaving it). Never a manager. */
-  force?: boolean | null;
-  reason?: string | null;
-  idempotencyKey?: string | null;
-}
+import type { JobRecord } from '../jobs/types.ts';
+import type { OperationDeps } from './deps.ts';
+import { guardedNodeJob, type NodeForceInput } from './node-guarded.ts';
 
 export function nodeRemove(
   deps: OperationDeps,
   ctx: OperationContext,
-  input: NodeRemoveInput,
+  input: NodeForceInput,
 ): Promise<JobRecord> {
-  const force = input.force ?? false;
-  return startJob(deps, ctx, {
+  return guardedNodeJob(deps, ctx, input, {
     action: 'node.remove',
-    swarm: input.swarm,
-    node: input.node,
-    nodeFromManagers: true,
-    input: { node: input.node, force },
-    reason: input.reason,
     reasonRequired: true,
-    forced: force,
-    idempotencyKey: input.idempotencyKey,
-    role: 'admin',
-    precheck: async (swarm, reads, learn) => {
-      const { nodes, node, target } = await liveNode(reads, swarm, input.node);
-      learn(target);
-      const refusal = removalRefusal(nodes, node, force, swarm.name);
+    check: (nodes, node, force, swarmName) => {
+      const refusal = removalRefusal(nodes, node, force, swarmName);
       if (refusal) throw refusal;
-      return target;
     },
   });
 }

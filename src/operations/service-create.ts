@@ -1,8 +1,9 @@
-// createService: checks the input and the name, then queues service.create (operator). A service of that name
+// serviceCreate: checks the input and the name, then queues service.create (operator). A service of that name
 // with the same spec is no conflict: the job succeeds with it.
+import type { OperationContext } from '../audit/types.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
-import type { OperationContext } from '../audit/types.ts';
+import { requestJob } from './start-job.ts';
 import {
   jobInputOf,
   nameTakenConflict,
@@ -10,7 +11,6 @@ import {
   serviceDefinitionOf,
   type CreateServiceInput,
 } from '../domain/service-spec.ts';
-import { startJob } from './start-job.ts';
 
 export function serviceCreate(
   deps: OperationDeps,
@@ -18,12 +18,9 @@ export function serviceCreate(
   input: CreateServiceInput,
 ): Promise<JobRecord> {
   const jobInput = jobInputOf(input);
-  return startJob(deps, ctx, {
+  return requestJob(deps, ctx, input, {
     action: 'service.create',
-    swarm: input.swarm,
     input: jobInput,
-    reason: input.reason,
-    idempotencyKey: input.idempotencyKey,
     role: 'operator',
     precheck: async (swarm, reads) => {
       const { spec } = serviceDefinitionOf(jobInput);

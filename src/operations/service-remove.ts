@@ -1,10 +1,10 @@
-// removeService: queues service.remove (operator). Idempotent: a service that is already gone is success.
-import { isGatewayError } from '../errors.ts';
+// serviceRemove: queues service.remove (operator). Idempotent: a service that is already gone is success.
+import type { OperationContext } from '../audit/types.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
-import type { OperationContext } from '../audit/types.ts';
+import { requestJob } from './start-job.ts';
+import { isGatewayError } from '../errors.ts';
 import { jobInputOf, type ServiceMutationMeta } from '../domain/service-spec.ts';
-import { startJob } from './start-job.ts';
 
 export interface ServiceRemoveInput extends ServiceMutationMeta {
   service: string;
@@ -15,12 +15,9 @@ export function serviceRemove(
   ctx: OperationContext,
   input: ServiceRemoveInput,
 ): Promise<JobRecord> {
-  return startJob(deps, ctx, {
+  return requestJob(deps, ctx, input, {
     action: 'service.remove',
-    swarm: input.swarm,
     input: jobInputOf(input),
-    reason: input.reason,
-    idempotencyKey: input.idempotencyKey,
     role: 'operator',
     quick: true,
     precheck: async (swarm, reads) => {

@@ -1,11 +1,16 @@
-// rollbackService: queues service.rollback to the service's previous spec (operator); a service without one is
+// serviceRollback: queues service.rollback to the service's previous spec (operator); a service without one is
 // CONFLICT.
-import { conflict } from '../errors.ts';
+import type { OperationContext } from '../audit/types.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
-import type { OperationContext } from '../audit/types.ts';
-import { jobInputOf, waitLimitMs, type ServiceMutationMeta } from '../domain/service-spec.ts';
-import { startJob } from './start-job.ts';
+import { requestJob } from './start-job.ts';
+import { conflict } from '../errors.ts';
+import {
+  jobInputOf,
+  versionedServiceTarget,
+  waitLimitMs,
+  type ServiceMutationMeta,
+} from '../domain/service-spec.ts';
 
 export interface ServiceRollbackInput extends ServiceMutationMeta {
   service: string;
@@ -18,12 +23,9 @@ export function serviceRollback(
   input: ServiceRollbackInput,
 ): Promise<JobRecord> {
   const jobInput = jobInputOf(input);
-  return startJob(deps, ctx, {
+  return requestJob(deps, ctx, input, {
     action: 'service.rollback',
-    swarm: input.swarm,
     input: jobInput,
-    reason: input.reason,
-    idempotencyKey: input.idempotencyKey,
     role: 'operator',
     precheck: async (swarm, reads) => {
       waitLimitMs(jobInput, 600);
@@ -32,7 +34,7 @@ export function serviceRollback(
         throw conflict(`service "${service.Spec.Name}" has no previous spec to roll back to`);
       }
       // The version lets a resumed job see that its rollback is under way, and not roll back the rollback.
-      return { serviceId: service.ID, serviceName: service.Spec.Name, serviceVersion: service.Version.Index };
+      return versionedServiceTarget(service);
     },
   });
 }

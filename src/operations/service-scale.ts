@@ -1,11 +1,17 @@
-// scaleService: queues service.scale for a replicated service (operator); a global one is BAD_INPUT. Quick: the
+// serviceScale: queues service.scale for a replicated service (operator); a global one is BAD_INPUT. Quick: the
 // answer waits briefly for the tasks.
-import { badInput } from '../errors.ts';
+import type { OperationContext } from '../audit/types.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
-import type { OperationContext } from '../audit/types.ts';
-import { jobInputOf, replicasOf, waitLimitMs, type ServiceMutationMeta } from '../domain/service-spec.ts';
-import { startJob } from './start-job.ts';
+import { requestJob } from './start-job.ts';
+import { badInput } from '../errors.ts';
+import {
+  jobInputOf,
+  replicasOf,
+  versionedServiceTarget,
+  waitLimitMs,
+  type ServiceMutationMeta,
+} from '../domain/service-spec.ts';
 
 export interface ServiceScaleInput extends ServiceMutationMeta {
   service: string;
@@ -19,12 +25,9 @@ export function serviceScale(
   input: ServiceScaleInput,
 ): Promise<JobRecord> {
   const jobInput = jobInputOf(input);
-  return startJob(deps, ctx, {
+  return requestJob(deps, ctx, input, {
     action: 'service.scale',
-    swarm: input.swarm,
     input: jobInput,
-    reason: input.reason,
-    idempotencyKey: input.idempotencyKey,
     role: 'operator',
     quick: true,
     precheck: async (swarm, reads) => {
@@ -34,7 +37,7 @@ export function serviceScale(
       if (service.Spec.Mode?.Global !== undefined) {
         throw badInput(`service "${service.Spec.Name}" is global (one task per node): it cannot be scaled`);
       }
-      return { serviceId: service.ID, serviceName: service.Spec.Name, serviceVersion: service.Version.Index };
+      return versionedServiceTarget(service);
     },
   });
 }

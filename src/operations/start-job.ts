@@ -54,6 +54,29 @@ export interface JobSpec<T extends JobType> {
 
 const POLL_MS = 50;
 
+/** What a caller gives any queued operation besides its own fields. */
+export interface JobRequest {
+  /** The swarm, by id or name. */
+  swarm: string;
+  reason?: string | null | undefined;
+  idempotencyKey?: string | null | undefined;
+}
+
+/** startJob for an operation whose input carries the swarm, the reason and the idempotency key. */
+export function requestJob<T extends JobType>(
+  deps: OperationDeps,
+  ctx: OperationContext,
+  request: JobRequest,
+  spec: Omit<JobSpec<T>, keyof JobRequest>,
+): Promise<JobRecord> {
+  return startJob(deps, ctx, {
+    ...spec,
+    swarm: request.swarm,
+    reason: request.reason,
+    idempotencyKey: request.idempotencyKey,
+  });
+}
+
 export function startJob<T extends JobType>(
   deps: OperationDeps,
   ctx: OperationContext,

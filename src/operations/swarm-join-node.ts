@@ -6,7 +6,7 @@ import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from '../audit/types.ts';
 import { currentQuorum } from '../domain/quorum-guard.ts';
-import { startJob } from './start-job.ts';
+import { requestJob } from './start-job.ts';
 import type { JoinRole, SwarmJoinNodeJobInput } from '../jobs/types.ts';
 
 export interface SwarmJoinNodeInput {
@@ -43,14 +43,11 @@ export function swarmJoinNode(
   };
   // The job's input: its endpoint is replaced by the one the policy checked (with the address to connect to).
   const stored: typeof jobInput = { ...jobInput };
-  return startJob(deps, ctx, {
+  return requestJob(deps, ctx, input, {
     action: 'swarm.join',
-    swarm: input.swarm,
     input: stored,
-    reason: input.reason,
     // A new manager takes part in the raft quorum: as for a promotion, only an admin, and only saying why.
     reasonRequired: role === 'manager',
-    idempotencyKey: input.idempotencyKey,
     role: role === 'manager' ? 'admin' : 'operator',
     precheck: async (swarm, reads) => {
       const endpoint = await deps.endpointPolicy.check(jobInput.endpoint, ctx.principal, 'endpoint');

@@ -1,14 +1,15 @@
 // leaveSwarm: makes a node's own engine leave its swarm (admin), as a job that ends when the swarm shows it Down.
 // A manager leaves only with force and only when the quorum guard allows it; removing the node is removeNode.
 import type { EngineEndpoint } from '../docker/endpoint.ts';
-import { engineInfo, engineOf } from '../jobs/processors/swarm-engine.ts';
+import { engineOf } from '../docker/engine.ts';
+import { engineInfo, hostnameOf } from '../docker/reads.ts';
 import { badInput } from '../errors.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import { proveEngine } from '../domain/swarm-membership.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from '../audit/types.ts';
 import { checkManagerLoss } from '../domain/quorum-guard.ts';
-import { startJob } from './start-job.ts';
+import { requestJob } from './start-job.ts';
 import type { SwarmLeaveJobInput } from '../jobs/types.ts';
 
 export interface SwarmLeaveInput {
@@ -32,15 +33,12 @@ export function swarmLeave(
   };
   // The job's input: its endpoint is replaced by the one the policy checked (with the address to connect to).
   const stored: typeof jobInput = { ...jobInput };
-  return startJob(deps, ctx, {
+  return requestJob(deps, ctx, input, {
     action: 'swarm.leave',
-    swarm: input.swarm,
     // Not `node`: the node is resolved (and named in the audit) only once the engine proved it belongs to this swarm,
     // so that a registered swarm's node list (a fake manager's, say) cannot get another swarm's node into the record.
     input: stored,
-    reason: input.reason,
     forced: jobInput.force,
-    idempotencyKey: input.idempotencyKey,
     role: 'admin',
     precheck: async (swarm, reads, learn) => {
       const endpoint = await deps.endpointPolicy.check(jobInput.endpoint, ctx.principal, 'endpoint');
@@ -56,7 +54,7 @@ export function swarmLeave(
             `of that node's own engine`,
         );
       }
-      const nodeName = node.Description?.Hostname ?? node.ID;
+      const nodeName = hostnameOf(node);
       learn({ nodeId: node.ID, nodeName });
       if (node.Spec.Role === 'manager') {
         if (!jobInput.force) {

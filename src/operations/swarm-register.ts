@@ -5,7 +5,12 @@ import type { SwarmRecord } from '../registry/repository.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from '../audit/types.ts';
 import { runOperation } from './pipeline.ts';
-import { labelsFromInput, checkEndpoints, validateSwarmName, verifyManagers } from '../domain/swarm-registration.ts';
+import {
+  labelsFromInput,
+  checkEndpoints,
+  validateSwarmName,
+  verifyManagers,
+} from '../domain/swarm-registration.ts';
 
 export interface SwarmRegisterInput {
   name: string;
