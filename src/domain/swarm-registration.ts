@@ -134,3 +134,20 @@ export async function findSwarmFor(
   if (!swarm) throw notFound('swarm', ref);
   return swarm;
 }
+
+/**
+ * An operation's `locate` step for a registered swarm (runOperation): the swarm `ref` names in the caller's reach,
+ * handed to `found`, its tenant's log and the swarm as the audit's target.
+ */
+export function swarmLocator(
+  deps: { registry: RegistryRepository },
+  principal: Principal,
+  ref: string,
+  found: (swarm: SwarmRecord) => void,
+): () => Promise<{ tenant: string; target: { swarmId: string; swarmName: string } }> {
+  return async () => {
+    const swarm = await findSwarmFor(deps, principal, ref);
+    found(swarm);
+    return { tenant: swarm.tenant, target: { swarmId: swarm.id, swarmName: swarm.name } };
+  };
+}

@@ -20,7 +20,13 @@ export interface NodeGuard {
   check: (nodes: readonly DockerNode[], node: DockerNode, force: boolean, swarmName: string) => void;
 }
 
-export function guardedNodeJob(
+export function guardedNodeOperation(
+  guard: NodeGuard,
+): (deps: OperationDeps, ctx: OperationContext, input: NodeForceInput) => Promise<JobRecord> {
+  return (deps, ctx, input) => guardedNodeJob(deps, ctx, input, guard);
+}
+
+function guardedNodeJob(
   deps: OperationDeps,
   ctx: OperationContext,
   input: NodeForceInput,

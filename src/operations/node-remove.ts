@@ -1,23 +1,14 @@
 // nodeRemove: `docker node rm [--force]`, as a job; needs a reason. A node that is not Down is refused unless force
 // (it should leave first; force cuts it off from the swarm without leaving it); a manager is refused as Docker does
 // (demote it first), with QUORUM_AT_RISK when that would lose quorum.
-import type { OperationContext } from '../audit/types.ts';
 import { removalRefusal } from '../domain/node-removal.ts';
-import type { JobRecord } from '../jobs/types.ts';
-import type { OperationDeps } from './deps.ts';
-import { guardedNodeJob, type NodeForceInput } from './node-guarded.ts';
+import { guardedNodeOperation } from './node-guarded.ts';
 
-export function nodeRemove(
-  deps: OperationDeps,
-  ctx: OperationContext,
-  input: NodeForceInput,
-): Promise<JobRecord> {
-  return guardedNodeJob(deps, ctx, input, {
-    action: 'node.remove',
-    reasonRequired: true,
-    check: (nodes, node, force, swarmName) => {
-      const refusal = removalRefusal(nodes, node, force, swarmName);
-      if (refusal) throw refusal;
-    },
-  });
-}
+export const nodeRemove = guardedNodeOperation({
+  action: 'node.remove',
+  reasonRequired: true,
+  check: (nodes, node, force, swarmName) => {
+    const refusal = removalRefusal(nodes, node, force, swarmName);
+    if (refusal) throw refusal;
+  },
+});

@@ -62,6 +62,38 @@ export interface JobRequest {
   idempotencyKey?: string | null | undefined;
 }
 
+/** The service jobs: their operations take the swarm, reason and idempotency key beside the job's own input. */
+type ServiceJobType = Extract<JobType, `service.${string}`>;
+
+/**
+ * A service operation (operator): its job's input is the operation's without swarm, reason and idempotency key
+ * (`toJobInput`), and `precheck` refuses at once what the job would refuse, naming the service for the audit.
+ */
+export function serviceOperation<I extends JobRequest, T extends ServiceJobType>(
+  action: T,
+  toJobInput: (input: I) => JobInput<T>,
+  options: {
+    quick?: boolean;
+    precheck: (
+      jobInput: JobInput<T>,
+      swarm: SwarmRecord,
+      reads: SwarmReads,
+      input: I,
+    ) => Promise<AuditTarget>;
+  },
+): (deps: OperationDeps, ctx: OperationContext, input: I) => Promise<JobRecord> {
+  return (deps, ctx, input) => {
+    const jobInput = toJobInput(input);
+    return requestJob(deps, ctx, input, {
+      action,
+      input: jobInput,
+      role: 'operator',
+      quick: options.quick ?? false,
+      precheck: (swarm, reads) => options.precheck(jobInput, swarm, reads, input),
+    });
+  };
+}
+
 /** startJob for an operation whose input carries the swarm, the reason and the idempotency key. */
 export function requestJob<T extends JobType>(
   deps: OperationDeps,

@@ -5,7 +5,7 @@ import type { SwarmRecord } from '../registry/repository.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from '../audit/types.ts';
 import { runOperation } from './pipeline.ts';
-import { findSwarmFor } from '../domain/swarm-registration.ts';
+import { swarmLocator } from '../domain/swarm-registration.ts';
 
 export function swarmUnregister(
   deps: OperationDeps,
@@ -17,10 +17,7 @@ export function swarmUnregister(
     action: 'swarm.unregister',
     parameters: { swarm: input.swarm },
     reason: input.reason,
-    locate: async () => {
-      swarm = await findSwarmFor(deps, ctx.principal, input.swarm);
-      return { tenant: swarm.tenant, target: { swarmId: swarm.id, swarmName: swarm.name } };
-    },
+    locate: swarmLocator(deps, ctx.principal, input.swarm, (found) => (swarm = found)),
     execute: async () => {
       requireRole(ctx.principal, 'admin', 'unregister a swarm');
       if (!(await deps.registry.deleteSwarm(swarm.id))) throw notFound('swarm', input.swarm);

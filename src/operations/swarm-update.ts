@@ -7,7 +7,7 @@ import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from '../audit/types.ts';
 import { runOperation } from './pipeline.ts';
 import {
-  findSwarmFor,
+  swarmLocator,
   labelsFromInput,
   checkEndpoints,
   validateSwarmName,
@@ -32,10 +32,7 @@ export function swarmUpdate(
     action: 'swarm.update',
     parameters: { swarm: input.swarm, name: input.name, labels: input.labels, endpoints: input.endpoints },
     reason: input.reason,
-    locate: async () => {
-      swarm = await findSwarmFor(deps, ctx.principal, input.swarm);
-      return { tenant: swarm.tenant, target: { swarmId: swarm.id, swarmName: swarm.name } };
-    },
+    locate: swarmLocator(deps, ctx.principal, input.swarm, (found) => (swarm = found)),
     execute: async () => {
       requireRole(ctx.principal, 'admin', 'update a swarm registration');
       if (input.name == null && input.labels == null && input.endpoints == null) {
