@@ -174,21 +174,14 @@ export function checkManagerLoss(
       nodeId,
     );
   }
-  requireQuorumNow(nodes, nodeId, what, before, after, options);
-  if (!after.hasQuorum) {
+  return settle(nodes, nodeId, what, before, after, options, () => {
     const down = unreachableNames(nodes, nodeId);
-    throw refuse(
+    return (
       `${what} would lose quorum: ${describe(before, options.swarmName)}; ${describeAfter(after)}, ` +
-        `so it could not accept any change. Refused even with force: bring the unreachable managers back first` +
-        `${down.length > 0 ? ` (${down.join(', ')})` : ''}, or demote an unreachable manager instead.`,
-      before,
-      after,
-      nodes,
-      nodeId,
+      `so it could not accept any change. Refused even with force: bring the unreachable managers back first` +
+      `${down.length > 0 ? ` (${down.join(', ')})` : ''}, or demote an unreachable manager instead.`
     );
-  }
-  const forced = requireOdd(nodes, nodeId, what, before, after, options);
-  return { changes: true, before, after, forced };
+  });
 }
 
 /**
@@ -206,18 +199,35 @@ export function checkManagerGain(
   if (isManager(node)) return { changes: false, before, after: before, forced: false };
   const after = countsOf(before.managers + 1, before.reachable + (node.Status.State === 'ready' ? 1 : 0));
   const what = `${options.verb ?? 'promoting'} ${nameOf(node)}`;
-  requireQuorumNow(nodes, nodeId, what, before, after, options);
-  if (!after.hasQuorum) {
-    throw refuse(
+  return settle(
+    nodes,
+    nodeId,
+    what,
+    before,
+    after,
+    options,
+    () =>
       `${what} would lose quorum: ${describe(before, options.swarmName)} and ${nameOf(node)} is ` +
-        `${node.Status.State}, not ready; ${describeAfter(after)}. Refused even with force: ` +
-        'promote a Ready node, or bring the unreachable managers back first.',
-      before,
-      after,
-      nodes,
-      nodeId,
-    );
-  }
+      `${node.Status.State}, not ready; ${describeAfter(after)}. Refused even with force: ` +
+      'promote a Ready node, or bring the unreachable managers back first.',
+  );
+}
+
+/**
+ * The checks every change of the managers ends with: the swarm must have quorum now and keep it (`lost` says why not,
+ * refused even with force), and an even number of managers afterwards needs force.
+ */
+function settle(
+  nodes: readonly DockerNode[],
+  nodeId: string,
+  what: string,
+  before: QuorumCounts,
+  after: QuorumCounts,
+  options: GuardOptions,
+  lost: () => string,
+): QuorumAssessment {
+  requireQuorumNow(nodes, nodeId, what, before, after, options);
+  if (!after.hasQuorum) throw refuse(lost(), before, after, nodes, nodeId);
   const forced = requireOdd(nodes, nodeId, what, before, after, options);
   return { changes: true, before, after, forced };
 }
