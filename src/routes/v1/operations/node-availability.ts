@@ -7,10 +7,7 @@ import { closedObject, jobAcceptedResponses, nodeParams, problemResponses } from
 
 type Body = Omit<NodeSetAvailabilityInput, 'swarm' | 'node'>;
 
-export default function setNodeAvailabilityRoute(
-  app: FastifyInstance,
-  { deps, operationOf }: V1Context,
-): void {
+export default function nodeAvailabilityRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.post<{ Params: { swarm: string; node: string }; Body: Body }>(
     '/swarms/:swarm/nodes/:node/availability',
     {

@@ -12,7 +12,7 @@ const labelInput = closedObject(
   ['key'],
 );
 
-export default function updateNodeLabelsRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
+export default function nodeLabelsRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.patch<{ Params: { swarm: string; node: string }; Body: Body }>(
     '/swarms/:swarm/nodes/:node/labels',
     {

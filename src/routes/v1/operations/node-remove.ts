@@ -11,7 +11,7 @@ interface Query {
   idempotencyKey?: string;
 }
 
-export default function removeNodeRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
+export default function nodeRemoveRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.delete<{ Params: { swarm: string; node: string }; Querystring: Query }>(
     '/swarms/:swarm/nodes/:node',
     {

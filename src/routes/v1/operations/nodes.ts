@@ -2,19 +2,19 @@
 // Location, or 200 with the job when a quick operation already ended.
 import type { FastifyInstance } from 'fastify';
 import type { V1Context } from '../context.ts';
-import setNodeAvailabilityRoute from './node-availability.ts';
-import demoteNodeRoute from './node-demote.ts';
-import updateNodeLabelsRoute from './node-labels.ts';
-import promoteNodeRoute from './node-promote.ts';
-import removeNodeRoute from './node-remove.ts';
+import nodeAvailabilityRoute from './node-availability.ts';
+import nodeDemoteRoute from './node-demote.ts';
+import nodeLabelsRoute from './node-labels.ts';
+import nodePromoteRoute from './node-promote.ts';
+import nodeRemoveRoute from './node-remove.ts';
 
 export default async function nodeOperationRoutes(app: FastifyInstance, context: V1Context): Promise<void> {
   for (const route of [
-    setNodeAvailabilityRoute,
-    promoteNodeRoute,
-    demoteNodeRoute,
-    updateNodeLabelsRoute,
-    removeNodeRoute,
+    nodeAvailabilityRoute,
+    nodePromoteRoute,
+    nodeDemoteRoute,
+    nodeLabelsRoute,
+    nodeRemoveRoute,
   ]) {
     await app.register(route, context);
   }

@@ -9,7 +9,7 @@ import { createServiceBody } from './service-schemas.ts';
 
 type Body = Omit<CreateServiceInput, 'swarm'>;
 
-export default function createServiceRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
+export default function serviceCreateRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.post<{ Params: { swarm: string }; Body: Body }>(
     '/swarms/:swarm/services',
     {

@@ -11,7 +11,7 @@ interface Query {
   idempotencyKey?: string;
 }
 
-export default function removeServiceRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
+export default function serviceRemoveRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.delete<{ Params: { swarm: string; service: string }; Querystring: Query }>(
     '/swarms/:swarm/services/:service',
     {

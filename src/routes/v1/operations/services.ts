@@ -2,22 +2,22 @@
 // Location, or 200 with the job when a quick operation already ended.
 import type { FastifyInstance } from 'fastify';
 import type { V1Context } from '../context.ts';
-import createServiceRoute from './service-create.ts';
-import removeServiceRoute from './service-remove.ts';
-import rollbackServiceRoute from './service-rollback.ts';
-import scaleServiceRoute from './service-scale.ts';
-import updateServiceRoute from './service-update.ts';
+import serviceCreateRoute from './service-create.ts';
+import serviceRemoveRoute from './service-remove.ts';
+import serviceRollbackRoute from './service-rollback.ts';
+import serviceScaleRoute from './service-scale.ts';
+import serviceUpdateRoute from './service-update.ts';
 
 export default async function serviceOperationRoutes(
   app: FastifyInstance,
   context: V1Context,
 ): Promise<void> {
   for (const route of [
-    createServiceRoute,
-    scaleServiceRoute,
-    updateServiceRoute,
-    rollbackServiceRoute,
-    removeServiceRoute,
+    serviceCreateRoute,
+    serviceScaleRoute,
+    serviceUpdateRoute,
+    serviceRollbackRoute,
+    serviceRemoveRoute,
   ]) {
     await app.register(route, context);
   }

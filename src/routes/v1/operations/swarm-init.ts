@@ -6,7 +6,7 @@ import { replyWithJob } from '../job-reply.ts';
 import { closedObject, jobAcceptedResponses, problemResponses } from '../schemas.ts';
 import { engineEndpointInput, labelsInput, operationMeta } from './swarm-schemas.ts';
 
-export default function initSwarmRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
+export default function swarmInitRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.post<{ Body: SwarmInitInput }>(
     '/swarms/init',
     {

@@ -8,7 +8,7 @@ import { engineEndpointInput, nodeRoleInput, operationMeta, refuseInvalidBody } 
 
 type Body = Omit<SwarmJoinNodeInput, 'swarm'>;
 
-export default function joinNodeRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
+export default function swarmJoinNodeRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.post<{ Params: { swarm: string }; Body: Body }>(
     '/swarms/:swarm/nodes',
     {

@@ -8,7 +8,7 @@ import { engineEndpointInput, operationMeta, refuseInvalidBody } from './swarm-s
 
 type Body = Omit<SwarmLeaveInput, 'swarm' | 'node'>;
 
-export default function leaveSwarmRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
+export default function swarmLeaveRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
   app.post<{ Params: { swarm: string; node: string }; Body: Body }>(
     '/swarms/:swarm/nodes/:node/leave',
     {

@@ -24,7 +24,10 @@ const payloadSchema = {
   },
 };
 
-export default function rotateJoinTokenRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
+export default function swarmRotateJoinTokenRoute(
+  app: FastifyInstance,
+  { deps, operationOf }: V1Context,
+): void {
   app.post<{ Params: { swarm: string }; Body: Body }>(
     '/swarms/:swarm/join-tokens/rotate',
     {
