@@ -1,7 +1,7 @@
 // The per-request GraphQL context: who is calling, the request's memoised swarm reads, and what operations need.
 import type { Principal } from '../auth/principal.ts';
 import type { OperationDeps } from '../operations/deps.ts';
-import type { OperationContext } from '../operations/pipeline.ts';
+import type { OperationContext } from '../audit/types.ts';
 import type { ReadRecorder } from '../queries/answer-cache.ts';
 import type { SwarmReads } from '../queries/swarm-reads.ts';
 

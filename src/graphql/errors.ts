@@ -2,7 +2,7 @@
 // 5xx causes logged.
 import type { FastifyBaseLogger } from 'fastify';
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import { ERROR_CODES, toClientError } from '../errors.ts';
+import { ERROR_CATALOGUE, toClientError } from '../errors.ts';
 import { isTokensError, tokensMessage } from './limits.ts';
 
 /** Codes a validation rule may give its errors (src/graphql/limits.ts); any other validation error is BAD_INPUT. */
@@ -71,7 +71,7 @@ export function formatExecution(
   const statusCode = execution.data
     ? 200
     : errors.every((error) => REQUEST_CODES.has(error.extensions.code))
-      ? ERROR_CODES.BAD_INPUT
+      ? ERROR_CATALOGUE.BAD_INPUT.status
       : 200;
   return {
     statusCode,

@@ -9,24 +9,19 @@ import type { FastifyInstance } from 'fastify';
 const require = createRequire(import.meta.url);
 const packageDir = (name: string) => path.dirname(require.resolve(`${name}/package.json`));
 
+const JS = 'text/javascript; charset=utf-8';
+const CSS = 'text/css; charset=utf-8';
+const asset = (name: string, file: string, type: string) => ({
+  file: path.join(packageDir(name), file),
+  type,
+});
+
 /** Files under /graphiql/assets/, each from its npm package. */
 const ASSETS: Record<string, { file: string; type: string }> = {
-  'react.production.min.js': {
-    file: path.join(packageDir('react'), 'umd/react.production.min.js'),
-    type: 'text/javascript; charset=utf-8',
-  },
-  'react-dom.production.min.js': {
-    file: path.join(packageDir('react-dom'), 'umd/react-dom.production.min.js'),
-    type: 'text/javascript; charset=utf-8',
-  },
-  'graphiql.min.js': {
-    file: path.join(packageDir('graphiql'), 'graphiql.min.js'),
-    type: 'text/javascript; charset=utf-8',
-  },
-  'graphiql.min.css': {
-    file: path.join(packageDir('graphiql'), 'graphiql.min.css'),
-    type: 'text/css; charset=utf-8',
-  },
+  'react.production.min.js': asset('react', 'umd/react.production.min.js', JS),
+  'react-dom.production.min.js': asset('react-dom', 'umd/react-dom.production.min.js', JS),
+  'graphiql.min.js': asset('graphiql', 'graphiql.min.js', JS),
+  'graphiql.min.css': asset('graphiql', 'graphiql.min.css', CSS),
 };
 
 const PAGE = `<!doctype html>

@@ -11,11 +11,13 @@ import { runOperation } from './pipeline.ts';
 import { createAndQueue, waitForEnd } from './start-job.ts';
 import { labelsFromInput, validateSwarmName } from '../domain/swarm-registration.ts';
 import type { SwarmInitJobInput } from '../jobs/types.ts';
+import type { JobRequest } from './start-job.ts';
 
 /** Docker's floor for node certificate validity (`--cert-expiry`). */
 const MIN_CERT_EXPIRY_SECONDS = 3600;
 
-export interface SwarmInitInput {
+/** Like any job's request, but for a swarm that does not exist yet. */
+export interface SwarmInitInput extends Omit<JobRequest, 'swarm'> {
   name: string;
   endpoint: EngineEndpoint;
   advertiseAddress?: string | null | undefined;
@@ -23,8 +25,6 @@ export interface SwarmInitInput {
   autolock?: boolean | null | undefined;
   certExpirySeconds?: number | null | undefined;
   labels?: readonly { key: string; value?: string | null }[] | null | undefined;
-  reason?: string | null | undefined;
-  idempotencyKey?: string | null | undefined;
 }
 
 export function swarmInit(

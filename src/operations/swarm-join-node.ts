@@ -6,17 +6,14 @@ import type { JobRecord } from '../jobs/types.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from '../audit/types.ts';
 import { currentQuorum } from '../domain/quorum-guard.ts';
-import { requestJob } from './start-job.ts';
+import { requestJob, type JobRequest } from './start-job.ts';
 import type { JoinRole, SwarmJoinNodeJobInput } from '../jobs/types.ts';
 
-export interface SwarmJoinNodeInput {
-  swarm: string;
+export interface SwarmJoinNodeInput extends JobRequest {
   endpoint: EngineEndpoint;
   role?: 'WORKER' | 'MANAGER' | null | undefined;
   advertiseAddress?: string | null | undefined;
   listenAddress?: string | null | undefined;
-  reason?: string | null | undefined;
-  idempotencyKey?: string | null | undefined;
 }
 
 /** host, host:port, [v6]:port or an interface name: Docker parses it; we only refuse what cannot be an address. */

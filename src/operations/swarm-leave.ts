@@ -9,16 +9,13 @@ import { proveEngine } from '../domain/swarm-membership.ts';
 import type { OperationDeps } from './deps.ts';
 import type { OperationContext } from '../audit/types.ts';
 import { checkManagerLoss } from '../domain/quorum-guard.ts';
-import { requestJob } from './start-job.ts';
+import { requestJob, type JobRequest } from './start-job.ts';
 import type { SwarmLeaveJobInput } from '../jobs/types.ts';
 
-export interface SwarmLeaveInput {
-  swarm: string;
+export interface SwarmLeaveInput extends JobRequest {
   node: string;
   endpoint: EngineEndpoint;
   force?: boolean | null | undefined;
-  reason?: string | null | undefined;
-  idempotencyKey?: string | null | undefined;
 }
 
 export function swarmLeave(
