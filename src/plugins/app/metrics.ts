@@ -58,62 +58,48 @@ export default fp<MetricsPluginOptions>(
       SECONDS,
       registry,
     );
-    const dockerCalls = new Counter({
-      name: 'swarmgate_docker_calls_total',
-      help: 'Docker Engine API calls by swarm, endpoint, operation and result',
-      labelNames: ['swarm', 'endpoint', 'operation', 'result'],
-      registers: [registry],
-    });
-    const dockerDuration = new Histogram({
-      name: 'swarmgate_docker_call_duration_seconds',
-      help: 'Docker Engine API call durations by swarm and endpoint',
-      labelNames: ['swarm', 'endpoint'],
-      buckets: SECONDS,
-      registers: [registry],
-    });
-    const auditLatency = new Histogram({
-      name: 'swarmgate_audit_write_duration_seconds',
-      help: 'Audit event write latency',
-      labelNames: ['result'],
-      buckets: SECONDS,
-      registers: [registry],
-    });
-    const jobDuration = new Histogram({
-      name: 'swarmgate_job_duration_seconds',
-      help: 'Job durations (queued to ended) by type and final state',
-      labelNames: ['type', 'state'],
-      buckets: SECONDS,
-      registers: [registry],
-    });
-    const staleness = new Gauge({
-      name: 'swarmgate_cache_staleness_seconds',
-      help: "Seconds since a swarm's cached state was last confirmed by its managers",
-      labelNames: ['swarm'],
-      registers: [registry],
-    });
-    const answerLookups = new Gauge({
-      name: 'swarmgate_answer_cache_lookups',
-      help: 'Lookups of kept answers since the start, by outcome (hit: served from a kept answer)',
-      labelNames: ['outcome'],
-      registers: [registry],
-    });
-    const answerBytes = new Gauge({
-      name: 'swarmgate_answer_cache_bytes',
-      help: 'Bytes of answers kept',
-      registers: [registry],
-    });
-    const queueJobs = new Gauge({
-      name: 'swarmgate_queue_jobs',
-      help: 'Jobs in the operations queue by state',
-      labelNames: ['state'],
-      registers: [registry],
-    });
-    const rateLimited = new Counter({
-      name: 'swarmgate_rate_limited_total',
-      help: 'Requests refused 429 RATE_LIMITED, by budget (requests, mutations, anonymous, concurrency)',
-      labelNames: ['budget'],
-      registers: [registry],
-    });
+    // Every metric here lives in this registry; histograms use the one set of buckets.
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new Counter<L>({ name, help, labelNames, registers: [registry] });
+    const histogram = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new Histogram<L>({ name, help, labelNames, buckets: SECONDS, registers: [registry] });
+    const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new Gauge<L>({ name, help, labelNames, registers: [registry] });
+    const dockerCalls = counter(
+      'swarmgate_docker_calls_total',
+      'Docker Engine API calls by swarm, endpoint, operation and result',
+      ['swarm', 'endpoint', 'operation', 'result'],
+    );
+    const dockerDuration = histogram(
+      'swarmgate_docker_call_duration_seconds',
+      'Docker Engine API call durations by swarm and endpoint',
+      ['swarm', 'endpoint'],
+    );
+    const auditLatency = histogram('swarmgate_audit_write_duration_seconds', 'Audit event write latency', [
+      'result',
+    ]);
+    const jobDuration = histogram(
+      'swarmgate_job_duration_seconds',
+      'Job durations (queued to ended) by type and final state',
+      ['type', 'state'],
+    );
+    const staleness = gauge(
+      'swarmgate_cache_staleness_seconds',
+      "Seconds since a swarm's cached state was last confirmed by its managers",
+      ['swarm'],
+    );
+    const answerLookups = gauge(
+      'swarmgate_answer_cache_lookups',
+      'Lookups of kept answers since the start, by outcome (hit: served from a kept answer)',
+      ['outcome'],
+    );
+    const answerBytes = gauge('swarmgate_answer_cache_bytes', 'Bytes of answers kept', []);
+    const queueJobs = gauge('swarmgate_queue_jobs', 'Jobs in the operations queue by state', ['state']);
+    const rateLimited = counter(
+      'swarmgate_rate_limited_total',
+      'Requests refused 429 RATE_LIMITED, by budget (requests, mutations, anonymous, concurrency)',
+      ['budget'],
+    );
     for (const budget of ['requests', 'mutations', 'anonymous', 'concurrency'])
       rateLimited.inc({ budget }, 0);
     const collectors: (() => Promise<void>)[] = [];
