@@ -89,13 +89,17 @@ function unreachableNames(nodes: readonly DockerNode[], except: string): string[
     .sort();
 }
 
-function refuse(
-  message: string,
-  before: QuorumCounts,
-  after: QuorumCounts,
-  nodes: readonly DockerNode[],
-  nodeId: string,
-) {
+/** A change of the managers being checked: the swarm's nodes, the node, what is done, the counts before and after. */
+interface ManagerChange {
+  nodes: readonly DockerNode[];
+  nodeId: string;
+  what: string;
+  before: QuorumCounts;
+  after: QuorumCounts;
+  options: GuardOptions;
+}
+
+function refuse(message: string, { before, after, nodes, nodeId }: ManagerChange) {
   return new GatewayError('QUORUM_AT_RISK', message, {
     managers: before.managers,
     reachable: before.reachable,
@@ -107,45 +111,27 @@ function refuse(
 }
 
 /** Throws QUORUM_AT_RISK when the swarm has no quorum now: the raft could not commit the change anyway. */
-function requireQuorumNow(
-  nodes: readonly DockerNode[],
-  nodeId: string,
-  what: string,
-  before: QuorumCounts,
-  after: QuorumCounts,
-  options: GuardOptions,
-): void {
+function requireQuorumNow(change: ManagerChange): void {
+  const { nodes, what, before, options } = change;
   if (before.hasQuorum) return;
   const down = unreachableNames(nodes, '');
   throw refuse(
     `${what} is refused: ${describe(before, options.swarmName)} and needs ${before.needed}, so it has lost quorum ` +
       `already and tolerates no failure. Bring the unreachable managers back first` +
       `${down.length > 0 ? ` (${down.join(', ')})` : ''}; force does not override this.`,
-    before,
-    after,
-    nodes,
-    nodeId,
+    change,
   );
 }
 
-function requireOdd(
-  nodes: readonly DockerNode[],
-  nodeId: string,
-  what: string,
-  before: QuorumCounts,
-  after: QuorumCounts,
-  options: GuardOptions,
-): boolean {
+function requireOdd(change: ManagerChange): boolean {
+  const { what, before, after, options } = change;
   if ((options.keepOdd ?? true) === false || after.managers % 2 === 1) return false;
   if (options.force) return true;
   throw refuse(
     `${what} would leave ${plural(after.managers, 'manager')}, an even number: ` +
       `${describe(before, options.swarmName)}; ${describeAfter(after)}. An even number of managers tolerates no ` +
       `more failures than one manager fewer. Keep an odd number of managers, or pass force: true to do it anyway.`,
-    before,
-    after,
-    nodes,
-    nodeId,
+    change,
   );
 }
 
@@ -159,22 +145,19 @@ export function checkManagerLoss(
   nodeId: string,
   options: GuardOptions = {},
 ): QuorumAssessment {
-  const node = findNode(nodes, nodeId);
-  const before = currentQuorum(nodes);
-  if (!isManager(node)) return { changes: false, before, after: before, forced: false };
+  const { node, before } = subjectOf(nodes, nodeId);
+  if (!isManager(node)) return unchanged(before);
   const after = countsOf(before.managers - 1, before.reachable - (isReachable(node) ? 1 : 0));
   const what = `${options.verb ?? 'demoting'} ${nameOf(node)}`;
+  const change = { nodes, nodeId, what, before, after, options };
   if (after.managers === 0) {
     throw refuse(
       `${what} is refused: it is the last manager of ${options.swarmName ? `swarm "${options.swarmName}"` : 'the swarm'}, ` +
         'which would be left without managers (no way to change it any more). Promote another node first.',
-      before,
-      after,
-      nodes,
-      nodeId,
+      change,
     );
   }
-  return settle(nodes, nodeId, what, before, after, options, () => {
+  return settle(change, () => {
     const down = unreachableNames(nodes, nodeId);
     return (
       `${what} would lose quorum: ${describe(before, options.swarmName)}; ${describeAfter(after)}, ` +
@@ -194,18 +177,12 @@ export function checkManagerGain(
   nodeId: string,
   options: GuardOptions = {},
 ): QuorumAssessment {
-  const node = findNode(nodes, nodeId);
-  const before = currentQuorum(nodes);
-  if (isManager(node)) return { changes: false, before, after: before, forced: false };
+  const { node, before } = subjectOf(nodes, nodeId);
+  if (isManager(node)) return unchanged(before);
   const after = countsOf(before.managers + 1, before.reachable + (node.Status.State === 'ready' ? 1 : 0));
   const what = `${options.verb ?? 'promoting'} ${nameOf(node)}`;
   return settle(
-    nodes,
-    nodeId,
-    what,
-    before,
-    after,
-    options,
+    { nodes, nodeId, what, before, after, options },
     () =>
       `${what} would lose quorum: ${describe(before, options.swarmName)} and ${nameOf(node)} is ` +
       `${node.Status.State}, not ready; ${describeAfter(after)}. Refused even with force: ` +
@@ -213,21 +190,23 @@ export function checkManagerGain(
   );
 }
 
+/** The node a check is about, and the swarm's quorum as it is now. */
+function subjectOf(nodes: readonly DockerNode[], nodeId: string): { node: DockerNode; before: QuorumCounts } {
+  return { node: findNode(nodes, nodeId), before: currentQuorum(nodes) };
+}
+
+/** The assessment of a change that leaves the managers as they are. */
+function unchanged(before: QuorumCounts): QuorumAssessment {
+  return { changes: false, before, after: before, forced: false };
+}
+
 /**
  * The checks every change of the managers ends with: the swarm must have quorum now and keep it (`lost` says why not,
  * refused even with force), and an even number of managers afterwards needs force.
  */
-function settle(
-  nodes: readonly DockerNode[],
-  nodeId: string,
-  what: string,
-  before: QuorumCounts,
-  after: QuorumCounts,
-  options: GuardOptions,
-  lost: () => string,
-): QuorumAssessment {
-  requireQuorumNow(nodes, nodeId, what, before, after, options);
-  if (!after.hasQuorum) throw refuse(lost(), before, after, nodes, nodeId);
-  const forced = requireOdd(nodes, nodeId, what, before, after, options);
-  return { changes: true, before, after, forced };
+function settle(change: ManagerChange, lost: () => string): QuorumAssessment {
+  requireQuorumNow(change);
+  if (!change.after.hasQuorum) throw refuse(lost(), change);
+  const forced = requireOdd(change);
+  return { changes: true, before: change.before, after: change.after, forced };
 }

@@ -325,6 +325,11 @@ export const jobAcceptedResponses = {
   202: { ...jobSchema, description: 'The job is queued or running; follow Location (/v1/jobs/:id)' },
 };
 
+/** What a node or swarm operation answers: its job, or the refusals any of them may meet. */
+export function nodeJobResponses() {
+  return { ...jobAcceptedResponses, ...problemResponses(400, 403, 404, 409, 503) };
+}
+
 // ---------------------------------------------------------------- audit (GraphQL's AuditEvent, JSON as objects)
 
 const AUDIT_OUTCOMES = ['REQUESTED', 'SUCCEEDED', 'FAILED', 'REFUSED'] as const;

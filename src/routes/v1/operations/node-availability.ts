@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { nodeSetAvailability, type NodeSetAvailabilityInput } from '../../../operations/node-availability.ts';
 import { replyWithJob } from '../job-reply.ts';
 import type { V1Context } from '../context.ts';
-import { closedObject, jobAcceptedResponses, nodeParams, problemResponses } from '../schemas.ts';
+import { closedObject, nodeJobResponses, nodeParams } from '../schemas.ts';
 
 type Body = Omit<NodeSetAvailabilityInput, 'swarm' | 'node'>;
 
@@ -36,7 +36,7 @@ export default function nodeAvailabilityRoute(app: FastifyInstance, { deps, oper
           },
           ['availability'],
         ),
-        response: { ...jobAcceptedResponses, ...problemResponses(400, 403, 404, 409, 503) },
+        response: nodeJobResponses(),
       },
     },
     async (request, reply) =>

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { nodeRemove } from '../../../operations/node-remove.ts';
 import { replyWithJob } from '../job-reply.ts';
 import type { V1Context } from '../context.ts';
-import { closedObject, jobAcceptedResponses, nodeParams, problemResponses } from '../schemas.ts';
+import { closedObject, nodeJobResponses, nodeParams } from '../schemas.ts';
 
 interface Query {
   force?: boolean;
@@ -36,7 +36,7 @@ export default function nodeRemoveRoute(app: FastifyInstance, { deps, operationO
             description: 'The same key and input again answers with the same job',
           },
         }),
-        response: { ...jobAcceptedResponses, ...problemResponses(400, 403, 404, 409, 503) },
+        response: nodeJobResponses(),
       },
     },
     async (request, reply) =>

@@ -7,7 +7,7 @@ import type { NodeForceInput } from '../../../operations/node-guarded.ts';
 import type { OperationDeps } from '../../../operations/deps.ts';
 import type { V1Context } from '../context.ts';
 import { replyWithJob } from '../job-reply.ts';
-import { closedObject, jobAcceptedResponses, nodeParams, problemResponses } from '../schemas.ts';
+import { closedObject, nodeJobResponses, nodeParams } from '../schemas.ts';
 
 export interface NodeRoleBody {
   force?: boolean;
@@ -55,7 +55,7 @@ export function nodeRoleRoute(
         description: route.description,
         params: nodeParams,
         body: nodeRoleBody,
-        response: { ...jobAcceptedResponses, ...problemResponses(400, 403, 404, 409, 503) },
+        response: nodeJobResponses(),
       },
       preValidation: bodyOptional,
     },

@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { swarmJoinNode, type SwarmJoinNodeInput } from '../../../operations/swarm-join-node.ts';
 import type { V1Context } from '../context.ts';
 import { replyWithJob } from '../job-reply.ts';
-import { closedObject, jobAcceptedResponses, problemResponses, swarmParams } from '../schemas.ts';
-import { engineEndpointInput, nodeRoleInput, operationMeta, refuseInvalidBody } from './swarm-schemas.ts';
+import { nodeJobResponses, swarmParams } from '../schemas.ts';
+import { endpointBody, nodeRoleInput, refuseInvalidBody } from './swarm-schemas.ts';
 
 type Body = Omit<SwarmJoinNodeInput, 'swarm'>;
 
@@ -22,20 +22,15 @@ export default function swarmJoinNodeRoute(app: FastifyInstance, { deps, operati
           'It fails with ALREADY_IN_SWARM when the engine is in a swarm already and JOIN_TIMEOUT (naming the ' +
           'ports to open) when it cannot reach the managers.',
         params: swarmParams,
-        body: closedObject(
-          {
-            endpoint: engineEndpointInput,
-            role: { ...nodeRoleInput, default: 'WORKER' },
-            advertiseAddress: {
-              type: 'string',
-              description: "Default: the endpoint's IP address, else Docker's choice",
-            },
-            listenAddress: { type: 'string', description: 'Default 0.0.0.0:2377' },
-            ...operationMeta,
+        body: endpointBody({
+          role: { ...nodeRoleInput, default: 'WORKER' },
+          advertiseAddress: {
+            type: 'string',
+            description: "Default: the endpoint's IP address, else Docker's choice",
           },
-          ['endpoint'],
-        ),
-        response: { ...jobAcceptedResponses, ...problemResponses(400, 403, 404, 409, 503) },
+          listenAddress: { type: 'string', description: 'Default 0.0.0.0:2377' },
+        }),
+        response: nodeJobResponses(),
       },
     },
     async (request, reply) => {

@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { swarmLeave, type SwarmLeaveInput } from '../../../operations/swarm-leave.ts';
 import type { V1Context } from '../context.ts';
 import { replyWithJob } from '../job-reply.ts';
-import { closedObject, jobAcceptedResponses, nodeParams, problemResponses } from '../schemas.ts';
-import { engineEndpointInput, operationMeta, refuseInvalidBody } from './swarm-schemas.ts';
+import { nodeJobResponses, nodeParams } from '../schemas.ts';
+import { endpointBody, refuseInvalidBody } from './swarm-schemas.ts';
 
 type Body = Omit<SwarmLeaveInput, 'swarm' | 'node'>;
 
@@ -21,15 +21,10 @@ export default function swarmLeaveRoute(app: FastifyInstance, { deps, operationO
           'A job that ends when the swarm shows the node Down; remove it afterwards with node removal. A ' +
           'manager leaves only with force: true, and never when that would lose quorum (QUORUM_AT_RISK).',
         params: nodeParams,
-        body: closedObject(
-          {
-            endpoint: engineEndpointInput,
-            force: { type: 'boolean', default: false, description: 'Needed for a manager' },
-            ...operationMeta,
-          },
-          ['endpoint'],
-        ),
-        response: { ...jobAcceptedResponses, ...problemResponses(400, 403, 404, 409, 503) },
+        body: endpointBody({
+          force: { type: 'boolean', default: false, description: 'Needed for a manager' },
+        }),
+        response: nodeJobResponses(),
       },
     },
     async (request, reply) => {

@@ -56,3 +56,8 @@ export async function refuseInvalidBody(
   await findSwarmFor(deps, principalOf(request), request.params.swarm);
   throw request.validationError;
 }
+
+/** The body of an operation on an engine given by its endpoint (join, leave): endpoint required, reason, key. */
+export function endpointBody(fields: Record<string, object>) {
+  return closedObject({ endpoint: engineEndpointInput, ...fields, ...operationMeta }, ['endpoint']);
+}
