@@ -1,6 +1,6 @@
 // Maps what Docker and the network answer to our error codes, and decides which failures mean "try another manager".
 import { scrubString } from '../audit/redact.ts';
-import { GatewayError } from '../errors.ts';
+import { GatewayError, isGatewayError } from '../errors.ts';
 
 /** The shape docker-modem gives its errors. */
 interface ModemError {
@@ -153,6 +153,11 @@ function managerMessage(error: unknown): string | null {
 export function dockerStatus(error: unknown): number | undefined {
   const status = (error as ModemError | null)?.statusCode;
   return typeof status === 'number' ? status : undefined;
+}
+
+/** The object is not (or no longer) there: Docker's 404, mapped to NOT_FOUND or as docker-modem gave it. */
+export function isNotFound(error: unknown): boolean {
+  return isGatewayError(error) ? error.code === 'NOT_FOUND' : dockerStatus(error) === 404;
 }
 
 /**

@@ -2,25 +2,26 @@
 // Every update sends Docker's object version; an out-of-sequence update is re-read and retried, never lost.
 import type Dockerode from 'dockerode';
 import { isOutOfSequence } from './errors.ts';
+import { inspectNode, inspectService, inspectSwarm } from './reads.ts';
 import type { SwarmClient } from './swarm-client.ts';
 import type { DockerNode, DockerService, DockerServiceSpec, DockerSwarm } from './types.ts';
 
 const VERSION_RETRIES = 8;
 
 /**
- * Re-reads the object and applies `change` to its current spec until Docker accepts the version, so concurrent
- * updates (from the gateway or from a person at a manager) are never lost. `change` returning null means
- * nothing to do (already as wanted): no update is sent.
+ * Re-reads the object (`read`, its `what`.inspect) and applies `change` to its current spec until Docker accepts the
+ * version, so concurrent updates (from the gateway or from a person at a manager) are never lost. `change` returning
+ * null means nothing to do (already as wanted): no update is sent.
  */
 async function updateVersioned<T extends { Version: { Index: number } }, S>(
   client: SwarmClient,
   what: string,
-  read: (docker: Dockerode) => Promise<T>,
+  read: () => Promise<T>,
   change: (current: T) => S | null,
   write: (docker: Dockerode, version: number, spec: S) => Promise<unknown>,
 ): Promise<{ changed: boolean; object: T }> {
   for (let attempt = 1; ; attempt += 1) {
-    const current = await client.call(`${what}.inspect`, read);
+    const current = await read();
     const spec = change(current);
     if (spec === null) return { changed: false, object: current };
     try {
@@ -41,7 +42,7 @@ export function updateNodeSpec(
   return updateVersioned(
     client,
     'node',
-    (docker) => docker.getNode(nodeId).inspect() as Promise<DockerNode>,
+    () => inspectNode(client, nodeId),
     change,
     (docker, version, spec) => docker.getNode(nodeId).update({ version, ...spec }),
   );
@@ -60,7 +61,7 @@ export function updateSwarmSpec(
   return updateVersioned(
     client,
     'swarm',
-    (docker) => docker.swarmInspect() as Promise<DockerSwarm>,
+    () => inspectSwarm(client),
     change,
     (docker, version, update) =>
       docker.swarmUpdate({
@@ -93,7 +94,7 @@ export function updateServiceSpec(
   return updateVersioned(
     client,
     'service',
-    (docker) => docker.getService(serviceId).inspect() as Promise<DockerService>,
+    () => inspectService(client, serviceId),
     change,
     (docker, version, spec) =>
       docker

@@ -2,11 +2,11 @@
 // watches), started on first use, stopped when idle, unregistered or closed; reads served from it, or single-flight
 // calls to the managers when it is not current or the caller asks for a fresh read.
 import type { FastifyBaseLogger } from 'fastify';
+import { listNodes, listServices, listTasks } from '../docker/reads.ts';
 import type { DockerEventMessage, SwarmClient } from '../docker/swarm-client.ts';
 import type { DockerNode, DockerService, DockerTask } from '../docker/types.ts';
 import type { SwarmClients } from '../plugins/app/swarm-clients.ts';
 import type { RegistryRepository, SwarmRecord } from '../registry/repository.ts';
-import { listNodes, listServices, listTasks } from './docker-reads.ts';
 import { SingleFlight } from './single-flight.ts';
 import { SwarmState, type StateKind, type SwarmStateTiming, type Versioned } from './swarm-state.ts';
 
@@ -69,33 +69,15 @@ export class SwarmStateStore {
   }
 
   nodes(swarm: SwarmRecord, options: ReadOptions = {}): Promise<DockerNode[]> {
-    return this.read(
-      swarm,
-      'nodes',
-      options,
-      (state) => state.currentNodes(),
-      (client) => client.call('node.list', listNodes),
-    );
+    return this.read(swarm, 'nodes', options, (state) => state.currentNodes(), listNodes);
   }
 
   services(swarm: SwarmRecord, options: ReadOptions = {}): Promise<DockerService[]> {
-    return this.read(
-      swarm,
-      'services',
-      options,
-      (state) => state.currentServices(),
-      (client) => client.call('service.list', listServices),
-    );
+    return this.read(swarm, 'services', options, (state) => state.currentServices(), listServices);
   }
 
   tasks(swarm: SwarmRecord, options: ReadOptions = {}): Promise<DockerTask[]> {
-    return this.read(
-      swarm,
-      'tasks',
-      options,
-      (state) => state.currentTasks(),
-      (client) => client.call('task.list', listTasks),
-    );
+    return this.read(swarm, 'tasks', options, (state) => state.currentTasks(), listTasks);
   }
 
   /**

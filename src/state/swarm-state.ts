@@ -2,18 +2,19 @@
 // them). The watcher reconnects with back-off to any reachable manager and resyncs on every (re)connection.
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { DockerEventMessage, EventsWatch, SwarmClient } from '../docker/swarm-client.ts';
-import type { DockerNode, DockerService, DockerSwarm, DockerTask } from '../docker/types.ts';
-import { GatewayError } from '../errors.ts';
-import type { SwarmRecord } from '../registry/repository.ts';
 import {
-  inspectNode,
-  inspectService,
+  findNode,
+  findService,
   inspectSwarm,
   listNodes,
   listServices,
   listTasksRaw,
-} from './docker-reads.ts';
+  parseTaskList,
+} from '../docker/reads.ts';
+import type { DockerEventMessage, EventsWatch, SwarmClient } from '../docker/swarm-client.ts';
+import type { DockerNode, DockerService, DockerSwarm, DockerTask } from '../docker/types.ts';
+import { GatewayError } from '../errors.ts';
+import type { SwarmRecord } from '../registry/repository.ts';
 import { SingleFlight } from './single-flight.ts';
 import { SWARM_EVENT_FILTERS } from './swarm-events.ts';
 
@@ -220,10 +221,10 @@ export class SwarmState {
     this.unsettled[kind] += 1;
     const relist = async () => {
       if (kind === 'nodes') {
-        const nodes = await session.watch.call('node.list', listNodes);
+        const nodes = await listNodes(session.watch);
         if (this.session === session) this.setNodes(nodes);
       } else {
-        const services = await session.watch.call('service.list', listServices);
+        const services = await listServices(session.watch);
         if (this.session === session) this.setServices(services);
       }
     };
@@ -354,9 +355,9 @@ export class SwarmState {
     this.dirtyServices.clear();
     const { watch } = session;
     const [inspected, nodes, services] = await Promise.all([
-      watch.call('swarm.inspect', inspectSwarm),
-      watch.call('node.list', listNodes),
-      watch.call('service.list', listServices),
+      inspectSwarm(watch),
+      listNodes(watch),
+      listServices(watch),
       // Kept tasks are listed again too; if that fails they are dropped (the next read lists them).
       this.tasks ? this.refreshTasks(session).catch(() => (this.tasks = null)) : undefined,
     ]);
@@ -399,8 +400,7 @@ export class SwarmState {
   /** Every liveness check asks the watched manager for the cluster, which only its swarm's leader can answer. */
   private scheduleCheck(session: Session): void {
     this.after(session, this.timing.checkMs, () => {
-      session.watch
-        .call('swarm.inspect', inspectSwarm)
+      inspectSwarm(session.watch)
         .then((inspected) => {
           this.checkCluster(inspected, session.watch.url);
           if (this.session !== session) return;
@@ -467,12 +467,12 @@ export class SwarmState {
     if (ids.length === 0) return;
     const { watch } = session;
     if (ids.length > BULK_REFRESH) {
-      this.setNodes(await watch.call('node.list', listNodes));
+      this.setNodes(await listNodes(watch));
       return;
     }
     await Promise.all(
       ids.map(async (id) => {
-        const node = await inspectOrNull(() => watch.call('node.inspect', inspectNode(id)));
+        const node = await findNode(watch, id);
         if (node === null) this.nodes.delete(id);
         else if (isNewer(node, this.nodes.get(id))) this.nodes.set(id, node);
         this.nodesChanged();
@@ -484,12 +484,12 @@ export class SwarmState {
     if (ids.length === 0) return;
     const { watch } = session;
     if (ids.length > BULK_REFRESH) {
-      this.setServices(await watch.call('service.list', listServices));
+      this.setServices(await listServices(watch));
       return;
     }
     await Promise.all(
       ids.map(async (id) => {
-        const service = await inspectOrNull(() => watch.call('service.inspect', inspectService(id)));
+        const service = await findService(watch, id);
         if (service === null) this.services.delete(id);
         else if (isNewer(service, this.services.get(id))) this.services.set(id, service);
         this.servicesChanged();
@@ -503,14 +503,14 @@ export class SwarmState {
   private refreshTasks(session: Session): Promise<DockerTask[]> {
     return this.flights.runAfter(`tasks:${session.seq}`, async () => {
       const started = Date.now();
-      const raw = await session.watch.call('task.list', listTasksRaw);
+      const raw = await listTasksRaw(session.watch);
       // The same bytes as the list kept: nothing to parse (10,000 tasks are tens of megabytes of objects).
       const digest = createHash('sha1').update(raw).digest('base64');
       if (this.tasks?.digest === digest) {
         if (this.tasks.fetchedAt <= started) this.tasks.fetchedAt = started;
         return this.tasks.list;
       }
-      const list = JSON.parse(raw.toString('utf8')) as DockerTask[];
+      const list = parseTaskList(raw);
       if (!this.tasks || this.tasks.fetchedAt <= started) {
         const fingerprint = fingerprintOf(list);
         if (this.tasks?.fingerprint === fingerprint) {
@@ -561,15 +561,6 @@ export class SwarmState {
 }
 
 /** The object, or null when Docker says it no longer exists. */
-async function inspectOrNull<T>(inspect: () => Promise<T>): Promise<T | null> {
-  try {
-    return await inspect();
-  } catch (error) {
-    if (error instanceof GatewayError && error.code === 'NOT_FOUND') return null;
-    throw error;
-  }
-}
-
 /**
  * Identifies a task list's content: every change of a task bumps its Version.Index (raft's index, which only grows),
  * and a task added or removed changes the IDs.

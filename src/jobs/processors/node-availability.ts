@@ -1,12 +1,13 @@
 // Processors of node.activate, node.pause and node.drain. Activate and pause set the availability (nothing if it is
 // already so). Drain sets it (once), then waits until no task runs on the node, reporting progress; resumed after a
 // crash it finds the node drained already and only goes on waiting.
+import { hostnameOf, listNodeTasks } from '../../docker/reads.ts';
 import { updateNodeSpec } from '../../docker/writes.ts';
 import type { DockerNode } from '../../docker/types.ts';
 import { DEFAULT_DRAIN_TIMEOUT_SECONDS, runningTasks } from '../../domain/node-availability.ts';
 import { jobTimeout } from '../../errors.ts';
 import { requireClient, type Processor } from '../processor.ts';
-import { hostnameOf, listNodeTasks, requireNode, targetNodeId } from './node-target.ts';
+import { requireNode, targetNodeId } from './node-target.ts';
 
 type Availability = DockerNode['Spec']['Availability'];
 

@@ -1,10 +1,11 @@
 // Processor of node.labels.update: applies the additions and removals to the node's labels as they are now, with
 // Docker's version (an out-of-sequence update is re-read and applied again), so no concurrent change is lost.
+import { hostnameOf } from '../../docker/reads.ts';
 import type { DockerNode } from '../../docker/types.ts';
 import { updateNodeSpec } from '../../docker/writes.ts';
 import { requireClient, type Processor } from '../processor.ts';
 import type { LabelChange } from '../types.ts';
-import { hostnameOf, requireNode, targetNodeId } from './node-target.ts';
+import { requireNode, targetNodeId } from './node-target.ts';
 
 /** The labels after the change; null when they would not change (nothing is sent, so a replay changes nothing). */
 export function applyLabelChange(

@@ -1,11 +1,12 @@
 // Shared by node.promote and node.demote: check the quorum guard against the swarm as it is now, set the role
 // (once), then wait until the node's manager status shows it.
+import { hostnameOf, listNodes } from '../../docker/reads.ts';
 import type { DockerNode } from '../../docker/types.ts';
 import { updateNodeSpec } from '../../docker/writes.ts';
 import { GatewayError, jobTimeout } from '../../errors.ts';
 import { checkManagerGain, checkManagerLoss } from '../../domain/quorum-guard.ts';
 import { requireClient, type JobContext, type JobOutcomeOf } from '../processor.ts';
-import { hostnameOf, listNodes, requireNode, targetNodeId } from './node-target.ts';
+import { requireNode, targetNodeId } from './node-target.ts';
 
 const POLL_MS = 500;
 const WAIT_SECONDS = 120;

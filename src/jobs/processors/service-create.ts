@@ -1,5 +1,6 @@
 // service.create: creates the service unless a service of that name and spec is there already (a resumed job
 // finds its own), then waits until its desired tasks run.
+import { listServicesByName } from '../../docker/reads.ts';
 import type { SwarmClient } from '../../docker/swarm-client.ts';
 import type { DockerService } from '../../docker/types.ts';
 import { createService } from '../../docker/writes.ts';
@@ -9,14 +10,8 @@ import { requireClient, type JobContext, type JobOutcomeOf } from '../processor.
 import { followService, taskSummary } from './service-progress.ts';
 
 async function findByName(client: SwarmClient, name: string): Promise<DockerService | undefined> {
-  const services = await client.call(
-    'service.list',
-    // dockerode returns its own loose typing; docker/types.ts describes what Engine API 1.41 sends.
-    (docker) =>
-      docker.listServices({ filters: { name: [name] } }) as Promise<unknown> as Promise<DockerService[]>,
-  );
   // Docker's name filter matches prefixes too.
-  return services.find((service) => service.Spec.Name === name);
+  return (await listServicesByName(client, name)).find((service) => service.Spec.Name === name);
 }
 
 function sameOrConflict(wanted: DockerService['Spec'], existing: DockerService): DockerService {

@@ -1,8 +1,9 @@
 // Following a service until its tasks reach what a job wants: progress per task, IMAGE_MISSING from rejected
 // tasks, Docker's UpdateStatus, and a bounded wait. Shared by the service processors.
 import { canonicalJson } from '../../audit/chain.ts';
+import { hostnameOf, inspectService, listNodes, listServiceTasks } from '../../docker/reads.ts';
 import type { SwarmClient } from '../../docker/swarm-client.ts';
-import type { DockerNode, DockerService, DockerTask } from '../../docker/types.ts';
+import type { DockerService, DockerTask } from '../../docker/types.ts';
 import { GatewayError, jobTimeout } from '../../errors.ts';
 import { JobCancelledError, type JobContext } from '../processor.ts';
 
@@ -45,12 +46,8 @@ export interface FollowOptions {
 }
 
 export async function observeService(client: SwarmClient, serviceId: string): Promise<ServiceObservation> {
-  const service = (await client.call('service.inspect', (docker) =>
-    docker.getService(serviceId).inspect(),
-  )) as DockerService;
-  const tasks = (await client.call('task.list', (docker) =>
-    docker.listTasks({ filters: { service: [serviceId] } }),
-  )) as DockerTask[];
+  const service = await inspectService(client, serviceId);
+  const tasks = await listServiceTasks(client, serviceId);
   // The service filter also matches by name prefix; keep this service's own tasks.
   return { service, tasks: tasks.filter((task) => task.ServiceID === service.ID) };
 }
@@ -107,9 +104,9 @@ async function imageMissingError(
 ): Promise<GatewayError> {
   const { service } = observation;
   const image = service.Spec.TaskTemplate.ContainerSpec?.Image ?? '(none)';
-  const nodes = (await client.call('node.list', (docker) => docker.listNodes())) as DockerNode[];
-  const hostnameOf = new Map(nodes.map((node) => [node.ID, node.Description?.Hostname ?? node.ID]));
-  const hostnames = [...new Set(rejected.map((task) => hostnameOf.get(task.NodeID ?? '') ?? task.NodeID))]
+  const nodes = await listNodes(client);
+  const nameOf = new Map(nodes.map((node) => [node.ID, hostnameOf(node)]));
+  const hostnames = [...new Set(rejected.map((task) => nameOf.get(task.NodeID ?? '') ?? task.NodeID))]
     .filter((name): name is string => Boolean(name))
     .sort();
   const status = service.UpdateStatus?.State;

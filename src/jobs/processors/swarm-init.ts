@@ -1,8 +1,10 @@
 // Processor of swarm.init: `docker swarm init` on an engine in no swarm, then the new swarm's registration in the
 // job's tenant exactly as registerSwarm does it. Resumable: the swarm carries this job's id as a label.
 import { parseEndpoint, type EngineEndpoint } from '../../docker/endpoint.ts';
+import { ENGINE_CALL_MS, engineOf, type Engine } from '../../docker/engine.ts';
 import { clusterOf } from '../../docker/engine-proof.ts';
 import { alreadyInSwarmError, engineFailureShort, joinFailure } from '../../docker/errors.ts';
+import { engineInfo } from '../../docker/reads.ts';
 import type { DockerInfo } from '../../docker/types.ts';
 import { engine as engineCalls } from '../../docker/writes.ts';
 import { conflict, GatewayError } from '../../errors.ts';
@@ -11,7 +13,6 @@ import type { SwarmRecord } from '../../registry/repository.ts';
 import { withTimeout } from '../../util/timeout.ts';
 import type { SwarmInitJobInput } from '../types.ts';
 import type { JobContext, JobOutcomeOf, Processor } from '../processor.ts';
-import { ENGINE_CALL_MS, engineInfo, engineOf, type Engine } from './swarm-engine.ts';
 
 /** Swarm label naming the job that made the swarm, so a resumed job knows the swarm it finds is its own. */
 export const INIT_JOB_LABEL = 'io.swarmgate.init-job';

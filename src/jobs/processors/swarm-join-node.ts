@@ -1,30 +1,31 @@
 // Processor of swarm.join: checks the joining engine, fetches the role's token from a manager, calls the engine's
 // join, and waits until the swarm lists the node Ready. Known failures map to JOIN_TIMEOUT and ALREADY_IN_SWARM.
-import type { DockerInfo, DockerNode, DockerSwarm } from '../../docker/types.ts';
+import type { DockerInfo, DockerNode } from '../../docker/types.ts';
+import { ENGINE_CALL_MS, engineOf, type Engine } from '../../docker/engine.ts';
 import { membershipOf, clusterOf } from '../../docker/engine-proof.ts';
 import { alreadyInSwarmError, engineFailureShort, joinFailure } from '../../docker/errors.ts';
+import { engineInfo, hostnameOf, inspectSwarm, listNodes } from '../../docker/reads.ts';
 import { engine as engineCalls } from '../../docker/writes.ts';
 import { GatewayError } from '../../errors.ts';
 import type { SwarmRecord } from '../../registry/repository.ts';
 import { withTimeout } from '../../util/timeout.ts';
 import { requireClient, type JobContext, type Processor } from '../processor.ts';
 import type { SwarmJoinNodeJobInput } from '../types.ts';
-import {
-  ENGINE_CALL_MS,
-  engineInfo,
-  engineOf,
-  hostnameOf,
-  listNodes,
-  managerAddresses,
-  waitForNode,
-  type Engine,
-} from './swarm-engine.ts';
+import { waitForNode } from './node-target.ts';
 
 const JOIN_STEP = 'join';
 const READY_STEP = 'wait-ready';
 /** From the join to Ready takes seconds (the node's first heartbeat); a minute means something is wrong. */
 const READY_TIMEOUT_MS = 60_000;
 const DEFAULT_LISTEN = '0.0.0.0:2377';
+
+/** Addresses a joining node can reach managers at (host:2377), reachable ones first. */
+function managerAddresses(nodes: readonly DockerNode[]): string[] {
+  const managers = nodes.filter((node) => node.ManagerStatus?.Addr);
+  const reachable = managers.filter((node) => node.ManagerStatus?.Reachability === 'reachable');
+  const others = managers.filter((node) => node.ManagerStatus?.Reachability !== 'reachable');
+  return [...reachable, ...others].map((node) => node.ManagerStatus!.Addr!);
+}
 
 export const swarmJoinNodeProcessor: Processor<'swarm.join'> = async (context) => {
   const client = requireClient(context);
@@ -98,10 +99,7 @@ async function join(
     );
   }
   // Fetched at the last moment and kept in this function only: the token is never logged, stored or returned.
-  const inspected = await client.call(
-    'swarm.inspect',
-    (docker) => docker.swarmInspect() as Promise<DockerSwarm>,
-  );
+  const inspected = await inspectSwarm(client);
   const token = input.role === 'manager' ? inspected.JoinTokens?.Manager : inspected.JoinTokens?.Worker;
   if (!token)
     throw new GatewayError('INTERNAL', `swarm "${swarm.name}" did not give a ${input.role} join token`);

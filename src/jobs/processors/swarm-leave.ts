@@ -1,13 +1,15 @@
 // Processor of swarm.leave: checks that the endpoint is the node's own engine, makes it leave, and waits until the
 // swarm shows the node Down (it stays listed until removeNode).
+import { ENGINE_CALL_MS, engineOf } from '../../docker/engine.ts';
 import { dockerMessage, dockerStatus, engineFailureCause, engineFailureText } from '../../docker/errors.ts';
+import { engineInfo, hostnameOf, listNodes } from '../../docker/reads.ts';
 import { engine as engineCalls } from '../../docker/writes.ts';
 import { badInput, GatewayError, jobTimeout } from '../../errors.ts';
 import { proveEngine } from '../../domain/swarm-membership.ts';
 import { checkManagerLoss } from '../../domain/quorum-guard.ts';
 import { withTimeout } from '../../util/timeout.ts';
 import { requireClient, type Processor } from '../processor.ts';
-import { ENGINE_CALL_MS, engineInfo, engineOf, hostnameOf, listNodes, waitForNode } from './swarm-engine.ts';
+import { waitForNode } from './node-target.ts';
 
 const LEAVE_STEP = 'leave';
 const DOWN_STEP = 'wait-down';

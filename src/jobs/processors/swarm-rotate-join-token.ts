@@ -1,5 +1,6 @@
 // Processor of swarm.joinToken.rotate: asks a manager to replace the worker or manager join token, exactly once.
 import { createHash } from 'node:crypto';
+import { inspectSwarm } from '../../docker/reads.ts';
 import type { DockerSwarm } from '../../docker/types.ts';
 import { updateSwarmSpec } from '../../docker/writes.ts';
 import { GatewayError } from '../../errors.ts';
@@ -22,10 +23,7 @@ const FINGERPRINT = /fingerprint ([0-9a-f]{12})/;
 export const swarmRotateJoinTokenProcessor: Processor<'swarm.joinToken.rotate'> = async (context) => {
   const client = requireClient(context);
   const { role } = context.input;
-  const inspect = () =>
-    client.call('swarm.inspect', (docker) => docker.swarmInspect() as Promise<DockerSwarm>);
-
-  const before = fingerprintOf(tokenOf(await inspect(), role));
+  const before = fingerprintOf(tokenOf(await inspectSwarm(client), role));
   // A run that crashed after recording the fingerprint and after Docker rotated finds another token now.
   const previous =
     context.job.progress.step === STEP ? FINGERPRINT.exec(context.job.progress.message ?? '') : null;
@@ -41,7 +39,7 @@ export const swarmRotateJoinTokenProcessor: Processor<'swarm.joinToken.rotate'> 
     spec: swarm.Spec,
     ...(role === 'manager' ? { rotateManagerToken: true } : { rotateWorkerToken: true }),
   }));
-  const after = fingerprintOf(tokenOf(await inspect(), role));
+  const after = fingerprintOf(tokenOf(await inspectSwarm(client), role));
   if (after === before) {
     throw new GatewayError(
       'INTERNAL',
