@@ -1,7 +1,7 @@
 // The read queries both doors share: swarm status, filtered and paginated node, service and task lists.
 import { requireRole } from '../auth/authorize.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { DockerInfo } from '../docker/types.ts';
+import { infoOfEachEndpoint } from '../docker/reads.ts';
 import { badInput } from '../errors.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
 import { paginate, type Page } from './pagination.ts';
@@ -26,7 +26,7 @@ export interface SwarmStatusView {
 /** Asks every endpoint: up means it answers as a manager of the registered cluster. */
 export async function swarmStatus(reads: SwarmReads, swarm: SwarmRecord): Promise<SwarmStatusView> {
   const client = await reads.clientFor(swarm);
-  const answers = await client.probeAll('system.info', (docker) => docker.info() as Promise<DockerInfo>);
+  const answers = await infoOfEachEndpoint(client);
   const endpoints = answers.map((answer) => {
     if (!answer.value) return { url: answer.url, up: false, error: answer.error ?? 'no answer' };
     const info = answer.value.Swarm;

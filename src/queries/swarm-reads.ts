@@ -1,9 +1,16 @@
 // Per-request reads of swarms: tenant-scoped lookups and one memoised read per swarm and kind. With the cache on
 // (SWARMGATE_CACHE), nodes, services and tasks come from the event-fed swarm state (src/state/) unless the caller
 // asks for a fresh read; otherwise, and for everything else, from a manager.
-import type Dockerode from 'dockerode';
 import { requireRole } from '../auth/authorize.ts';
 import type { Principal } from '../auth/principal.ts';
+import {
+  hostnameOf,
+  inspectSwarm,
+  listNodes,
+  listServices,
+  listTasks,
+  managerInfo,
+} from '../docker/reads.ts';
 import type { DockerInfo, DockerNode, DockerService, DockerSwarm, DockerTask } from '../docker/types.ts';
 import { badInput, notFound } from '../errors.ts';
 import type { RegistryRepository, SwarmRecord } from '../registry/repository.ts';
@@ -95,15 +102,14 @@ export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal): Sw
     return pending;
   }
 
-  async function call<T>(
+  /** A read from a manager (docker/reads.ts), not from the swarm state. */
+  async function fromManager<T>(
     swarm: SwarmRecord,
     operation: string,
-    run: (docker: Dockerode) => Promise<unknown>,
-  ) {
+    read: (client: SwarmClient) => Promise<T>,
+  ): Promise<T> {
     live(operation);
-    const client = await deps.swarmClients.clientFor(swarm);
-    // dockerode returns these lists untyped; docker/types.ts describes what Engine API 1.41 sends.
-    return (await client.call(operation, run)) as T;
+    return read(await deps.swarmClients.clientFor(swarm));
   }
 
   /** The reads of this request; `fresh` ones bypass the swarm state for nodes, services and tasks. */
@@ -157,7 +163,7 @@ export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal): Sw
         return once(`${kind('nodes')}:${swarm.id}`, () =>
           cached
             ? fromState(swarm, 'nodes', (options) => cached.nodes(swarm, options))
-            : call<DockerNode[]>(swarm, 'node.list', (docker) => docker.listNodes()),
+            : fromManager(swarm, 'node.list', listNodes),
         );
       },
 
@@ -165,7 +171,7 @@ export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal): Sw
         return once(`${kind('services')}:${swarm.id}`, () =>
           cached
             ? fromState(swarm, 'services', (options) => cached.services(swarm, options))
-            : call<DockerService[]>(swarm, 'service.list', (docker) => docker.listServices()),
+            : fromManager(swarm, 'service.list', listServices),
         );
       },
 
@@ -173,20 +179,16 @@ export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal): Sw
         return once(`${kind('tasks')}:${swarm.id}`, () =>
           cached
             ? fromState(swarm, 'tasks', (options) => cached.tasks(swarm, options))
-            : call<DockerTask[]>(swarm, 'task.list', (docker) => docker.listTasks()),
+            : fromManager(swarm, 'task.list', listTasks),
         );
       },
 
       info(swarm) {
-        return once(`info:${swarm.id}`, () =>
-          call<DockerInfo>(swarm, 'system.info', (docker) => docker.info()),
-        );
+        return once(`info:${swarm.id}`, () => fromManager(swarm, 'system.info', managerInfo));
       },
 
       inspect(swarm) {
-        return once(`inspect:${swarm.id}`, () =>
-          call<DockerSwarm>(swarm, 'swarm.inspect', (docker) => docker.swarmInspect()),
-        );
+        return once(`inspect:${swarm.id}`, () => fromManager(swarm, 'swarm.inspect', inspectSwarm));
       },
 
       async node(swarm, ref) {
@@ -195,7 +197,7 @@ export function createSwarmReads(deps: SwarmReadsDeps, principal: Principal): Sw
           nodes,
           ref,
           (node) => node.ID,
-          (node) => node.Description?.Hostname ?? '',
+          (node) => hostnameOf(node, ''),
           'node',
         );
       },
