@@ -84,7 +84,8 @@ export async function nodeViews(
     .sort((a, b) => a.hostname.localeCompare(b.hostname) || a.id.localeCompare(b.id));
 }
 
-export async function listNodes(
+/** A page of the swarm's nodes as the API shows them, filtered and sorted by hostname. */
+export async function nodePage(
   reads: SwarmReads,
   swarm: SwarmRecord,
   filter: NodeFilter | null | undefined,
@@ -115,7 +116,8 @@ async function serviceViewsOf(reads: SwarmReads, swarm: SwarmRecord): Promise<Se
   return services.map((service) => toServiceView(swarm.id, service, byService.get(service.ID) ?? []));
 }
 
-export async function listServices(
+/** A page of the swarm's services as the API shows them, filtered and sorted by name. */
+export async function servicePage(
   reads: SwarmReads,
   swarm: SwarmRecord,
   filter: ServiceFilter | null | undefined,
@@ -169,7 +171,8 @@ export async function taskViews(
     );
 }
 
-export async function listTasks(
+/** A page of the swarm's tasks as the API shows them, filtered and sorted by service and slot. */
+export async function taskPage(
   reads: SwarmReads,
   swarm: SwarmRecord,
   filter: TaskFilter | null | undefined,

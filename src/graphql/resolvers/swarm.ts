@@ -2,9 +2,9 @@
 import {
   getNode,
   getService,
-  listNodes,
-  listServices,
-  listTasks,
+  nodePage as listNodes,
+  servicePage as listServices,
+  taskPage as listTasks,
   swarmStatus,
 } from '../../queries/swarm-queries.ts';
 import { swarmJoinTokens } from '../../operations/swarm-join-tokens.ts';

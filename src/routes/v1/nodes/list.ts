@@ -1,6 +1,6 @@
 // GET /v1/swarms/:swarm/nodes: the swarm's nodes, filtered by role, availability, state or label, paginated.
 import type { FastifyInstance } from 'fastify';
-import { listNodes, type NodeFilter } from '../../../queries/swarm-queries.ts';
+import { nodePage as listNodes, type NodeFilter } from '../../../queries/swarm-queries.ts';
 import { keptByUrl, type V1Context } from '../context.ts';
 import {
   closedObject,

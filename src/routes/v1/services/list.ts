@@ -1,6 +1,6 @@
 // GET /v1/swarms/:swarm/services: the swarm's services, filtered by name, mode or label, paginated.
 import type { FastifyInstance } from 'fastify';
-import { listServices, type ServiceFilter } from '../../../queries/swarm-queries.ts';
+import { servicePage as listServices, type ServiceFilter } from '../../../queries/swarm-queries.ts';
 import { keptByUrl, type V1Context } from '../context.ts';
 import {
   closedObject,

@@ -1,6 +1,6 @@
 // GET /v1/swarms/:swarm/tasks: the swarm's tasks, filtered by service, node or desired state, paginated.
 import type { FastifyInstance } from 'fastify';
-import { listTasks, type TaskFilter } from '../../../queries/swarm-queries.ts';
+import { taskPage as listTasks, type TaskFilter } from '../../../queries/swarm-queries.ts';
 import { keptByUrl, type V1Context } from '../context.ts';
 import {
   closedObject,
