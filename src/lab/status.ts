@@ -2,7 +2,7 @@
 import { dockerdPid, socketClient } from './engine.ts';
 import { errorMessage } from './exec.ts';
 import { linkState, netnsPresent } from './netns.ts';
-import { engineInfo, swarmProblems, type EngineInfo } from './swarm.ts';
+import { labEngineInfo, swarmProblems, type EngineInfo } from './swarm.ts';
 import { ENGINES, SWARMS } from './topology.ts';
 
 function table(rows: string[][]): string {
@@ -23,7 +23,7 @@ export async function status(): Promise<string> {
     ENGINES.map(async (e): Promise<EngineInfo | null> => {
       if (dockerdPid(e) === null) return null;
       try {
-        return await engineInfo(socketClient(e, 3000));
+        return await labEngineInfo(socketClient(e, 3000));
       } catch {
         return null;
       }

@@ -45,11 +45,13 @@ export interface SwarmInspect {
   JoinTokens: { Worker: string; Manager: string };
 }
 
-export async function engineInfo(docker: Docker): Promise<EngineInfo> {
+/** `docker info` of a lab engine, as the lab reads it. */
+export async function labEngineInfo(docker: Docker): Promise<EngineInfo> {
   return (await docker.info()) as EngineInfo;
 }
 
-export async function listNodes(docker: Docker): Promise<SwarmNode[]> {
+/** The node list of a lab swarm's manager, as the lab reads it. */
+export async function labNodes(docker: Docker): Promise<SwarmNode[]> {
   return (await docker.listNodes()) as SwarmNode[];
 }
 
@@ -67,9 +69,9 @@ async function leaveForce(e: EngineDef, why: string): Promise<void> {
 async function usableManager(e: EngineDef): Promise<{ info: EngineInfo; nodes: SwarmNode[] } | null> {
   try {
     const docker = socketClient(e, 10_000);
-    const info = await engineInfo(docker);
+    const info = await labEngineInfo(docker);
     if (info.Swarm.LocalNodeState !== 'active' || !info.Swarm.ControlAvailable) return null;
-    return { info, nodes: await listNodes(docker) };
+    return { info, nodes: await labNodes(docker) };
   } catch {
     return null;
   }
@@ -107,7 +109,7 @@ async function waitMember(
   await waitFor(
     `${e.name} to be a Ready ${role === 'manager' ? 'Reachable manager' : 'worker'}`,
     async () => {
-      const nodes = await listNodes(socketClient(anchor, 10_000));
+      const nodes = await labNodes(socketClient(anchor, 10_000));
       const n = nodes.find((x) => x.ID === nodeId);
       if (!n) return { done: false, reason: `node ${nodeId} not listed yet` };
       const ok =
@@ -137,7 +139,7 @@ async function join(
         RemoteAddrs: [`${anchor.address}:${SWARM_PORT}`],
         JoinToken: token,
       });
-      const info = await engineInfo(docker);
+      const info = await labEngineInfo(docker);
       await waitMember(anchor, e, info.Swarm.NodeID, role, 60_000);
       return;
     } catch (err) {
@@ -175,7 +177,7 @@ export async function ensureSwarm(def: SwarmDef): Promise<void> {
   if (!anchor) {
     // No manager can speak for the swarm: start it afresh on the first manager.
     for (const e of members) {
-      const info = await engineInfo(socketClient(e));
+      const info = await labEngineInfo(socketClient(e));
       if (info.Swarm.LocalNodeState !== 'inactive') await leaveForce(e, 'no working manager in its swarm');
     }
     anchor = managers[0] ?? null;
@@ -185,7 +187,7 @@ export async function ensureSwarm(def: SwarmDef): Promise<void> {
       ListenAddr: `${anchor.address}:${SWARM_PORT}`,
       AdvertiseAddr: anchor.address,
     });
-    const info = await engineInfo(socketClient(anchor));
+    const info = await labEngineInfo(socketClient(anchor));
     clusterId = info.Swarm.Cluster?.ID ?? '';
     nodeIds = new Set([info.Swarm.NodeID]);
   }
@@ -193,7 +195,7 @@ export async function ensureSwarm(def: SwarmDef): Promise<void> {
   const tokens = ((await socketClient(anchor).swarmInspect()) as SwarmInspect).JoinTokens;
 
   const needsJoin = async (e: EngineDef): Promise<boolean> => {
-    const info = await engineInfo(socketClient(e));
+    const info = await labEngineInfo(socketClient(e));
     const s = info.Swarm;
     if (
       s.LocalNodeState === 'active' &&
@@ -232,9 +234,9 @@ export async function ensureSwarm(def: SwarmDef): Promise<void> {
  */
 async function reconcileNodes(anchor: EngineDef, members: EngineDef[]): Promise<void> {
   const current = new Map<string, string>();
-  for (const e of members) current.set((await engineInfo(socketClient(e))).Swarm.NodeID, e.name);
+  for (const e of members) current.set((await labEngineInfo(socketClient(e))).Swarm.NodeID, e.name);
   const docker = socketClient(anchor, 60_000);
-  for (const n of await listNodes(docker)) {
+  for (const n of await labNodes(docker)) {
     const name = current.get(n.ID);
     const e = name ? mustEngine(name) : null;
     if (!e) {
@@ -268,7 +270,7 @@ async function reconcileNodes(anchor: EngineDef, members: EngineDef[]): Promise<
 
 /** Spare engines are in no swarm. */
 export async function ensureNotInSwarm(e: EngineDef): Promise<void> {
-  const info = await engineInfo(socketClient(e));
+  const info = await labEngineInfo(socketClient(e));
   if (info.Swarm.LocalNodeState !== 'inactive') await leaveForce(e, 'spare engines are in no swarm');
 }
 
@@ -278,7 +280,7 @@ export async function swarmProblems(def: SwarmDef): Promise<string | null> {
   const errors: string[] = [];
   for (const m of def.managers.map(mustEngine)) {
     try {
-      nodes = await listNodes(socketClient(m, 5000));
+      nodes = await labNodes(socketClient(m, 5000));
       break;
     } catch (err) {
       errors.push(`${m.name}: ${errorMessage(err)}`);
