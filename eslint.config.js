@@ -44,6 +44,22 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/docker/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)(domain|operations|jobs|routes|graphql|plugins|queries|state)/',
+              message: 'docker/ speaks to engines for every layer above it and imports none of them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/jobs/**/*.ts'],
     rules: {
       'no-restricted-imports': [
