@@ -219,8 +219,11 @@ test('rollbackService brings probe:1 back and ends with UpdateStatus rollback_co
  * Runs an ended job's processor once more with the job's stored record and input, as a worker does when it
  * resumes a job whose first worker died (kill -9) after the change was sent to Docker.
  */
-async function runAgain(jobId: string, processor: Processor): Promise<JobOutcome> {
-  return processor(await resumedContext(lab.app, jobId));
+async function runAgain<T extends 'service.update' | 'service.rollback'>(
+  jobId: string,
+  processor: Processor<T>,
+): Promise<JobOutcome> {
+  return processor(await resumedContext<T>(lab.app, jobId));
 }
 
 test('a resumed rollback job does not roll back the rollback, and a resumed update does not update again', async () => {

@@ -60,7 +60,7 @@ async function leaveAnySwarm(name: string): Promise<void> {
 }
 
 /** The context a worker gives the processor when it runs the (swarm-less) job again after a crash. */
-function resumedContext(jobId: string): Promise<JobContext> {
+function resumedContext(jobId: string): Promise<JobContext<'swarm.init'>> {
   return storedContext(subject.app, jobId, {
     progress: { percent: 70, step: 'register', message: null },
     swarm: false,

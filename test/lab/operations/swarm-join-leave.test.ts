@@ -116,7 +116,7 @@ async function waitForJob(
  * The context a worker gives the job's processor when it runs the job again after a crash (kill -9): the
  * job as stored, with the progress step the crashed run had recorded.
  */
-function resumedContext(jobId: string, step: string | null): Promise<JobContext> {
+function resumedContext(jobId: string, step: string | null): Promise<JobContext<'swarm.join'>> {
   return storedContext(lab.app, jobId, { progress: { percent: 25, step, message: null } });
 }
 

@@ -220,7 +220,7 @@ test('rotation needs an admin, a reason, and a swarm of the caller’s tenant', 
 });
 
 /** The context a worker gives the processor when it runs the job again after a crash, with what it recorded. */
-function resumedContext(jobId: string, message: string): Promise<JobContext> {
+function resumedContext(jobId: string, message: string): Promise<JobContext<'swarm.joinToken.rotate'>> {
   return storedContext(lab.app, jobId, { progress: { percent: 30, step: 'rotate', message } });
 }
 
