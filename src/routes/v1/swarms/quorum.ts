@@ -1,25 +1,21 @@
 // GET /v1/swarms/:swarm/quorum: managers, how many are reachable, how many are needed and tolerated.
 import type { FastifyInstance } from 'fastify';
 import { quorumOf } from '../../../queries/views.ts';
-import { keptByUrl, type V1Context } from '../context.ts';
-import { problemResponses, quorumSchema, swarmParams } from '../schemas.ts';
+import type { V1Context } from '../context.ts';
+import { quorumSchema, swarmParams } from '../schemas.ts';
+import { swarmReadRoute } from '../swarm-read-route.ts';
 
-export default function swarmQuorumRoute(app: FastifyInstance, { readsOf }: V1Context): void {
-  app.get<{ Params: { swarm: string } }>(
-    '/swarms/:swarm/quorum',
-    {
-      config: { keepAnswer: keptByUrl },
-      schema: {
-        operationId: 'getSwarmQuorum',
-        tags: ['swarms'],
-        summary: 'Raft quorum of the managers',
-        params: swarmParams,
-        response: { 200: quorumSchema, ...problemResponses(400, 404, 503) },
-      },
+export default function swarmQuorumRoute(app: FastifyInstance, context: V1Context): void {
+  swarmReadRoute<{ swarm: string }>(app, context, {
+    url: '/swarms/:swarm/quorum',
+    kept: true,
+    schema: {
+      operationId: 'getSwarmQuorum',
+      tags: ['swarms'],
+      summary: 'Raft quorum of the managers',
+      params: swarmParams,
     },
-    async (request) => {
-      const reads = readsOf(request);
-      return quorumOf(await reads.nodes(await reads.getSwarm(request.params.swarm)));
-    },
-  );
+    answer: quorumSchema,
+    read: async (reads, swarm) => quorumOf(await reads.nodes(swarm)),
+  });
 }
