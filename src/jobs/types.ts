@@ -160,6 +160,3 @@ export interface JobRecord {
   finishedAt: string | null;
   updatedAt: string;
 }
-
-/** The GraphQL code generation maps Job by this name. */
-export type JobRecordModel = JobRecord;
