@@ -48,7 +48,7 @@ if ! answers 6379; then
 fi
 log 'PostgreSQL and Redis answer'
 
-# The browser test (test/browser/pages.test.ts) drives Debian's Chromium with playwright-core, which downloads no
+# The browser test (test/integration/browser-pages.test.ts) drives Debian's Chromium with playwright-core, which downloads no
 # browser of its own. Without root it is left to the test, which fails saying how to install it.
 if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ]; then

@@ -1,7 +1,7 @@
 // Security headers on every answer of the HTTP API (helmet's), with a strict Content-Security-Policy: nothing from
 // another origin. The pages (GraphiQL at /graphiql, its assets served from npm packages, and Swagger UI at /docs, local
 // assets) get helmet's full set with a policy under which they work: their scripts and styles are files of this
-// origin, their fonts and icons data: URLs (test/browser/pages.test.ts). API answers (JSON, problem documents) get
+// origin, their fonts and icons data: URLs (test/integration/browser-pages.test.ts). API answers (JSON, problem documents) get
 // the few headers that matter for them, with the strictest policy (`default-src 'none'`).
 //
 // The headers are computed once by helmet (the library @fastify/helmet wraps): none varies by request (no nonces).

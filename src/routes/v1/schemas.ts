@@ -4,7 +4,7 @@ import { MAX_PAGE_SIZE } from '../../queries/pagination.ts';
 
 /*
  * Response schemas are also fast-json-stringify's serialisers: a property a view has but a schema lacks is
- * silently dropped, so every view's field is listed here (test/rest/openapi.test.ts compares them).
+ * silently dropped, so every view's field is listed here (test/unit/routes/v1/schemas.test.ts compares them).
  * Input schemas are closed with `propertyNames` as well as `additionalProperties: false`: fastify's Ajv
  * runs with `removeAdditional`, which would otherwise drop a misspelt field without a word.
  */
