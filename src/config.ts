@@ -88,6 +88,11 @@ const EnvSchema = z.object({
   SWARMGATE_RATE_LIMIT_ANONYMOUS: z.coerce.number().int().min(1).max(100_000_000).default(120),
   SWARMGATE_TENANT_MAX_CONCURRENT: z.coerce.number().int().min(1).max(100_000).default(64),
   SWARMGATE_WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  SWARMGATE_LOGS_ROLE: z.enum(['viewer', 'operator', 'admin']).default('operator'),
+  SWARMGATE_LOGS_MAX_LINES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+  SWARMGATE_LOGS_MAX_BYTES: z.coerce.number().int().min(1024).max(1_073_741_824).default(16_777_216),
+  SWARMGATE_LOGS_IDLE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  SWARMGATE_LOGS_MAX_SECONDS: z.coerce.number().int().min(1).max(604_800).default(3600),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -181,6 +186,17 @@ export interface Config {
   };
   /** A WebSocket that has not authenticated (connection_init with a token) within this long is closed. */
   wsAuthTimeoutMs: number;
+  /** Service logs (REST stream, GraphQL subscription): who may read them, and the caps a request may only lower. */
+  logs: {
+    /** Logs may carry secrets: operator unless configured (SWARMGATE_LOGS_ROLE). */
+    role: 'viewer' | 'operator' | 'admin';
+    maxLines: number;
+    maxBytes: number;
+    /** A follow that sees no line for this long ends. */
+    idleSeconds: number;
+    /** A stream ends after this long, whatever else. */
+    maxSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -256,6 +272,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       tenantConcurrency: env.SWARMGATE_TENANT_MAX_CONCURRENT,
     },
     wsAuthTimeoutMs: env.SWARMGATE_WS_AUTH_TIMEOUT_MS,
+    logs: {
+      role: env.SWARMGATE_LOGS_ROLE,
+      maxLines: env.SWARMGATE_LOGS_MAX_LINES,
+      maxBytes: env.SWARMGATE_LOGS_MAX_BYTES,
+      idleSeconds: env.SWARMGATE_LOGS_IDLE_SECONDS,
+      maxSeconds: env.SWARMGATE_LOGS_MAX_SECONDS,
+    },
   };
 }
 

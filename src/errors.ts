@@ -28,7 +28,8 @@ const endsJobsOnly = (status: number): ErrorCodeEntry => ({
 /** The error catalogue: the brief's codes and the few beyond it, each with where it may appear. */
 export const ERROR_CATALOGUE = {
   UNAUTHENTICATED: answers(401, true, false),
-  FORBIDDEN: answers(403, true, false),
+  /** Ends jobs too: a service job checks the swarm's policy again when it runs (it may have changed). */
+  FORBIDDEN: answers(403, true, true),
   NOT_FOUND: answers(404, true, true),
   BAD_INPUT: answers(400, true, true),
   CONFLICT: answers(409, true, true),

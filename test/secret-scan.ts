@@ -1,5 +1,6 @@
 // The runner's last step (test/run.sh, after the tiers): every log line the tests' gateways wrote to var/test-logs is
-// scanned for a join token, a private key or a JWT. Exits 1 when a line holds one, and when there was nothing to scan
+// scanned for a join token, a private key, a JWT or a test secret value (the marker sg-test-secret- that begins every
+// secret value a test sends). Exits 1 when a line holds one, and when there was nothing to scan
 // although tiers that build gateways ran (a scan of nothing proves nothing).
 //   node --import tsx test/secret-scan.ts [--allow-empty]
 // --allow-empty: a run of chosen files may build no gateway at all; what was written is still scanned.
@@ -7,6 +8,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { containsSecret } from '../src/audit/redact.ts';
 import { TEST_LOG_DIR } from './helper.ts';
+
+/**
+ * Every secret value the tests give a gateway (createSecret, rotateSecret, stack secrets) starts with this marker:
+ * a log line holding it shows a value that reached a log.
+ */
+const TEST_SECRET_MARKER = 'sg-test-secret-';
 
 /** Fewer lines than this after whole tiers ran means the tests' gateways are not logging (at debug) any more. */
 const MIN_LINES = 100;
@@ -34,7 +41,9 @@ for (const file of files) {
   for (const line of readFileSync(path.join(TEST_LOG_DIR, file), 'utf8').split('\n')) {
     if (!line) continue;
     lines += 1;
-    if (containsSecret(line) || /PRIVATE KEY/.test(line)) leaks.push(`${file}: ${line.slice(0, 160)}`);
+    if (containsSecret(line) || /PRIVATE KEY/.test(line) || line.includes(TEST_SECRET_MARKER)) {
+      leaks.push(`${file}: ${line.slice(0, 160)}`);
+    }
   }
 }
 console.log(`secret scan: ${lines} log lines in ${files.length} files under ${TEST_LOG_DIR}`);
@@ -42,6 +51,8 @@ if (!allowEmpty && lines <= MIN_LINES) {
   fail(`only ${lines} log lines were written; is test logging on?`);
 }
 if (leaks.length > 0) {
-  fail(`${leaks.length} log lines hold a join token, a private key or a JWT:\n${leaks.join('\n')}`);
+  fail(
+    `${leaks.length} log lines hold a join token, a private key, a JWT or a test secret value:\n${leaks.join('\n')}`,
+  );
 }
-console.log('secret scan: no log line holds a join token, a private key or a JWT');
+console.log('secret scan: no log line holds a join token, a private key, a JWT or a test secret value');

@@ -1,5 +1,6 @@
 // Removes secrets from anything headed for the audit log, a log line or an error message: declared secret fields
 // by name, and by a scan of values for join tokens, PEM blocks and JWTs.
+import { createHash } from 'node:crypto';
 
 export const REDACTED = '[REDACTED]';
 
@@ -18,6 +19,9 @@ const SECRET_FIELDS = new Set([
   'secret',
   'authorization',
   'credentials',
+  // The value of a secret or the data of a config, as their jobs keep them (domain/swarm-objects.ts).
+  'secretdata',
+  'configdata',
 ]);
 
 const SECRET_PATTERNS: RegExp[] = [
@@ -46,6 +50,11 @@ export function scrubString(value: string): string {
   return out;
 }
 
+/** What the audit keeps of a compose text (deployStack): its sha256 and size, never the text. */
+export function composeDigest(text: string): { sha256: string; bytes: number } {
+  return { sha256: createHash('sha256').update(text).digest('hex'), bytes: Buffer.byteLength(text) };
+}
+
 /**
  * A copy of `value` without secrets: fields named as secrets are replaced whole, strings are scrubbed.
  * `extraSecretFields` adds names for one operation (compared case-insensitively).
@@ -65,6 +74,11 @@ export function redactSecrets(value: unknown, extraSecretFields: readonly string
           out[name] = inner.map((entry) =>
             typeof entry === 'string' ? `${entry.split('=')[0]}=${REDACTED}` : REDACTED,
           );
+          continue;
+        }
+        // A stack's compose text may hold secrets written into it: its digest and size stand for it.
+        if (lower === 'compose' && typeof inner === 'string') {
+          out[name] = composeDigest(inner);
           continue;
         }
         out[name] =

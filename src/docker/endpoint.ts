@@ -1,5 +1,6 @@
 // Engine endpoints (mutual-TLS TCP, plain TCP or unix socket): their form, and the dockerode client for one.
 // Who may give which endpoint, and where it may point, is src/docker/endpoint-policy.ts.
+import type { Agent } from 'node:http';
 import { checkServerIdentity } from 'node:tls';
 import Dockerode from 'dockerode';
 import { badInput } from '../errors.ts';
@@ -86,9 +87,17 @@ export function tcpHostOf(url: string): { host: string; port: number } | null {
 
 /**
  * A dockerode client for one endpoint; `timeoutMs` bounds socket inactivity of every request. A pinned `address` is
- * what the client connects to, while the engine's certificate must still name the URL's host.
+ * what the client connects to, while the engine's certificate must still name the URL's host. `agent`, when given,
+ * carries every request of the client (a long-lived stream's own connection); otherwise Node's shared agent does.
  */
-export function createDockerClient(endpoint: EngineEndpoint, timeoutMs: number): Dockerode {
+export function createDockerClient(endpoint: EngineEndpoint, timeoutMs: number, agent?: Agent): Dockerode {
+  const docker = dockerClientOf(endpoint, timeoutMs);
+  // docker-modem hands its `agent` option to http(s).request (the typings of dockerode's options omit it).
+  if (agent) (docker.modem as { agent?: Agent }).agent = agent;
+  return docker;
+}
+
+function dockerClientOf(endpoint: EngineEndpoint, timeoutMs: number): Dockerode {
   const url = new URL(endpoint.url);
   if (url.protocol === 'unix:') {
     return new Dockerode({ socketPath: url.pathname, timeout: timeoutMs, version: DOCKER_API_VERSION });

@@ -9,7 +9,16 @@ import type { Engine } from './engine.ts';
 import { asDockerInfo } from './engine-proof.ts';
 import { engineFailureCause, engineFailureText, isNotFound } from './errors.ts';
 import type { SwarmClient } from './swarm-client.ts';
-import type { DockerInfo, DockerNode, DockerService, DockerSwarm, DockerTask } from './types.ts';
+import type {
+  DockerConfig,
+  DockerInfo,
+  DockerNetwork,
+  DockerNode,
+  DockerSecret,
+  DockerService,
+  DockerSwarm,
+  DockerTask,
+} from './types.ts';
 
 /**
  * What a read runs on: a SwarmClient (a reachable manager, failing over between endpoints) or an EventsWatch (its
@@ -141,6 +150,69 @@ export function listTasksRaw(caller: DockerCaller): Promise<Buffer> {
 /** A task list listTasksRaw read. */
 export function parseTaskList(raw: Buffer): DockerTask[] {
   return JSON.parse(raw.toString('utf8')) as DockerTask[];
+}
+
+// ------------------------------------------------------------------ networks, secrets, configs
+
+/** Every network the answering manager knows: the swarm's (scope `swarm`) and that engine's own local ones. */
+export function listNetworks(caller: DockerCaller): Promise<DockerNetwork[]> {
+  return caller.call(
+    'network.list',
+    (docker) => docker.listNetworks() as Promise<unknown> as Promise<DockerNetwork[]>,
+  );
+}
+
+/** The network; NOT_FOUND when the manager knows no such network. */
+export function inspectNetwork(caller: DockerCaller, networkId: string): Promise<DockerNetwork> {
+  return caller.call(
+    'network.inspect',
+    (docker) => docker.getNetwork(networkId).inspect() as Promise<unknown> as Promise<DockerNetwork>,
+  );
+}
+
+/** The network as the swarm sees it now; null when it is gone. */
+export function findNetwork(caller: DockerCaller, networkId: string): Promise<DockerNetwork | null> {
+  return orNull(inspectNetwork(caller, networkId));
+}
+
+export function listSecrets(caller: DockerCaller): Promise<DockerSecret[]> {
+  return caller.call(
+    'secret.list',
+    (docker) => docker.listSecrets() as Promise<unknown> as Promise<DockerSecret[]>,
+  );
+}
+
+/** The secret (never its value: Docker does not send it); NOT_FOUND when the swarm has no such secret. */
+export function inspectSecret(caller: DockerCaller, secretId: string): Promise<DockerSecret> {
+  return caller.call(
+    'secret.inspect',
+    (docker) => docker.getSecret(secretId).inspect() as Promise<unknown> as Promise<DockerSecret>,
+  );
+}
+
+/** The secret as the swarm sees it now; null when it is gone. */
+export function findSecret(caller: DockerCaller, secretId: string): Promise<DockerSecret | null> {
+  return orNull(inspectSecret(caller, secretId));
+}
+
+export function listConfigs(caller: DockerCaller): Promise<DockerConfig[]> {
+  return caller.call(
+    'config.list',
+    (docker) => docker.listConfigs() as Promise<unknown> as Promise<DockerConfig[]>,
+  );
+}
+
+/** The config (Docker sends its data too; views never show it); NOT_FOUND when the swarm has no such config. */
+export function inspectConfig(caller: DockerCaller, configId: string): Promise<DockerConfig> {
+  return caller.call(
+    'config.inspect',
+    (docker) => docker.getConfig(configId).inspect() as Promise<unknown> as Promise<DockerConfig>,
+  );
+}
+
+/** The config as the swarm sees it now; null when it is gone. */
+export function findConfig(caller: DockerCaller, configId: string): Promise<DockerConfig | null> {
+  return orNull(inspectConfig(caller, configId));
 }
 
 // ------------------------------------------------------------------ the swarm and its engines

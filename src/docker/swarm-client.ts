@@ -1,4 +1,6 @@
 // One swarm's Docker access: every call goes to a reachable manager, failing over between its endpoints.
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { GatewayError } from '../errors.ts';
@@ -193,6 +195,54 @@ export class SwarmClient {
     throw new GatewayError(
       'SWARM_UNREACHABLE',
       `swarm "${this.swarmName}" is unreachable: no manager streams its events (${failures.join('; ')})`,
+      { swarm: this.swarmName, endpoints: this.endpointStates() },
+    );
+  }
+
+  /**
+   * Opens a long-lived stream (service logs) on the first manager that accepts it (same order as call()), over a
+   * connection of its own: a client made for this stream alone, with no inactivity time-out (a quiet follow is not
+   * an idle connection) and no keep-alive, so that destroying the stream closes its connection to the engine at once
+   * and nothing of it goes back to a pool. Opening is bounded by the call time-out; an endpoint failure moves on to
+   * the next manager, Docker's other answers are mapped as call() maps them.
+   */
+  async openStream<T>(
+    operation: string,
+    open: (docker: Dockerode, signal: AbortSignal) => Promise<T>,
+  ): Promise<{ value: T; url: string }> {
+    const failures = this.refusals();
+    for (const slot of this.callOrder()) {
+      const started = performance.now();
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), this.options.timeoutMs);
+      const agent =
+        slot.endpoint.tls && slot.endpoint.url.startsWith('tcp:')
+          ? new HttpsAgent({ keepAlive: false, maxSockets: 1 })
+          : new HttpAgent({ keepAlive: false, maxSockets: 1 });
+      try {
+        const value = await open(createDockerClient(slot.endpoint, 0, agent), abort.signal);
+        this.record(slot, operation, started, true, null);
+        return { value, url: slot.endpoint.url };
+      } catch (error) {
+        agent.destroy();
+        const failure = abort.signal.aborted
+          ? new TimeoutError(`${slot.endpoint.url} (${operation})`, this.options.timeoutMs)
+          : error;
+        if (isEndpointFailure(failure)) {
+          const message = engineFailureShort(failure);
+          this.record(slot, operation, started, false, message);
+          failures.push(`${slot.endpoint.url}: ${message}`);
+          continue;
+        }
+        this.record(slot, operation, started, true, null);
+        throw toGatewayError(failure, this.swarmName);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    throw new GatewayError(
+      'SWARM_UNREACHABLE',
+      `swarm "${this.swarmName}" is unreachable: no manager answered (${failures.join('; ')})`,
       { swarm: this.swarmName, endpoints: this.endpointStates() },
     );
   }

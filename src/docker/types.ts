@@ -42,25 +42,191 @@ export interface DockerUpdateConfig {
   Order?: 'stop-first' | 'start-first';
 }
 
+// ServiceSpec of Docker Engine API 1.41, the parts a service (or a stack's service) may set. Durations are in
+// nanoseconds, as Docker takes them.
+
+/** A mount of a service's containers (ContainerSpec.Mounts). Swarm services take bind, volume and tmpfs mounts. */
+export interface DockerMount {
+  Target: string;
+  Source?: string;
+  Type: 'bind' | 'volume' | 'tmpfs' | 'npipe';
+  ReadOnly?: boolean;
+  Consistency?: 'default' | 'consistent' | 'cached' | 'delegated';
+  BindOptions?: {
+    Propagation?: 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave';
+    NonRecursive?: boolean;
+  };
+  VolumeOptions?: {
+    NoCopy?: boolean;
+    Labels?: Record<string, string>;
+    DriverConfig?: { Name?: string; Options?: Record<string, string> };
+  };
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+}
+
+/** Where a secret or config appears in the container: a file under /run/secrets (or the root, for configs). */
+export interface DockerFileTarget {
+  Name: string;
+  UID?: string;
+  GID?: string;
+  Mode?: number;
+}
+
+/** A secret given to a service: Docker needs both its ID and its name. */
+export interface DockerSecretReference {
+  File?: DockerFileTarget;
+  SecretID: string;
+  SecretName: string;
+}
+
+/** A config given to a service: Docker needs both its ID and its name. `Runtime` is for credential specs only. */
+export interface DockerConfigReference {
+  File?: DockerFileTarget;
+  Runtime?: Record<string, never>;
+  ConfigID: string;
+  ConfigName: string;
+}
+
+/** A container health check; durations in nanoseconds. Test ["NONE"] disables the image's own check. */
+export interface DockerHealthcheck {
+  Test?: string[];
+  Interval?: number;
+  Timeout?: number;
+  Retries?: number;
+  StartPeriod?: number;
+}
+
+/** Security options the swarm's policy gates (CredentialSpec is for Windows hosts). */
+export interface DockerPrivileges {
+  CredentialSpec?: { Config?: string; File?: string; Registry?: string };
+  SELinuxContext?: {
+    Disable?: boolean;
+    User?: string;
+    Role?: string;
+    Type?: string;
+    Level?: string;
+  };
+}
+
+export interface DockerUlimit {
+  Name: string;
+  Soft: number;
+  Hard: number;
+}
+
+export interface DockerResourceLimits {
+  NanoCPUs?: number;
+  MemoryBytes?: number;
+  Pids?: number;
+}
+
+export interface DockerResourceReservations {
+  NanoCPUs?: number;
+  MemoryBytes?: number;
+  GenericResources?: {
+    NamedResourceSpec?: { Kind?: string; Value?: string };
+    DiscreteResourceSpec?: { Kind?: string; Value?: number };
+  }[];
+}
+
+export interface DockerResources {
+  Limits?: DockerResourceLimits;
+  Reservations?: DockerResourceReservations;
+}
+
+export interface DockerRestartPolicy {
+  Condition?: 'none' | 'on-failure' | 'any';
+  Delay?: number;
+  MaxAttempts?: number;
+  Window?: number;
+}
+
+export interface DockerPlacementPreference {
+  Spread?: { SpreadDescriptor: string };
+}
+
+export interface DockerPlacement {
+  Constraints?: string[];
+  Preferences?: DockerPlacementPreference[];
+  MaxReplicas?: number;
+  Platforms?: { Architecture?: string; OS?: string }[];
+}
+
+/** A network a service's tasks join; Target is the network's ID (Docker also accepts its name on create). */
+export interface DockerNetworkAttachment {
+  Target: string;
+  Aliases?: string[];
+  DriverOpts?: Record<string, string>;
+}
+
+export interface DockerLogDriver {
+  Name?: string;
+  Options?: Record<string, string>;
+}
+
+export interface DockerDNSConfig {
+  Nameservers?: string[];
+  Search?: string[];
+  Options?: string[];
+}
+
+export interface DockerContainerSpec {
+  Image?: string;
+  Labels?: Record<string, string>;
+  Command?: string[];
+  Args?: string[];
+  Hostname?: string;
+  Env?: string[];
+  Dir?: string;
+  User?: string;
+  Groups?: string[];
+  Privileges?: DockerPrivileges;
+  TTY?: boolean;
+  OpenStdin?: boolean;
+  ReadOnly?: boolean;
+  Mounts?: DockerMount[];
+  StopSignal?: string;
+  StopGracePeriod?: number;
+  Healthcheck?: DockerHealthcheck;
+  Hosts?: string[];
+  DNSConfig?: DockerDNSConfig;
+  Secrets?: DockerSecretReference[];
+  Configs?: DockerConfigReference[];
+  Isolation?: 'default' | 'process' | 'hyperv';
+  Init?: boolean;
+  Sysctls?: Record<string, string>;
+  CapabilityAdd?: string[];
+  CapabilityDrop?: string[];
+  Ulimits?: DockerUlimit[];
+}
+
+export interface DockerTaskTemplate {
+  ContainerSpec?: DockerContainerSpec;
+  Resources?: DockerResources;
+  RestartPolicy?: DockerRestartPolicy;
+  Placement?: DockerPlacement;
+  Networks?: DockerNetworkAttachment[];
+  LogDriver?: DockerLogDriver;
+  ForceUpdate?: number;
+  Runtime?: string;
+  [key: string]: unknown;
+}
+
+export interface DockerEndpointSpec {
+  Mode?: 'vip' | 'dnsrr';
+  Ports?: DockerPort[];
+}
+
 export interface DockerServiceSpec {
   Name: string;
   Labels?: Record<string, string>;
-  TaskTemplate: {
-    ContainerSpec?: {
-      Image?: string;
-      Env?: string[];
-      Labels?: Record<string, string>;
-      Command?: string[];
-      Args?: string[];
-    };
-    Placement?: { Constraints?: string[] };
-    ForceUpdate?: number;
-    [key: string]: unknown;
-  };
+  TaskTemplate: DockerTaskTemplate;
   Mode?: { Replicated?: { Replicas?: number }; Global?: Record<string, never> };
   UpdateConfig?: DockerUpdateConfig;
   RollbackConfig?: DockerUpdateConfig;
-  EndpointSpec?: { Mode?: 'vip' | 'dnsrr'; Ports?: DockerPort[] };
+  /** Deprecated in the ServiceSpec since 1.44, still read by 1.41: the service's networks, as on the task. */
+  Networks?: DockerNetworkAttachment[];
+  EndpointSpec?: DockerEndpointSpec;
   [key: string]: unknown;
 }
 
@@ -170,4 +336,80 @@ export interface DockerInfo {
   NCPU?: number;
   MemTotal?: number;
   Swarm: DockerInfoSwarm;
+}
+
+/** An IPAM pool of a network: GET /networks/{id} `IPAM.Config[]`. */
+export interface DockerIpamConfig {
+  Subnet?: string;
+  IPRange?: string;
+  Gateway?: string;
+  AuxiliaryAddresses?: Record<string, string>;
+}
+
+/** GET /networks/{id} (and each item of GET /networks). */
+export interface DockerNetwork {
+  Name: string;
+  Id: string;
+  Created: string;
+  /** `swarm` for the swarm's own networks (overlay, ingress), `local` for an engine's (bridge, host, none). */
+  Scope: string;
+  Driver: string;
+  EnableIPv6?: boolean;
+  IPAM?: { Driver?: string; Config?: DockerIpamConfig[] | null; Options?: Record<string, string> | null };
+  Internal?: boolean;
+  Attachable?: boolean;
+  Ingress?: boolean;
+  ConfigOnly?: boolean;
+  ConfigFrom?: { Network?: string };
+  Options?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+}
+
+/** POST /networks/create. */
+export interface DockerNetworkCreateRequest {
+  Name: string;
+  CheckDuplicate?: boolean;
+  Driver?: string;
+  Internal?: boolean;
+  Attachable?: boolean;
+  Ingress?: boolean;
+  EnableIPv6?: boolean;
+  IPAM?: { Driver?: string; Config?: DockerIpamConfig[]; Options?: Record<string, string> };
+  Options?: Record<string, string>;
+  Labels?: Record<string, string>;
+}
+
+/** The spec of a secret; `Data` (base64) is write-only: Docker never sends it back. */
+export interface DockerSecretSpec {
+  Name: string;
+  Labels?: Record<string, string>;
+  Data?: string;
+  Driver?: { Name: string; Options?: Record<string, string> };
+  Templating?: { Name: string; Options?: Record<string, string> };
+}
+
+/** GET /secrets/{id}. */
+export interface DockerSecret {
+  ID: string;
+  Version: DockerVersion;
+  CreatedAt: string;
+  UpdatedAt: string;
+  Spec: DockerSecretSpec;
+}
+
+/** The spec of a config; `Data` (base64) is sent back by Docker, but the gateway never shows it. */
+export interface DockerConfigSpec {
+  Name: string;
+  Labels?: Record<string, string>;
+  Data?: string;
+  Templating?: { Name: string; Options?: Record<string, string> };
+}
+
+/** GET /configs/{id}. */
+export interface DockerConfig {
+  ID: string;
+  Version: DockerVersion;
+  CreatedAt: string;
+  UpdatedAt: string;
+  Spec: DockerConfigSpec;
 }

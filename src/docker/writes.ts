@@ -2,9 +2,18 @@
 // Every update sends Docker's object version; an out-of-sequence update is re-read and retried, never lost.
 import type Dockerode from 'dockerode';
 import { isOutOfSequence } from './errors.ts';
-import { inspectNode, inspectService, inspectSwarm } from './reads.ts';
+import { inspectNode, inspectSecret, inspectService, inspectSwarm } from './reads.ts';
 import type { SwarmClient } from './swarm-client.ts';
-import type { DockerNode, DockerService, DockerServiceSpec, DockerSwarm } from './types.ts';
+import type {
+  DockerConfigSpec,
+  DockerNetworkCreateRequest,
+  DockerNode,
+  DockerSecret,
+  DockerSecretSpec,
+  DockerService,
+  DockerServiceSpec,
+  DockerSwarm,
+} from './types.ts';
 
 const VERSION_RETRIES = 8;
 
@@ -105,6 +114,78 @@ export function updateServiceSpec(
 
 export function removeService(client: SwarmClient, serviceId: string) {
   return client.call('service.remove', (docker) => docker.getService(serviceId).remove());
+}
+
+// ------------------------------------------------------------------ networks, secrets, configs
+
+/** Creates a network; answers its ID. */
+export async function createNetwork(
+  client: SwarmClient,
+  request: DockerNetworkCreateRequest,
+): Promise<string> {
+  const network = await client.call(
+    'network.create',
+    (docker) =>
+      docker.createNetwork(bodyOnly(request) as unknown as Dockerode.NetworkCreateOptions) as Promise<{
+        id: string;
+      }>,
+  );
+  return network.id;
+}
+
+export function removeNetwork(client: SwarmClient, networkId: string) {
+  return client.call('network.remove', (docker) => docker.getNetwork(networkId).remove() as Promise<unknown>);
+}
+
+/**
+ * docker-modem sends a POST's options as its body AND its query string unless they are split into `_query` and
+ * `_body`: a secret's value must not travel in a URL (engines and proxies log URLs), and a value of hundreds of KiB
+ * would not fit in one.
+ */
+function bodyOnly(body: object): { _query: Record<string, never>; _body: object } {
+  return { _query: {}, _body: body };
+}
+
+/** Creates a secret (`spec.Data` in base64); answers its ID. */
+export async function createSecret(client: SwarmClient, spec: DockerSecretSpec): Promise<string> {
+  const secret = await client.call(
+    'secret.create',
+    (docker) => docker.createSecret(bodyOnly(spec)) as Promise<{ id: string }>,
+  );
+  return secret.id;
+}
+
+/** Changes a secret's labels (the only part of a secret Docker lets change), versioned. */
+export function updateSecretSpec(
+  client: SwarmClient,
+  secretId: string,
+  change: (secret: DockerSecret) => DockerSecretSpec | null,
+) {
+  return updateVersioned(
+    client,
+    'secret',
+    () => inspectSecret(client, secretId),
+    change,
+    (docker, version, spec) =>
+      docker.getSecret(secretId).update({ _query: { version }, _body: spec }) as Promise<unknown>,
+  );
+}
+
+export function removeSecret(client: SwarmClient, secretId: string) {
+  return client.call('secret.remove', (docker) => docker.getSecret(secretId).remove() as Promise<unknown>);
+}
+
+/** Creates a config (`spec.Data` in base64); answers its ID. */
+export async function createConfig(client: SwarmClient, spec: DockerConfigSpec): Promise<string> {
+  const config = await client.call(
+    'config.create',
+    (docker) => docker.createConfig(bodyOnly(spec)) as Promise<{ id: string }>,
+  );
+  return config.id;
+}
+
+export function removeConfig(client: SwarmClient, configId: string) {
+  return client.call('config.remove', (docker) => docker.getConfig(configId).remove() as Promise<unknown>);
 }
 
 /** Engine-level calls on one engine (not a swarm manager): init, join and leave act on the engine itself. */

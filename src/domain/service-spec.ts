@@ -3,6 +3,18 @@
 import { canonicalJson } from '../audit/chain.ts';
 import type { DockerPort, DockerServiceSpec, DockerUpdateConfig } from '../docker/types.ts';
 import { badInput, conflict } from '../errors.ts';
+import {
+  applySpecFields,
+  checkSpecCoherence,
+  SPEC_FIELD_NAMES,
+  comparableFields,
+  specFieldsView,
+  withDockerDefaults,
+  type ServiceSpecFieldsInput,
+} from './service-spec-fields.ts';
+import { integer, labelList, labelMap, seconds, strings, type LabelInput } from './spec-checks.ts';
+
+export type { LabelInput } from './spec-checks.ts';
 
 type Maybe<T> = T | null | undefined;
 
@@ -22,11 +34,6 @@ export interface PortInput {
   publishMode?: Maybe<'INGRESS' | 'HOST'>;
 }
 
-export interface LabelInput {
-  key: string;
-  value?: Maybe<string>;
-}
-
 /** What every service mutation takes besides its own fields. */
 export interface ServiceMutationMeta {
   /** Swarm id or name. */
@@ -35,7 +42,7 @@ export interface ServiceMutationMeta {
   idempotencyKey?: Maybe<string>;
 }
 
-export interface CreateServiceInput extends ServiceMutationMeta {
+export interface CreateServiceInput extends ServiceMutationMeta, ServiceSpecFieldsInput {
   name: string;
   image: string;
   mode?: Maybe<'REPLICATED' | 'GLOBAL'>;
@@ -51,12 +58,22 @@ export interface CreateServiceInput extends ServiceMutationMeta {
   timeoutSeconds?: Maybe<number>;
 }
 
-export interface UpdateServiceInput extends ServiceMutationMeta {
+export interface UpdateServiceInput extends ServiceMutationMeta, ServiceSpecFieldsInput {
   service: string;
+  /** Only the service's own name: a service cannot be renamed (taken so that a read's spec can be sent back). */
+  name?: Maybe<string>;
+  /** Only the service's own mode: Docker cannot change it. */
+  mode?: Maybe<'REPLICATED' | 'GLOBAL'>;
+  replicas?: Maybe<number>;
   image?: Maybe<string>;
   env?: Maybe<string[]>;
   labels?: Maybe<LabelInput[]>;
+  constraints?: Maybe<string[]>;
   updateConfig?: Maybe<UpdateConfigInput>;
+  rollbackConfig?: Maybe<UpdateConfigInput>;
+  ports?: Maybe<PortInput[]>;
+  command?: Maybe<string[]>;
+  args?: Maybe<string[]>;
   timeoutSeconds?: Maybe<number>;
 }
 
@@ -121,27 +138,6 @@ function imageRef(value: unknown, field = 'image'): string {
   return value;
 }
 
-function integer(value: unknown, field: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw badInput(`${field} must be an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function seconds(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 86_400) {
-    throw badInput(`${field} must be a number of seconds from 0 to 86400`);
-  }
-  return Math.round(value * 1e9);
-}
-
-function strings(value: unknown, field: string): string[] {
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
-    throw badInput(`${field} must be a list of strings`);
-  }
-  return value as string[];
-}
-
 function envList(value: unknown): string[] {
   const env = strings(value, 'env');
   for (const entry of env) {
@@ -152,18 +148,6 @@ function envList(value: unknown): string[] {
     }
   }
   return env;
-}
-
-function labelMap(value: unknown): Record<string, string> {
-  if (!Array.isArray(value)) throw badInput('labels must be a list of { key, value }');
-  const labels: Record<string, string> = {};
-  for (const label of value as LabelInput[]) {
-    const key = typeof label?.key === 'string' ? label.key.trim() : '';
-    if (!key) throw badInput('a label key must not be empty');
-    if (key in labels) throw badInput(`label "${key}" is given twice`);
-    labels[key] = label.value ?? '';
-  }
-  return labels;
 }
 
 function constraintList(value: unknown): string[] {
@@ -291,6 +275,8 @@ export function serviceDefinitionOf(input: Record<string, unknown>): ServiceDefi
     spec.TaskTemplate.Placement = { Constraints: constraintList(input.constraints) };
   }
   if (input.ports != null) spec.EndpointSpec = { Ports: portList(input.ports) };
+  applySpecFields(spec, input);
+  checkSpecCoherence(spec);
   return { spec, timeoutMs: timeoutMs(input.timeoutSeconds, 120) };
 }
 
@@ -325,6 +311,7 @@ function comparable(spec: DockerServiceSpec): unknown {
       published: port.PublishedPort ?? 0,
       mode: port.PublishMode ?? 'ingress',
     })),
+    ...comparableFields(spec),
   };
 }
 
@@ -351,41 +338,100 @@ export function nameTakenConflict(
 
 // ---------------------------------------------------------------- update
 
+/** The fields updateService takes; each one given replaces its part of the spec (update settings: the ones given). */
+const UPDATE_FIELDS = [
+  'name',
+  'mode',
+  'replicas',
+  'image',
+  'env',
+  'labels',
+  'constraints',
+  'ports',
+  'command',
+  'args',
+  'updateConfig',
+  'rollbackConfig',
+  ...SPEC_FIELD_NAMES,
+] as const;
+
 export interface ServiceChange {
-  image?: string;
-  env?: string[];
-  labels?: Record<string, string>;
-  updateConfig?: UpdateConfigInput;
+  /** The fields given (not null), as the input has them: applied to the service's spec as it is when the job runs. */
+  fields: Record<string, unknown>;
   timeoutMs: number;
 }
 
 /** Checks an updateService input (as stored in the job): at least one change, each well formed. */
 export function serviceChangeOf(input: Record<string, unknown>): ServiceChange {
-  const change: ServiceChange = { timeoutMs: timeoutMs(input.timeoutSeconds, 600) };
-  if (input.image != null) change.image = imageRef(input.image);
-  if (input.env != null) change.env = envList(input.env);
-  if (input.labels != null) change.labels = labelMap(input.labels);
-  if (input.updateConfig != null) {
-    // Checked here against the defaults; applied over the service's own settings.
-    updateConfig(input.updateConfig, 'updateConfig', {});
-    change.updateConfig = input.updateConfig;
+  const fields = Object.fromEntries(
+    UPDATE_FIELDS.filter((name) => input[name] != null).map((name) => [name, input[name]]),
+  );
+  if (Object.keys(fields).length === 0) {
+    throw badInput(`nothing to update: give one of ${UPDATE_FIELDS.join(', ')}`);
   }
-  if (!change.image && !change.env && !change.labels && !change.updateConfig) {
-    throw badInput('nothing to update: give image, env, labels or updateConfig');
-  }
+  const change = { fields, timeoutMs: timeoutMs(input.timeoutSeconds, 600) };
+  // Every field is checked now, on a stand-in of the service (name and mode as given): the job applies them to
+  // the service as it is then.
+  applyServiceChange(
+    {
+      Name: typeof fields.name === 'string' ? fields.name : 'service',
+      TaskTemplate: {},
+      Mode: fields.mode === 'GLOBAL' ? { Global: {} } : { Replicated: { Replicas: 1 } },
+    },
+    change,
+  );
   return change;
+}
+
+/** BAD_INPUT unless the update's name and mode are the service's own: Docker can change neither. */
+function checkIdentity(spec: DockerServiceSpec, fields: Record<string, unknown>): void {
+  if (fields.name != null && serviceName(fields.name) !== spec.Name) {
+    throw badInput(
+      `name: a service cannot be renamed (this one is "${spec.Name}"); create another one instead`,
+    );
+  }
+  const global = spec.Mode?.Global !== undefined;
+  if (fields.mode != null) {
+    if (fields.mode !== 'GLOBAL' && fields.mode !== 'REPLICATED')
+      throw badInput('mode must be REPLICATED or GLOBAL');
+    if ((fields.mode === 'GLOBAL') !== global) {
+      throw badInput(
+        `mode: Docker cannot change a service's mode (this one is ${global ? 'GLOBAL' : 'REPLICATED'}); ` +
+          'remove the service and create it again',
+      );
+    }
+  }
+  if (fields.replicas != null && global) {
+    throw badInput('replicas is for REPLICATED services; a GLOBAL service runs one task per node');
+  }
 }
 
 /** The spec with the change applied; `spec` itself is left as it is. */
 export function applyServiceChange(spec: DockerServiceSpec, change: ServiceChange): DockerServiceSpec {
+  const fields = change.fields;
+  checkIdentity(spec, fields);
   const next = structuredClone(spec);
   const container = (next.TaskTemplate.ContainerSpec ??= {});
-  if (change.image !== undefined) container.Image = change.image;
-  if (change.env !== undefined) container.Env = change.env;
-  if (change.labels !== undefined) next.Labels = change.labels;
-  if (change.updateConfig !== undefined) {
-    next.UpdateConfig = updateConfig(change.updateConfig, 'updateConfig', spec.UpdateConfig ?? {});
+  if (fields.replicas != null) {
+    next.Mode = { Replicated: { Replicas: integer(fields.replicas, 'replicas', 0, MAX_REPLICAS) } };
   }
+  if (fields.image != null) container.Image = imageRef(fields.image);
+  if (fields.env != null) container.Env = envList(fields.env);
+  if (fields.labels != null) next.Labels = labelMap(fields.labels);
+  if (fields.command != null) container.Command = strings(fields.command, 'command');
+  if (fields.args != null) container.Args = strings(fields.args, 'args');
+  if (fields.constraints != null) {
+    (next.TaskTemplate.Placement ??= {}).Constraints = constraintList(fields.constraints);
+  }
+  if (fields.ports != null) next.EndpointSpec = { ...next.EndpointSpec, Ports: portList(fields.ports) };
+  if (fields.updateConfig != null) {
+    next.UpdateConfig = updateConfig(fields.updateConfig, 'updateConfig', spec.UpdateConfig ?? {});
+  }
+  if (fields.rollbackConfig != null) {
+    next.RollbackConfig = updateConfig(fields.rollbackConfig, 'rollbackConfig', spec.RollbackConfig ?? {});
+  }
+  applySpecFields(next, fields);
+  checkSpecCoherence(next);
   return next;
 }
 
@@ -397,7 +443,8 @@ export function specsEqual(a: DockerServiceSpec, b: DockerServiceSpec): boolean 
   return canonicalJson(storedForm(a)) === canonicalJson(storedForm(b));
 }
 
-function storedForm(spec: DockerServiceSpec): unknown {
+function storedForm(original: DockerServiceSpec): unknown {
+  const spec = withDockerDefaults(original);
   return withoutEmpties({
     ...spec,
     Mode:
@@ -418,12 +465,72 @@ function withoutEmpties(value: unknown): unknown {
         ([, inner]) =>
           inner !== null &&
           inner !== undefined &&
+          // Docker leaves false out (omitempty): ReadOnly false and none read back the same.
+          inner !== false &&
           !(Array.isArray(inner) && inner.length === 0) &&
           !(typeof inner === 'object' && !Array.isArray(inner) && Object.keys(inner).length === 0),
       );
     return Object.fromEntries(entries);
   }
   return value;
+}
+
+// ---------------------------------------------------------------- read back
+
+/** A service's spec as a read shows it: createService's input (without swarm, reason, idempotency key, timeout). */
+export type ServiceSpecView = Omit<CreateServiceInput, keyof ServiceMutationMeta | 'timeoutSeconds'>;
+
+const FAILURE_ACTION_NAMES = { pause: 'PAUSE', continue: 'CONTINUE', rollback: 'ROLLBACK' } as const;
+const ORDER_NAMES = { 'stop-first': 'STOP_FIRST', 'start-first': 'START_FIRST' } as const;
+
+function updateConfigView(value: DockerUpdateConfig | undefined): UpdateConfigInput {
+  const config = effectiveConfig(value);
+  return {
+    parallelism: config.Parallelism,
+    delaySeconds: config.Delay / 1e9,
+    failureAction: FAILURE_ACTION_NAMES[config.FailureAction],
+    order: ORDER_NAMES[config.Order],
+    monitorSeconds: config.Monitor / 1e9,
+    maxFailureRatio: config.MaxFailureRatio,
+  };
+}
+
+/**
+ * The spec in createService's terms, so that a read, edited and sent back to createService or updateService, means
+ * the same. `networkName` names a network by its ID (the ID stays when it knows none: it resolves too).
+ */
+export function serviceSpecView(
+  spec: DockerServiceSpec,
+  networkName?: (id: string) => string,
+): ServiceSpecView {
+  const container = spec.TaskTemplate.ContainerSpec ?? {};
+  const global = spec.Mode?.Global !== undefined;
+  const view: ServiceSpecView = {
+    name: spec.Name,
+    image: container.Image ?? '',
+    mode: global ? 'GLOBAL' : 'REPLICATED',
+    ...(global ? {} : { replicas: spec.Mode?.Replicated?.Replicas ?? 1 }),
+    labels: labelList(spec.Labels),
+    updateConfig: updateConfigView(spec.UpdateConfig),
+    rollbackConfig: updateConfigView(spec.RollbackConfig),
+  };
+  if (container.Env?.length) view.env = container.Env;
+  if (container.Command?.length) view.command = container.Command;
+  if (container.Args?.length) view.args = container.Args;
+  if (spec.TaskTemplate.Placement?.Constraints?.length)
+    view.constraints = spec.TaskTemplate.Placement.Constraints;
+  if (spec.EndpointSpec?.Ports?.length) {
+    view.ports = spec.EndpointSpec.Ports.map((port) => {
+      const out: PortInput = {
+        targetPort: port.TargetPort ?? 0,
+        protocol: (port.Protocol ?? 'tcp').toUpperCase() as NonNullable<PortInput['protocol']>,
+        publishMode: (port.PublishMode ?? 'ingress').toUpperCase() as NonNullable<PortInput['publishMode']>,
+      };
+      if (port.PublishedPort) out.publishedPort = port.PublishedPort;
+      return out;
+    });
+  }
+  return { ...view, ...specFieldsView(spec, networkName) };
 }
 
 // ---------------------------------------------------------------- scale

@@ -50,6 +50,9 @@ const UNPAGED_LISTS: Record<string, number> = {
   'Node.tasks': UNPAGED_LIST_SIZE,
   'Service.tasks': UNPAGED_LIST_SIZE,
   'Query.swarms': 20,
+  // A swarm's stacks and a stack's services (tens on most swarms).
+  'Swarm.stacks': UNPAGED_LIST_SIZE,
+  'Stack.services': UNPAGED_LIST_SIZE,
 };
 
 const CODE = 'QUERY_TOO_COMPLEX';

@@ -4,6 +4,14 @@ import type { AuditTarget } from '../audit/types.ts';
 import type { EngineEndpoint } from '../docker/endpoint.ts';
 import type { CreateServiceInput, ServiceJobInput, UpdateServiceInput } from '../domain/service-spec.ts';
 import type { ErrorCode } from '../errors.ts';
+import type { StackPlan } from '../domain/stack-plan.ts';
+import type {
+  ConfigCreateJobInput,
+  NetworkCreateJobInput,
+  ObjectRefJobInput,
+  SecretCreateJobInput,
+  SecretRotateJobInput,
+} from '../domain/swarm-objects.ts';
 
 export type JoinRole = 'worker' | 'manager';
 
@@ -48,6 +56,56 @@ export type ServiceScaleJobInput = { service: string; replicas: number; timeoutS
 export type ServiceRollbackJobInput = { service: string; timeoutSeconds?: number | null };
 export type ServiceRemoveJobInput = { service: string };
 
+/**
+ * stack.deploy: stored sealed (env values may be secrets). Its parameters (job row, audit) keep the env keys only and
+ * the compose text's sha256 and size (src/audit/redact.ts), never the text.
+ */
+export type StackDeployJobInput = {
+  name: string;
+  compose: string;
+  env: string[];
+  prune: boolean;
+  dryRun: boolean;
+  timeoutSeconds?: number;
+};
+/** What stack.deploy did to one service. */
+export type StackServiceOutcome = {
+  name: string;
+  serviceId: string;
+  action: 'created' | 'updated' | 'unchanged';
+  runningTasks: number;
+  desiredTasks: number;
+};
+export type StackDeployResult = {
+  stack: string;
+  plan: StackPlan;
+  applied: boolean;
+  services?: StackServiceOutcome[];
+  removed?: { kind: string; name: string }[];
+};
+
+/** stack.remove: the stack's name (checked); how long networks may stay in use by tasks still stopping. */
+export type StackRemoveJobInput = { name: string; timeoutSeconds?: number };
+/** One object stack.remove removed, in the order it removed them. */
+export type StackRemovedObject = {
+  kind: 'service' | 'network' | 'secret' | 'config';
+  id: string;
+  name: string;
+};
+
+/** network.*, secret.*, config.*: networks, secrets and configs (domain/swarm-objects.ts). */
+type ObjectCreateResult = { id: string; name: string; created: boolean };
+type ObjectRemoveResult = { id?: string; name?: string; removed: boolean; message?: string };
+export type SecretRotateResult = {
+  oldSecretId: string;
+  oldSecretName: string;
+  newSecretId: string;
+  newSecretName: string;
+  /** The services moved to the new secret, by name. */
+  services: string[];
+  oldRemoved: boolean;
+};
+
 type AvailabilityResult = { availability: string; changed: boolean; previous: string; tasksMoved?: number };
 type ServiceRolloutResult = { serviceId: string; [more: string]: unknown };
 
@@ -90,6 +148,18 @@ export interface JobTypes {
     input: ServiceRemoveJobInput;
     result: { serviceId?: string; removed: boolean; message?: string };
   };
+  'stack.deploy': { input: StackDeployJobInput; result: StackDeployResult };
+  'stack.remove': {
+    input: StackRemoveJobInput;
+    result: { stack: string; removed: StackRemovedObject[]; message?: string };
+  };
+  'network.create': { input: NetworkCreateJobInput; result: ObjectCreateResult };
+  'network.remove': { input: ObjectRefJobInput; result: ObjectRemoveResult };
+  'secret.create': { input: SecretCreateJobInput; result: ObjectCreateResult };
+  'secret.remove': { input: ObjectRefJobInput; result: ObjectRemoveResult };
+  'secret.rotate': { input: SecretRotateJobInput; result: SecretRotateResult };
+  'config.create': { input: ConfigCreateJobInput; result: ObjectCreateResult };
+  'config.remove': { input: ObjectRefJobInput; result: ObjectRemoveResult };
 }
 
 export type JobType = keyof JobTypes;
@@ -113,6 +183,15 @@ const JOB_TYPES: ReadonlySet<string> = new Set<JobType>([
   'service.scale',
   'service.rollback',
   'service.remove',
+  'stack.deploy',
+  'stack.remove',
+  'network.create',
+  'network.remove',
+  'secret.create',
+  'secret.remove',
+  'secret.rotate',
+  'config.create',
+  'config.remove',
 ]);
 
 /** A job type this gateway knows (a row written by another version may name one it does not). */

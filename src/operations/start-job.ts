@@ -79,6 +79,8 @@ export function serviceOperation<I extends JobRequest, T extends ServiceJobType>
       swarm: SwarmRecord,
       reads: SwarmReads,
       input: I,
+      /** Records what is known of the target before a check that may refuse, so that the refusal names it. */
+      learn: (target: AuditTarget) => void,
     ) => Promise<AuditTarget>;
   },
 ): (deps: OperationDeps, ctx: OperationContext, input: I) => Promise<JobRecord> {
@@ -89,7 +91,7 @@ export function serviceOperation<I extends JobRequest, T extends ServiceJobType>
       input: jobInput,
       role: 'operator',
       quick: options.quick ?? false,
-      precheck: (swarm, reads) => options.precheck(jobInput, swarm, reads, input),
+      precheck: (swarm, reads, learn) => options.precheck(jobInput, swarm, reads, input, learn),
     });
   };
 }

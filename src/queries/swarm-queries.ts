@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal.ts';
 import { infoOfEachEndpoint } from '../docker/reads.ts';
 import { badInput } from '../errors.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
+import { networkNamesOf } from './network-names.ts';
 import { paginate, type Page } from './pagination.ts';
 import type { SwarmReads } from './swarm-reads.ts';
 import {
@@ -105,7 +106,8 @@ export interface ServiceFilter {
   label?: string | null;
 }
 
-async function serviceViewsOf(reads: SwarmReads, swarm: SwarmRecord): Promise<ServiceView[]> {
+/** Every service of the swarm as the API shows it, with task counts (also grouped by stack: stack-queries.ts). */
+export async function serviceViewsOf(reads: SwarmReads, swarm: SwarmRecord): Promise<ServiceView[]> {
   const [services, tasks] = await Promise.all([reads.services(swarm), reads.tasks(swarm)]);
   const byService = new Map<string, (typeof tasks)[number][]>();
   for (const task of tasks) {
@@ -113,7 +115,10 @@ async function serviceViewsOf(reads: SwarmReads, swarm: SwarmRecord): Promise<Se
     if (group) group.push(task);
     else byService.set(task.ServiceID, [task]);
   }
-  return services.map((service) => toServiceView(swarm.id, service, byService.get(service.ID) ?? []));
+  const networkName = await networkNamesOf(reads, swarm, services);
+  return services.map((service) =>
+    toServiceView(swarm.id, service, byService.get(service.ID) ?? [], networkName),
+  );
 }
 
 /** A page of the swarm's services as the API shows them, filtered and sorted by name. */
@@ -135,7 +140,7 @@ export async function servicePage(
 export async function getService(reads: SwarmReads, swarm: SwarmRecord, ref: string): Promise<ServiceView> {
   const service = await reads.service(swarm, ref);
   const tasks = (await reads.tasks(swarm)).filter((task) => task.ServiceID === service.ID);
-  return toServiceView(swarm.id, service, tasks);
+  return toServiceView(swarm.id, service, tasks, await networkNamesOf(reads, swarm, [service]));
 }
 
 export interface TaskFilter {

@@ -5,6 +5,7 @@ import type { AuditEvent, AuditPhase } from '../audit/types.ts';
 import type { JobRecord, JobState } from '../jobs/types.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
 import type { DockerInfoSwarm, DockerNode, DockerPort, DockerService, DockerTask } from '../docker/types.ts';
+import { serviceSpecView, type ServiceSpecView } from '../domain/service-spec.ts';
 
 export interface Label {
   key: string;
@@ -212,6 +213,8 @@ export interface ServiceView {
   ports: PortView[];
   labels: Label[];
   constraints: string[];
+  /** The whole spec in createService's terms (networks named through `networkName` of toServiceView). */
+  spec: ServiceSpecView;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -222,6 +225,7 @@ export function toServiceView(
   swarmId: string,
   service: DockerService,
   tasks: readonly DockerTask[],
+  networkName?: (id: string) => string,
 ): ServiceView {
   const global = service.Spec.Mode?.Global !== undefined;
   const live = tasks.filter((task) => task.DesiredState === 'running');
@@ -248,6 +252,7 @@ export function toServiceView(
     ports: (service.Endpoint?.Ports ?? service.Spec.EndpointSpec?.Ports ?? []).map(toPortView),
     labels: labelsOf(service.Spec.Labels),
     constraints: service.Spec.TaskTemplate.Placement?.Constraints ?? [],
+    spec: serviceSpecView(service.Spec, networkName),
     version: service.Version.Index,
     createdAt: service.CreatedAt,
     updatedAt: service.UpdatedAt,
@@ -320,7 +325,14 @@ export type JobView = Pick<
   requestedBy: Pick<JobRecord['requestedBy'], 'sub' | 'actors' | 'source'>;
   /** What the job produced (any JSON), or null. */
   result: unknown;
+  /** What a planning job (stack.deploy) found it will do: its result's `plan`, or null. */
+  plan: unknown;
 };
+
+/** The plan a job's result carries (stack.deploy: `{ plan, applied }`), or null. */
+function planOf(result: unknown): unknown {
+  return result && typeof result === 'object' && 'plan' in result ? result.plan : null;
+}
 
 export function toJobView(job: JobRecord): JobView {
   return {
@@ -337,6 +349,7 @@ export function toJobView(job: JobRecord): JobView {
     forced: job.forced,
     requestedBy: { sub: job.requestedBy.sub, actors: job.requestedBy.actors, source: job.requestedBy.source },
     result: job.result ?? null,
+    plan: planOf(job.result),
     errorCode: job.errorCode,
     errorMessage: job.errorMessage,
     attempts: job.attempts,

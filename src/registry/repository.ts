@@ -11,6 +11,25 @@ export interface TenantRecord {
   createdAt: Date;
 }
 
+/** A swarm's policy as stored (the rules that use it: src/domain/swarm-policy.ts). */
+export interface StoredSwarmPolicy {
+  bindMountPaths: string[];
+  capabilities: string[];
+  allowPrivileges: boolean;
+}
+
+/** The stored policy read defensively: anything odd in the jsonb allows nothing. */
+function storedPolicyOf(value: unknown): StoredSwarmPolicy {
+  const record = value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  const strings = (list: unknown) =>
+    Array.isArray(list) ? list.filter((entry): entry is string => typeof entry === 'string') : [];
+  return {
+    bindMountPaths: strings(record.bindMountPaths),
+    capabilities: strings(record.capabilities),
+    allowPrivileges: record.allowPrivileges === true,
+  };
+}
+
 export interface SwarmRecord {
   id: string;
   tenantId: string;
@@ -23,6 +42,11 @@ export interface SwarmRecord {
    */
   managerNodeIds?: string[] | null | undefined;
   labels: Record<string, string>;
+  /**
+   * What its services may do beyond the defaults (bind mounts, capabilities, privileges); setSwarmPolicy sets it.
+   * Always read from the database; left out only by records built in tests (policyOf: nothing allowed).
+   */
+  policy?: StoredSwarmPolicy | undefined;
   /** Endpoint URLs in failover order; credentials stay sealed until endpointsOf() opens them. */
   endpointUrls: string[];
   createdAt: Date;
@@ -37,13 +61,14 @@ interface SwarmRow {
   cluster_id: string | null;
   manager_node_ids: string[] | null;
   labels: Record<string, string>;
+  policy: unknown;
   endpoint_urls: string[] | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const SWARM_SELECT = `
-  SELECT s.id, s.tenant_id, t.slug AS tenant, s.name, s.cluster_id, s.manager_node_ids, s.labels, s.created_at, s.updated_at,
+  SELECT s.id, s.tenant_id, t.slug AS tenant, s.name, s.cluster_id, s.manager_node_ids, s.labels, s.policy, s.created_at, s.updated_at,
          (SELECT array_agg(e.url ORDER BY e.position) FROM swarm_endpoints e WHERE e.swarm_id = s.id) AS endpoint_urls
     FROM swarms s JOIN tenants t ON t.id = s.tenant_id`;
 
@@ -60,6 +85,7 @@ function toSwarm(row: SwarmRow): SwarmRecord {
     clusterId: row.cluster_id,
     managerNodeIds: row.manager_node_ids,
     labels: row.labels,
+    policy: storedPolicyOf(row.policy),
     endpointUrls: row.endpoint_urls ?? [],
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -347,6 +373,13 @@ export function createRegistryRepository(pool: pg.Pool, sealer: Sealer) {
           .catch((error: unknown) => mapUniqueViolation(error, changes.name ?? ''));
         if (changes.endpoints) await writeEndpoints(client, id, changes.endpoints);
       });
+      forgetRemembered();
+      return (await this.findSwarmNow(null, id))!;
+    },
+
+    /** Replaces the swarm's policy (setSwarmPolicy); the registration's updatedAt stays, its clients are not renewed. */
+    async setSwarmPolicy(id: string, policy: StoredSwarmPolicy): Promise<SwarmRecord> {
+      await pool.query('UPDATE swarms SET policy = $2 WHERE id = $1', [id, JSON.stringify(policy)]);
       forgetRemembered();
       return (await this.findSwarmNow(null, id))!;
     },

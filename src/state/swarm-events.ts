@@ -1,8 +1,8 @@
 // Docker's swarm events as the gateway publishes them (GraphQL SwarmEvent), their topic and their identity.
 import type { DockerEventMessage } from '../docker/swarm-client.ts';
 
-/** The swarm-scoped object types Docker reports events for. */
-export const SWARM_EVENT_TYPES = ['node', 'service', 'secret', 'config'] as const;
+/** The swarm-scoped object types Docker reports events for (networks: the swarm's own, scope swarm). */
+export const SWARM_EVENT_TYPES = ['node', 'service', 'secret', 'config', 'network'] as const;
 export type SwarmEventType = (typeof SWARM_EVENT_TYPES)[number];
 
 /** The filters of the watcher's events stream. */

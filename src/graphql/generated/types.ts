@@ -273,6 +273,55 @@ export type Mutation = {
   /** Removes a service; a service that is already gone is success (operator). */
   removeService: Job;
   /**
+   * Deploys a stack from a compose file, as `docker stack deploy` does (operator): objects named `<name>_<key>` and
+   * labelled `com.docker.stack.namespace=<name>`, so that `docker stack ls/ps/services/rm` on a manager see the same
+   * stack. The file is validated against the Compose Specification; keys Swarm ignores are listed in the plan's
+   * `ignored`. The job plans first (Job.plan: what it creates, updates with the spec diff, removes with prune, leaves
+   * unchanged), then applies and waits until every service runs its tasks. `dryRun: true` answers the ended job with
+   * the plan alone and changes nothing.
+   */
+  deployStack: Job;
+  /**
+   * Removes a stack (`docker stack rm`): its services, then, once their tasks stopped, its networks, secrets and
+   * configs; progress per object, and the result lists what was removed. A stack that is already gone is success
+   * with nothing removed (operator).
+   */
+  removeStack: Job;
+  /**
+   * Creates an overlay network (`docker network create --driver overlay`), a quick job (operator). The subnets are
+   * checked first: CIDRs with the host bits clear, each gateway inside its subnet, no two subnets overlapping. A
+   * network of that name already is CONFLICT. What the job creates carries the label com.swarmgate.job=<job id>.
+   */
+  createNetwork: Job;
+  /**
+   * Removes a network (operator). CONFLICT while services use it, naming them; a network that is already gone is
+   * success. The ingress network is not removed through the gateway.
+   */
+  removeNetwork: Job;
+  /**
+   * Creates a secret (`docker secret create`), a quick job (operator). The value is write-only: at most 500 KiB
+   * (Docker's limit, BAD_INPUT above it), stored sealed with the job and sent to the swarm, never shown again; the
+   * job's parameters and the audit keep its size and SHA-256 only.
+   */
+  createSecret: Job;
+  /** Removes a secret (operator). CONFLICT while services use it, naming them; a secret already gone is success. */
+  removeSecret: Job;
+  /**
+   * Rotates a secret in one job (operator): creates the new secret (named `newName`, or by default the old name with
+   * its trailing `-vN` counted up, or `-v2` appended: db-password → db-password-v2 → db-password-v3), moves every
+   * service that uses the old secret to it (same target file, uid, gid and mode; one rolling update at a time, each
+   * followed to its end, progress per service), then removes the old secret. Run again after a crash, it goes on from
+   * where it was and does no step twice.
+   */
+  rotateSecret: Job;
+  /**
+   * Creates a config (`docker config create`), a quick job (operator). The data is at most 1000 KiB (Docker's
+   * limit); it is never shown in answers: the job's parameters and the audit keep its size and SHA-256.
+   */
+  createConfig: Job;
+  /** Removes a config (operator). CONFLICT while services use it, naming them; a config already gone is success. */
+  removeConfig: Job;
+  /**
    * Rotates a join token (`docker swarm join-token --rotate`), admin, with a reason. Nodes already joined are
    * unaffected. The new token is never stored with the job or the audit: with `reveal: true` the payload's `token`
    * is read from the swarm once the job succeeded (audited as `swarm.joinTokens.read`); otherwise read
@@ -297,6 +346,8 @@ export type Mutation = {
    * (admin). A quick job: it usually answers finished, with the new swarm's id in its result.
    */
   initSwarm: Job;
+  /** Replaces the swarm's policy (admin); audited as swarm.policy.set with the policy set and the one it replaced. */
+  setSwarmPolicy: SwarmPolicy;
   /** Registers a running swarm by one or more of its manager endpoints (admin). */
   registerSwarm: SwarmPayload;
   /** Renames a swarm, replaces its labels or its endpoints (admin). */
@@ -361,6 +412,51 @@ export type MutationRemoveServiceArgs = {
 };
 
 /** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationDeployStackArgs = {
+  input: DeployStackInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationRemoveStackArgs = {
+  input: RemoveStackInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationCreateNetworkArgs = {
+  input: CreateNetworkInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationRemoveNetworkArgs = {
+  input: RemoveNetworkInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationCreateSecretArgs = {
+  input: CreateSecretInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationRemoveSecretArgs = {
+  input: RemoveSecretInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationRotateSecretArgs = {
+  input: RotateSecretInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationCreateConfigArgs = {
+  input: CreateConfigInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationRemoveConfigArgs = {
+  input: RemoveConfigInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
 export type MutationRotateJoinTokenArgs = {
   input: RotateJoinTokenInput;
 };
@@ -378,6 +474,11 @@ export type MutationLeaveSwarmArgs = {
 /** Every mutation is declared in the schema file of its domain (extend type Mutation). */
 export type MutationInitSwarmArgs = {
   input: InitSwarmInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationSetSwarmPolicyArgs = {
+  input: SetSwarmPolicyInput;
 };
 
 /** Every mutation is declared in the schema file of its domain (extend type Mutation). */
@@ -403,6 +504,16 @@ export type Subscription = {
   /** The job's state and progress as they change. */
   jobUpdated: Job;
   /**
+   * Follows a service's logs (`docker service logs --follow`) in a swarm of the caller's tenant (another tenant's swarm
+   * or service is NOT_FOUND): each line attributed to its task and node, stdout and stderr apart. `tail`: lines from the
+   * end of each task's log ("all", or a number as text; the default is 0, new lines only); `since`: RFC 3339, Unix
+   * seconds or a duration back from now (10m). Bounded by lines, bytes, idle time and duration (caps configured on the
+   * gateway; these arguments may only lower them): the last item then has `bound` set. Needs SWARMGATE_LOGS_ROLE
+   * (operator unless configured), since logs may carry secrets; opening it is audited (service.logs). Ends, and closes
+   * the engine's stream, when the client stops it or goes away.
+   */
+  serviceLogs: ServiceLogLine;
+  /**
    * Docker's swarm events (node, service, secret and config: create, update, remove) of a swarm of the caller's tenant,
    * by id or name (another tenant's swarm is NOT_FOUND), as its managers report them; each event once, whichever gateway
    * instance watches the swarm. Needs the viewer role.
@@ -413,6 +524,21 @@ export type Subscription = {
 /** Every subscription is declared in the schema file of its domain (extend type Subscription). */
 export type SubscriptionJobUpdatedArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** Every subscription is declared in the schema file of its domain (extend type Subscription). */
+export type SubscriptionServiceLogsArgs = {
+  swarm: Scalars['String']['input'];
+  service: Scalars['String']['input'];
+  tail?: InputMaybe<Scalars['String']['input']>;
+  since?: InputMaybe<Scalars['String']['input']>;
+  timestamps?: InputMaybe<Scalars['Boolean']['input']>;
+  stdout?: InputMaybe<Scalars['Boolean']['input']>;
+  stderr?: InputMaybe<Scalars['Boolean']['input']>;
+  lines?: InputMaybe<Scalars['Int']['input']>;
+  bytes?: InputMaybe<Scalars['Int']['input']>;
+  idleSeconds?: InputMaybe<Scalars['Int']['input']>;
+  maxSeconds?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Every subscription is declared in the schema file of its domain (extend type Subscription). */
@@ -493,6 +619,11 @@ export type Job = {
   requestedBy: JobRequester;
   /** What the job produced, as JSON. */
   result?: Maybe<Scalars['String']['output']>;
+  /**
+   * What a planning job (deployStack, and a dry run) found it will do, as JSON: create, update (with the spec diff),
+   * remove, unchanged, ignored. Null for other jobs, and until the job planned.
+   */
+  plan?: Maybe<Scalars['String']['output']>;
   /**
    * Why a job FAILED or was CANCELLED: one of the error codes, or a job's own: JOB_TIMEOUT (what it waited for did
    * not happen in time), UPDATE_PAUSED (Docker paused the rolling update or the rollback), UPDATE_ROLLED_BACK
@@ -648,6 +779,25 @@ export type RemoveNodeInput = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** One line of a service task's log; or, when `bound` is set, the last item of a stream a bound ended. */
+export type ServiceLogLine = {
+  __typename?: 'ServiceLogLine';
+  /** Docker's time of the line (RFC 3339 with nanoseconds). */
+  time?: Maybe<Scalars['String']['output']>;
+  /** stdout or stderr; end on the item a bound ended the stream with. */
+  stream: Scalars['String']['output'];
+  /** The line (without its newline); on the end item, what ended the stream. */
+  line: Scalars['String']['output'];
+  taskId?: Maybe<Scalars['String']['output']>;
+  /** The task's slot (replicated services); null for a global service's task. */
+  taskSlot?: Maybe<Scalars['Int']['output']>;
+  nodeId?: Maybe<Scalars['String']['output']>;
+  nodeHostname?: Maybe<Scalars['String']['output']>;
+  serviceId: Scalars['ID']['output'];
+  /** Set on the last item when a bound ended the stream: lines, bytes, idle, duration or engine. */
+  bound?: Maybe<Scalars['String']['output']>;
+};
+
 export type ServiceMode = 'REPLICATED' | 'GLOBAL';
 
 export type ServiceFilter = {
@@ -672,6 +822,8 @@ export type Service = {
   ports: Array<Port>;
   labels: Array<Label>;
   constraints: Array<Scalars['String']['output']>;
+  /** The whole spec, in createService's terms: edited and sent back to createService or updateService, it means the same. */
+  spec: ServiceSpec;
   version: Scalars['Int']['output'];
   createdAt: Scalars['DateTime']['output'];
   updatedAt: Scalars['DateTime']['output'];
@@ -765,6 +917,43 @@ export type CreateServiceInput = {
   command?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Arguments (the image's CMD when left out). */
   args?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Overlay networks of the swarm to join, by name or ID. */
+  networks?: InputMaybe<Array<ServiceNetworkAttachmentInput>>;
+  /** Volumes, tmpfs and bind mounts. A bind mount needs the swarm's policy to allow its host path (setSwarmPolicy). */
+  mounts?: InputMaybe<Array<ServiceMountInput>>;
+  /** Secrets of the swarm, by name or ID, as files under /run/secrets. */
+  secrets?: InputMaybe<Array<ServiceSecretReferenceInput>>;
+  /** Configs of the swarm, by name or ID, as files. */
+  configs?: InputMaybe<Array<ServiceConfigReferenceInput>>;
+  resources?: InputMaybe<ServiceResourcesInput>;
+  /** Default: ANY, after 5 seconds, without limit. */
+  restartPolicy?: InputMaybe<ServiceRestartPolicyInput>;
+  /** Replaces the image's health check; test ["NONE"] disables it. */
+  healthcheck?: InputMaybe<ServiceHealthcheckInput>;
+  placementPreferences?: InputMaybe<Array<ServicePlacementPreferenceInput>>;
+  /** At most this many tasks on one node; 0 or left out: no limit. */
+  maxReplicasPerNode?: InputMaybe<Scalars['Int']['input']>;
+  /** Default VIP. DNSRR publishes ports in HOST mode only. */
+  endpointMode?: InputMaybe<EndpointMode>;
+  hostname?: InputMaybe<Scalars['String']['input']>;
+  /** User (name or id), optionally :group. */
+  user?: InputMaybe<Scalars['String']['input']>;
+  /** The container's working directory (absolute). */
+  workingDir?: InputMaybe<Scalars['String']['input']>;
+  /** e.g. SIGTERM (the image's, when left out). */
+  stopSignal?: InputMaybe<Scalars['String']['input']>;
+  /** How long a task may take to stop before it is killed; default 10. */
+  stopGracePeriodSeconds?: InputMaybe<Scalars['Float']['input']>;
+  /** Mounts the container's root filesystem read-only. */
+  readOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Labels of the containers (labels: of the service). */
+  containerLabels?: InputMaybe<Array<LabelInput>>;
+  /** Linux capabilities to add (NET_ADMIN or CAP_NET_ADMIN); each needs the swarm's policy to allow it. */
+  capabilityAdd?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Linux capabilities to drop. */
+  capabilityDrop?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Security privileges; they need the swarm's policy to allow privileges. */
+  privileges?: InputMaybe<ServicePrivilegesInput>;
   /** How long the job waits for the tasks to run; default 120. */
   timeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
@@ -788,14 +977,55 @@ export type UpdateServiceInput = {
   swarm: Scalars['String']['input'];
   /** Service id, unique id prefix or name. */
   service: Scalars['String']['input'];
+  /** Only the service's own name (Docker cannot rename a service): taken so that a read's spec can be sent back. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** Only the service's own mode (Docker cannot change it). */
+  mode?: InputMaybe<ServiceMode>;
+  /** REPLICATED only: the new number of replicas. */
+  replicas?: InputMaybe<Scalars['Int']['input']>;
   /** The new image, used as given (never resolved against a registry). */
   image?: InputMaybe<Scalars['String']['input']>;
   /** Replaces the environment: KEY=VALUE entries. */
   env?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Replaces the service's labels. */
   labels?: InputMaybe<Array<LabelInput>>;
+  /** Replaces the placement constraints. */
+  constraints?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Changes only the settings given; they apply to this update already. */
   updateConfig?: InputMaybe<UpdateConfigInput>;
+  /** Changes only the settings given. */
+  rollbackConfig?: InputMaybe<UpdateConfigInput>;
+  /** Replaces the published ports. */
+  ports?: InputMaybe<Array<PortInput>>;
+  /** Replaces the entrypoint. */
+  command?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Replaces the arguments. */
+  args?: InputMaybe<Array<Scalars['String']['input']>>;
+  networks?: InputMaybe<Array<ServiceNetworkAttachmentInput>>;
+  mounts?: InputMaybe<Array<ServiceMountInput>>;
+  secrets?: InputMaybe<Array<ServiceSecretReferenceInput>>;
+  configs?: InputMaybe<Array<ServiceConfigReferenceInput>>;
+  resources?: InputMaybe<ServiceResourcesInput>;
+  restartPolicy?: InputMaybe<ServiceRestartPolicyInput>;
+  healthcheck?: InputMaybe<ServiceHealthcheckInput>;
+  placementPreferences?: InputMaybe<Array<ServicePlacementPreferenceInput>>;
+  /** 0: no limit. */
+  maxReplicasPerNode?: InputMaybe<Scalars['Int']['input']>;
+  endpointMode?: InputMaybe<EndpointMode>;
+  /** An empty string clears it. */
+  hostname?: InputMaybe<Scalars['String']['input']>;
+  /** An empty string clears it. */
+  user?: InputMaybe<Scalars['String']['input']>;
+  /** An empty string clears it. */
+  workingDir?: InputMaybe<Scalars['String']['input']>;
+  /** An empty string clears it. */
+  stopSignal?: InputMaybe<Scalars['String']['input']>;
+  stopGracePeriodSeconds?: InputMaybe<Scalars['Float']['input']>;
+  readOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  containerLabels?: InputMaybe<Array<LabelInput>>;
+  capabilityAdd?: InputMaybe<Array<Scalars['String']['input']>>;
+  capabilityDrop?: InputMaybe<Array<Scalars['String']['input']>>;
+  privileges?: InputMaybe<ServicePrivilegesInput>;
   /** How long the job follows the update; default 600. */
   timeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
@@ -822,11 +1052,386 @@ export type RemoveServiceInput = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type MountType =
+  | 'VOLUME'
+  | 'TMPFS'
+  /** A host path: needs the swarm's policy (setSwarmPolicy). */
+  | 'BIND';
+
+export type RestartCondition = 'NONE' | 'ON_FAILURE' | 'ANY';
+
+export type EndpointMode =
+  /** A virtual IP in front of the tasks (Docker's default). */
+  | 'VIP'
+  /** DNS round robin over the tasks' addresses; ports only in HOST mode. */
+  | 'DNSRR';
+
+export type ServiceNetworkAttachmentInput = {
+  /** Network name or ID (an overlay network of the swarm). */
+  target: Scalars['String']['input'];
+  aliases?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type ServiceVolumeDriverInput = {
+  /** e.g. local */
+  name: Scalars['String']['input'];
+  options?: InputMaybe<Array<LabelInput>>;
+};
+
+export type ServiceVolumeOptionsInput = {
+  /** Do not copy the image's files into a new volume. */
+  noCopy?: InputMaybe<Scalars['Boolean']['input']>;
+  labels?: InputMaybe<Array<LabelInput>>;
+  driver?: InputMaybe<ServiceVolumeDriverInput>;
+};
+
+export type ServiceTmpfsOptionsInput = {
+  sizeBytes?: InputMaybe<Scalars['Float']['input']>;
+  /** File mode as a number, e.g. 448 (0700). */
+  mode?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type ServiceMountInput = {
+  type: MountType;
+  /** VOLUME: the volume's name (left out: an anonymous one); BIND: the absolute host path; TMPFS: none. */
+  source?: InputMaybe<Scalars['String']['input']>;
+  /** Absolute path in the container. */
+  target: Scalars['String']['input'];
+  readOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  volumeOptions?: InputMaybe<ServiceVolumeOptionsInput>;
+  tmpfsOptions?: InputMaybe<ServiceTmpfsOptionsInput>;
+};
+
+export type ServiceSecretReferenceInput = {
+  /** Secret name or ID. */
+  secret: Scalars['String']['input'];
+  /** File name under /run/secrets (or an absolute path); default the secret's name. */
+  target?: InputMaybe<Scalars['String']['input']>;
+  /** Default 0. */
+  uid?: InputMaybe<Scalars['String']['input']>;
+  /** Default 0. */
+  gid?: InputMaybe<Scalars['String']['input']>;
+  /** File mode as a number; default 292 (0444). */
+  mode?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type ServiceConfigReferenceInput = {
+  /** Config name or ID. */
+  config: Scalars['String']['input'];
+  /** File name or absolute path; default the config's name. */
+  target?: InputMaybe<Scalars['String']['input']>;
+  /** Default 0. */
+  uid?: InputMaybe<Scalars['String']['input']>;
+  /** Default 0. */
+  gid?: InputMaybe<Scalars['String']['input']>;
+  /** File mode as a number; default 292 (0444). */
+  mode?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type ServiceResourceLimitsInput = {
+  /** CPUs, e.g. 0.5. */
+  cpus?: InputMaybe<Scalars['Float']['input']>;
+  /** At least 6 MiB. */
+  memoryBytes?: InputMaybe<Scalars['Float']['input']>;
+  pids?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type ServiceResourceReservationsInput = {
+  cpus?: InputMaybe<Scalars['Float']['input']>;
+  memoryBytes?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type ServiceResourcesInput = {
+  limits?: InputMaybe<ServiceResourceLimitsInput>;
+  reservations?: InputMaybe<ServiceResourceReservationsInput>;
+};
+
+export type ServiceRestartPolicyInput = {
+  /** Default ANY. */
+  condition?: InputMaybe<RestartCondition>;
+  /** Default 5. */
+  delaySeconds?: InputMaybe<Scalars['Float']['input']>;
+  /** 0: no limit (default). */
+  maxAttempts?: InputMaybe<Scalars['Int']['input']>;
+  /** How long a restart is watched to count as a success; 0: at once (default). */
+  windowSeconds?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type ServiceHealthcheckInput = {
+  /** ["CMD", program, args...], ["CMD-SHELL", command] or ["NONE"] (no check). */
+  test?: InputMaybe<Array<Scalars['String']['input']>>;
+  intervalSeconds?: InputMaybe<Scalars['Float']['input']>;
+  timeoutSeconds?: InputMaybe<Scalars['Float']['input']>;
+  retries?: InputMaybe<Scalars['Int']['input']>;
+  startPeriodSeconds?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type ServicePlacementPreferenceInput = {
+  /** A node attribute to spread tasks over, e.g. node.labels.zone. */
+  spread: Scalars['String']['input'];
+};
+
+/** Exactly one of config, file, registry. */
+export type ServiceCredentialSpecInput = {
+  config?: InputMaybe<Scalars['String']['input']>;
+  file?: InputMaybe<Scalars['String']['input']>;
+  registry?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ServiceSeLinuxContextInput = {
+  disable?: InputMaybe<Scalars['Boolean']['input']>;
+  user?: InputMaybe<Scalars['String']['input']>;
+  role?: InputMaybe<Scalars['String']['input']>;
+  type?: InputMaybe<Scalars['String']['input']>;
+  level?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ServicePrivilegesInput = {
+  credentialSpec?: InputMaybe<ServiceCredentialSpecInput>;
+  seLinuxContext?: InputMaybe<ServiceSeLinuxContextInput>;
+};
+
+/** A service's spec, field for field createService's input (without swarm, reason, idempotencyKey and timeoutSeconds). */
+export type ServiceSpec = {
+  __typename?: 'ServiceSpec';
+  name: Scalars['String']['output'];
+  image: Scalars['String']['output'];
+  mode: ServiceMode;
+  /** REPLICATED only. */
+  replicas?: Maybe<Scalars['Int']['output']>;
+  env?: Maybe<Array<Scalars['String']['output']>>;
+  labels: Array<Label>;
+  constraints?: Maybe<Array<Scalars['String']['output']>>;
+  updateConfig: ServiceUpdateConfig;
+  rollbackConfig: ServiceUpdateConfig;
+  ports?: Maybe<Array<ServicePort>>;
+  command?: Maybe<Array<Scalars['String']['output']>>;
+  args?: Maybe<Array<Scalars['String']['output']>>;
+  /** Networks by name (by ID when the swarm no longer has it). */
+  networks?: Maybe<Array<ServiceNetworkAttachment>>;
+  mounts?: Maybe<Array<ServiceMount>>;
+  secrets?: Maybe<Array<ServiceSecretReference>>;
+  configs?: Maybe<Array<ServiceConfigReference>>;
+  resources?: Maybe<ServiceResources>;
+  restartPolicy?: Maybe<ServiceRestartPolicy>;
+  healthcheck?: Maybe<ServiceHealthcheck>;
+  placementPreferences?: Maybe<Array<ServicePlacementPreference>>;
+  maxReplicasPerNode?: Maybe<Scalars['Int']['output']>;
+  endpointMode?: Maybe<EndpointMode>;
+  hostname?: Maybe<Scalars['String']['output']>;
+  user?: Maybe<Scalars['String']['output']>;
+  workingDir?: Maybe<Scalars['String']['output']>;
+  stopSignal?: Maybe<Scalars['String']['output']>;
+  stopGracePeriodSeconds?: Maybe<Scalars['Float']['output']>;
+  readOnly?: Maybe<Scalars['Boolean']['output']>;
+  containerLabels?: Maybe<Array<Label>>;
+  capabilityAdd?: Maybe<Array<Scalars['String']['output']>>;
+  capabilityDrop?: Maybe<Array<Scalars['String']['output']>>;
+  privileges?: Maybe<ServicePrivileges>;
+};
+
+export type ServiceUpdateConfig = {
+  __typename?: 'ServiceUpdateConfig';
+  parallelism?: Maybe<Scalars['Int']['output']>;
+  delaySeconds?: Maybe<Scalars['Float']['output']>;
+  failureAction?: Maybe<UpdateFailureAction>;
+  order?: Maybe<UpdateOrder>;
+  monitorSeconds?: Maybe<Scalars['Float']['output']>;
+  maxFailureRatio?: Maybe<Scalars['Float']['output']>;
+};
+
+export type ServicePort = {
+  __typename?: 'ServicePort';
+  targetPort: Scalars['Int']['output'];
+  publishedPort?: Maybe<Scalars['Int']['output']>;
+  protocol?: Maybe<PortProtocol>;
+  publishMode?: Maybe<PortPublishMode>;
+};
+
+export type ServiceNetworkAttachment = {
+  __typename?: 'ServiceNetworkAttachment';
+  target: Scalars['String']['output'];
+  aliases?: Maybe<Array<Scalars['String']['output']>>;
+};
+
+export type ServiceVolumeDriver = {
+  __typename?: 'ServiceVolumeDriver';
+  name: Scalars['String']['output'];
+  options?: Maybe<Array<Label>>;
+};
+
+export type ServiceVolumeOptions = {
+  __typename?: 'ServiceVolumeOptions';
+  noCopy?: Maybe<Scalars['Boolean']['output']>;
+  labels?: Maybe<Array<Label>>;
+  driver?: Maybe<ServiceVolumeDriver>;
+};
+
+export type ServiceTmpfsOptions = {
+  __typename?: 'ServiceTmpfsOptions';
+  sizeBytes?: Maybe<Scalars['Float']['output']>;
+  mode?: Maybe<Scalars['Int']['output']>;
+};
+
+export type ServiceMount = {
+  __typename?: 'ServiceMount';
+  type: MountType;
+  source?: Maybe<Scalars['String']['output']>;
+  target: Scalars['String']['output'];
+  readOnly?: Maybe<Scalars['Boolean']['output']>;
+  volumeOptions?: Maybe<ServiceVolumeOptions>;
+  tmpfsOptions?: Maybe<ServiceTmpfsOptions>;
+};
+
+export type ServiceSecretReference = {
+  __typename?: 'ServiceSecretReference';
+  secret: Scalars['String']['output'];
+  target?: Maybe<Scalars['String']['output']>;
+  uid?: Maybe<Scalars['String']['output']>;
+  gid?: Maybe<Scalars['String']['output']>;
+  mode?: Maybe<Scalars['Int']['output']>;
+};
+
+export type ServiceConfigReference = {
+  __typename?: 'ServiceConfigReference';
+  config: Scalars['String']['output'];
+  target?: Maybe<Scalars['String']['output']>;
+  uid?: Maybe<Scalars['String']['output']>;
+  gid?: Maybe<Scalars['String']['output']>;
+  mode?: Maybe<Scalars['Int']['output']>;
+};
+
+export type ServiceResourceLimits = {
+  __typename?: 'ServiceResourceLimits';
+  cpus?: Maybe<Scalars['Float']['output']>;
+  memoryBytes?: Maybe<Scalars['Float']['output']>;
+  pids?: Maybe<Scalars['Int']['output']>;
+};
+
+export type ServiceResourceReservations = {
+  __typename?: 'ServiceResourceReservations';
+  cpus?: Maybe<Scalars['Float']['output']>;
+  memoryBytes?: Maybe<Scalars['Float']['output']>;
+};
+
+export type ServiceResources = {
+  __typename?: 'ServiceResources';
+  limits?: Maybe<ServiceResourceLimits>;
+  reservations?: Maybe<ServiceResourceReservations>;
+};
+
+export type ServiceRestartPolicy = {
+  __typename?: 'ServiceRestartPolicy';
+  condition?: Maybe<RestartCondition>;
+  delaySeconds?: Maybe<Scalars['Float']['output']>;
+  maxAttempts?: Maybe<Scalars['Int']['output']>;
+  windowSeconds?: Maybe<Scalars['Float']['output']>;
+};
+
+export type ServiceHealthcheck = {
+  __typename?: 'ServiceHealthcheck';
+  test?: Maybe<Array<Scalars['String']['output']>>;
+  intervalSeconds?: Maybe<Scalars['Float']['output']>;
+  timeoutSeconds?: Maybe<Scalars['Float']['output']>;
+  retries?: Maybe<Scalars['Int']['output']>;
+  startPeriodSeconds?: Maybe<Scalars['Float']['output']>;
+};
+
+export type ServicePlacementPreference = {
+  __typename?: 'ServicePlacementPreference';
+  spread: Scalars['String']['output'];
+};
+
+export type ServiceCredentialSpec = {
+  __typename?: 'ServiceCredentialSpec';
+  config?: Maybe<Scalars['String']['output']>;
+  file?: Maybe<Scalars['String']['output']>;
+  registry?: Maybe<Scalars['String']['output']>;
+};
+
+export type ServiceSeLinuxContext = {
+  __typename?: 'ServiceSELinuxContext';
+  disable?: Maybe<Scalars['Boolean']['output']>;
+  user?: Maybe<Scalars['String']['output']>;
+  role?: Maybe<Scalars['String']['output']>;
+  type?: Maybe<Scalars['String']['output']>;
+  level?: Maybe<Scalars['String']['output']>;
+};
+
+export type ServicePrivileges = {
+  __typename?: 'ServicePrivileges';
+  credentialSpec?: Maybe<ServiceCredentialSpec>;
+  seLinuxContext?: Maybe<ServiceSeLinuxContext>;
+};
+
+export type DeployStackInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** The stack's name: letters, digits, '_', '.' or '-', starting with a letter or digit. */
+  name: Scalars['String']['input'];
+  /** The compose file's YAML text (at most 512 KiB). Only its sha256 and size are kept in the job and the audit. */
+  compose: Scalars['String']['input'];
+  /**
+   * KEY=VALUE strings for `${KEY}` in the file and for secrets and configs given with `environment: KEY`. The
+   * gateway's own environment is never used. The values are kept sealed; the job and the audit show the keys only.
+   */
+  env?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Remove the stack's services, networks, secrets and configs that the file no longer has. */
+  prune?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Answer the plan only (Job.plan): nothing changes. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+  /** How long the job waits for every service to run its tasks; default 180. */
+  timeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/**
+ * A stack, as `docker stack deploy` makes it: the services, networks, secrets and configs labelled
+ * `com.docker.stack.namespace=<name>`, whether deployed through swarmgate or with the docker CLI on a manager.
+ */
+export type Stack = {
+  __typename?: 'Stack';
+  name: Scalars['String']['output'];
+  /** The stack's services by name (`docker stack services`). */
+  services: Array<Service>;
+  servicesCount: Scalars['Int']['output'];
+  /** Tasks running now, summed over the services. */
+  runningTasks: Scalars['Int']['output'];
+  /** Tasks wanted, summed over the services (replicas, or one per eligible node for global services). */
+  desiredTasks: Scalars['Int']['output'];
+  networks: Array<StackObject>;
+  /** The stack's secrets (their names; a secret's value is never shown). */
+  secrets: Array<StackObject>;
+  configs: Array<StackObject>;
+};
+
+/** A network, secret or config of a stack. */
+export type StackObject = {
+  __typename?: 'StackObject';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+};
+
+export type RemoveStackInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** The stack's name. */
+  name: Scalars['String']['input'];
+  /**
+   * How long the job waits for the services' tasks to stop and let go of the stack's networks; default 120.
+   * JOB_TIMEOUT names a network still in use after it.
+   */
+  timeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** One change of a swarm's object, as Docker reports it (`docker events --filter scope=swarm`). */
 export type SwarmEvent = {
   __typename?: 'SwarmEvent';
   swarmId: Scalars['ID']['output'];
-  /** node, service, secret or config */
+  /** node, service, secret, config or network */
   type: Scalars['String']['output'];
   /** create, update or remove */
   action: Scalars['String']['output'];
@@ -838,6 +1443,208 @@ export type SwarmEvent = {
   attributes: Scalars['String']['output'];
   /** When the change was made (for remove: when the manager saw it). */
   time: Scalars['DateTime']['output'];
+};
+
+export type SwarmObjectFilter = {
+  /** Part of the name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** `key` or `key=value` */
+  label?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A service that uses a network, secret or config. */
+export type ServiceRef = {
+  __typename?: 'ServiceRef';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+};
+
+export type Subnet = {
+  __typename?: 'Subnet';
+  /** CIDR, e.g. 10.20.0.0/24. */
+  subnet: Scalars['String']['output'];
+  gateway?: Maybe<Scalars['String']['output']>;
+  /** The part of the subnet tasks get addresses from (all of it when null). */
+  ipRange?: Maybe<Scalars['String']['output']>;
+};
+
+/** A network of the swarm, as `docker network inspect` shows it. */
+export type Network = {
+  __typename?: 'Network';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  /** overlay for every network the gateway creates. */
+  driver: Scalars['String']['output'];
+  /** swarm: every network listed here. */
+  scope: Scalars['String']['output'];
+  /** Standalone containers may attach as well as services. */
+  attachable: Scalars['Boolean']['output'];
+  /** No traffic leaves the network. */
+  internal: Scalars['Boolean']['output'];
+  /** The routing mesh's network for published ports. */
+  ingress: Scalars['Boolean']['output'];
+  /** The overlay's traffic between nodes is encrypted (IPsec). */
+  encrypted: Scalars['Boolean']['output'];
+  labels: Array<Label>;
+  subnets: Array<Subnet>;
+  createdAt: Scalars['DateTime']['output'];
+  /** The swarm's services attached to it (for ingress: those publishing ports in ingress mode). */
+  services: Array<ServiceRef>;
+};
+
+export type NetworkConnection = {
+  __typename?: 'NetworkConnection';
+  totalCount: Scalars['Int']['output'];
+  items: Array<Network>;
+  pageInfo: PageInfo;
+};
+
+/** A secret: what Docker says about it, never its value. */
+export type Secret = {
+  __typename?: 'Secret';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  labels: Array<Label>;
+  /** Docker's object version. */
+  version: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  /** The swarm's services given this secret. */
+  services: Array<ServiceRef>;
+};
+
+export type SecretConnection = {
+  __typename?: 'SecretConnection';
+  totalCount: Scalars['Int']['output'];
+  items: Array<Secret>;
+  pageInfo: PageInfo;
+};
+
+/** A config: what Docker says about it, never its data. */
+export type Config = {
+  __typename?: 'Config';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  labels: Array<Label>;
+  /** Docker's object version. */
+  version: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  /** The swarm's services given this config. */
+  services: Array<ServiceRef>;
+};
+
+export type ConfigConnection = {
+  __typename?: 'ConfigConnection';
+  totalCount: Scalars['Int']['output'];
+  items: Array<Config>;
+  pageInfo: PageInfo;
+};
+
+/** How a secret's or config's `value` is written. */
+export type ValueEncoding =
+  /**
+   * The value is the text itself (stored as UTF-8). Control characters other than tab and line breaks are refused,
+   * as in every input: send such values as BASE64.
+   */
+  | 'TEXT'
+  /** The value is base64 of the bytes (for binary values). */
+  | 'BASE64';
+
+export type SubnetInput = {
+  /** CIDR with the host bits clear, e.g. 10.20.0.0/24. */
+  subnet: Scalars['String']['input'];
+  /** An address inside the subnet (Docker picks the first one when left out). */
+  gateway?: InputMaybe<Scalars['String']['input']>;
+  /** A CIDR inside the subnet that tasks get their addresses from. */
+  ipRange?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateNetworkInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** 1-64 letters, digits, -, _ or ., starting and ending with a letter or digit. */
+  name: Scalars['String']['input'];
+  /** overlay, the only driver of swarm networks (the default). */
+  driver?: InputMaybe<Scalars['String']['input']>;
+  /** Standalone containers may attach too. Default false. */
+  attachable?: InputMaybe<Scalars['Boolean']['input']>;
+  /** No traffic leaves the network. Default false. */
+  internal?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Encrypt the traffic between nodes (IPsec; ESP must pass between the nodes). Default false. */
+  encrypted?: InputMaybe<Scalars['Boolean']['input']>;
+  labels?: InputMaybe<Array<LabelInput>>;
+  /** IPAM pools; left out, Docker picks a subnet from the swarm's default address pool. */
+  subnets?: InputMaybe<Array<SubnetInput>>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RemoveNetworkInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** Network ID, unique ID prefix or name. */
+  network: Scalars['String']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateSecretInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** 1-64 letters, digits, -, _ or ., starting and ending with a letter or digit. */
+  name: Scalars['String']['input'];
+  /** Write-only: at most 500 KiB once decoded. Never shown again, never logged. */
+  value: Scalars['String']['input'];
+  encoding?: InputMaybe<ValueEncoding>;
+  labels?: InputMaybe<Array<LabelInput>>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RemoveSecretInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** Secret ID, unique ID prefix or name. */
+  secret: Scalars['String']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RotateSecretInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** The secret to replace: ID, unique ID prefix or name. */
+  secret: Scalars['String']['input'];
+  /** The new value; write-only, at most 500 KiB once decoded. */
+  value: Scalars['String']['input'];
+  encoding?: InputMaybe<ValueEncoding>;
+  /** The new secret's name; by default derived from the old one (see rotateSecret). */
+  newName?: InputMaybe<Scalars['String']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateConfigInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** 1-64 letters, digits, -, _ or ., starting and ending with a letter or digit. */
+  name: Scalars['String']['input'];
+  /** The config's content: at most 1000 KiB once decoded. Never shown in answers. */
+  value: Scalars['String']['input'];
+  encoding?: InputMaybe<ValueEncoding>;
+  labels?: InputMaybe<Array<LabelInput>>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RemoveConfigInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** Config ID, unique ID prefix or name. */
+  config: Scalars['String']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type RotateJoinTokenInput = {
@@ -910,6 +1717,33 @@ export type InitSwarmInput = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * What a swarm's services may do beyond the defaults: nothing, until an admin allows it. A bind mount of a host path
+ * or an added capability is root on every node of the swarm.
+ */
+export type SwarmPolicy = {
+  __typename?: 'SwarmPolicy';
+  /** Host paths (absolute, normalised) a bind mount's source may be, or be under. ["/"] allows every path. */
+  bindMountPaths: Array<Scalars['String']['output']>;
+  /** Capabilities services may add (CAP_ names; ALL only allows adding ALL). */
+  capabilities: Array<Scalars['String']['output']>;
+  /** Whether services may set privileges (credentialSpec, seLinuxContext). */
+  allowPrivileges: Scalars['Boolean']['output'];
+};
+
+export type SetSwarmPolicyInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** Absolute host paths; each allows itself and everything under it. Replaces the list. */
+  bindMountPaths: Array<Scalars['String']['input']>;
+  /** Capability names (NET_ADMIN or CAP_NET_ADMIN). Replaces the list. */
+  capabilities: Array<Scalars['String']['input']>;
+  allowPrivileges: Scalars['Boolean']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+  /** Accepted for symmetry: setting a policy is idempotent by itself. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type Swarm = {
   __typename?: 'Swarm';
   id: Scalars['ID']['output'];
@@ -941,12 +1775,37 @@ export type Swarm = {
   /** The join commands' tokens (admin only; each read is audited). */
   joinTokens?: Maybe<JoinTokens>;
   /**
+   * The swarm's stacks by name (`docker stack ls`), with a stack left with only networks, secrets or configs (a
+   * removal that timed out). `fresh: true` reads the services from a manager rather than the gateway's swarm state.
+   */
+  stacks?: Maybe<Array<Stack>>;
+  /** A stack by name; NOT_FOUND when no service, network, secret or config of the swarm carries it. */
+  stack?: Maybe<Stack>;
+  /**
    * When a manager last confirmed the state that this swarm's nodes, services and tasks are read from (the gateway
    * keeps it current from the swarm's events). Old while no manager can be watched, when reads go to the managers
    * directly; null when the gateway keeps no state (cache off) or has not synced it yet. `fresh: true` on nodes, node,
    * services, service and tasks asks a manager instead of the state.
    */
   observedAt?: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * The swarm's networks (`docker network ls --filter scope=swarm`): its overlay networks and the ingress network.
+   * The bridge, host and none networks each engine keeps for itself are not listed: they are not the swarm's, differ
+   * from engine to engine, and services cannot be attached to them.
+   */
+  networks?: Maybe<NetworkConnection>;
+  /** A swarm network by ID, unique ID prefix or name. */
+  network?: Maybe<Network>;
+  /** The swarm's secrets (`docker secret ls`); a secret's value is never shown. */
+  secrets?: Maybe<SecretConnection>;
+  /** A secret by ID, unique ID prefix or name. */
+  secret?: Maybe<Secret>;
+  /** The swarm's configs (`docker config ls`); a config's data is never shown. */
+  configs?: Maybe<ConfigConnection>;
+  /** A config by ID, unique ID prefix or name. */
+  config?: Maybe<Config>;
+  /** The swarm's policy (viewer). */
+  policy?: Maybe<SwarmPolicy>;
 };
 
 export type SwarmNodesArgs = {
@@ -978,6 +1837,45 @@ export type SwarmTasksArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
   fresh?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type SwarmStacksArgs = {
+  fresh?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type SwarmStackArgs = {
+  name: Scalars['String']['input'];
+  fresh?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type SwarmNetworksArgs = {
+  filter?: InputMaybe<SwarmObjectFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type SwarmNetworkArgs = {
+  ref: Scalars['String']['input'];
+};
+
+export type SwarmSecretsArgs = {
+  filter?: InputMaybe<SwarmObjectFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type SwarmSecretArgs = {
+  ref: Scalars['String']['input'];
+};
+
+export type SwarmConfigsArgs = {
+  filter?: InputMaybe<SwarmObjectFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type SwarmConfigArgs = {
+  ref: Scalars['String']['input'];
 };
 
 export type SwarmState =
@@ -1277,6 +2175,7 @@ export type ResolversTypes = {
   DemoteNodeInput: DemoteNodeInput;
   UpdateNodeLabelsInput: UpdateNodeLabelsInput;
   RemoveNodeInput: RemoveNodeInput;
+  ServiceLogLine: ResolverTypeWrapper<ServiceLogLine>;
   ServiceMode: ServiceMode;
   ServiceFilter: ServiceFilter;
   Service: ResolverTypeWrapper<ServiceView>;
@@ -1296,7 +2195,67 @@ export type ResolversTypes = {
   UpdateServiceInput: UpdateServiceInput;
   RollbackServiceInput: RollbackServiceInput;
   RemoveServiceInput: RemoveServiceInput;
+  MountType: MountType;
+  RestartCondition: RestartCondition;
+  EndpointMode: EndpointMode;
+  ServiceNetworkAttachmentInput: ServiceNetworkAttachmentInput;
+  ServiceVolumeDriverInput: ServiceVolumeDriverInput;
+  ServiceVolumeOptionsInput: ServiceVolumeOptionsInput;
+  ServiceTmpfsOptionsInput: ServiceTmpfsOptionsInput;
+  ServiceMountInput: ServiceMountInput;
+  ServiceSecretReferenceInput: ServiceSecretReferenceInput;
+  ServiceConfigReferenceInput: ServiceConfigReferenceInput;
+  ServiceResourceLimitsInput: ServiceResourceLimitsInput;
+  ServiceResourceReservationsInput: ServiceResourceReservationsInput;
+  ServiceResourcesInput: ServiceResourcesInput;
+  ServiceRestartPolicyInput: ServiceRestartPolicyInput;
+  ServiceHealthcheckInput: ServiceHealthcheckInput;
+  ServicePlacementPreferenceInput: ServicePlacementPreferenceInput;
+  ServiceCredentialSpecInput: ServiceCredentialSpecInput;
+  ServiceSELinuxContextInput: ServiceSeLinuxContextInput;
+  ServicePrivilegesInput: ServicePrivilegesInput;
+  ServiceSpec: ResolverTypeWrapper<ServiceSpec>;
+  ServiceUpdateConfig: ResolverTypeWrapper<ServiceUpdateConfig>;
+  ServicePort: ResolverTypeWrapper<ServicePort>;
+  ServiceNetworkAttachment: ResolverTypeWrapper<ServiceNetworkAttachment>;
+  ServiceVolumeDriver: ResolverTypeWrapper<ServiceVolumeDriver>;
+  ServiceVolumeOptions: ResolverTypeWrapper<ServiceVolumeOptions>;
+  ServiceTmpfsOptions: ResolverTypeWrapper<ServiceTmpfsOptions>;
+  ServiceMount: ResolverTypeWrapper<ServiceMount>;
+  ServiceSecretReference: ResolverTypeWrapper<ServiceSecretReference>;
+  ServiceConfigReference: ResolverTypeWrapper<ServiceConfigReference>;
+  ServiceResourceLimits: ResolverTypeWrapper<ServiceResourceLimits>;
+  ServiceResourceReservations: ResolverTypeWrapper<ServiceResourceReservations>;
+  ServiceResources: ResolverTypeWrapper<ServiceResources>;
+  ServiceRestartPolicy: ResolverTypeWrapper<ServiceRestartPolicy>;
+  ServiceHealthcheck: ResolverTypeWrapper<ServiceHealthcheck>;
+  ServicePlacementPreference: ResolverTypeWrapper<ServicePlacementPreference>;
+  ServiceCredentialSpec: ResolverTypeWrapper<ServiceCredentialSpec>;
+  ServiceSELinuxContext: ResolverTypeWrapper<ServiceSeLinuxContext>;
+  ServicePrivileges: ResolverTypeWrapper<ServicePrivileges>;
+  DeployStackInput: DeployStackInput;
+  Stack: ResolverTypeWrapper<Omit<Stack, 'services'> & { services: Array<ResolversTypes['Service']> }>;
+  StackObject: ResolverTypeWrapper<StackObject>;
+  RemoveStackInput: RemoveStackInput;
   SwarmEvent: ResolverTypeWrapper<SwarmEvent>;
+  SwarmObjectFilter: SwarmObjectFilter;
+  ServiceRef: ResolverTypeWrapper<ServiceRef>;
+  Subnet: ResolverTypeWrapper<Subnet>;
+  Network: ResolverTypeWrapper<Network>;
+  NetworkConnection: ResolverTypeWrapper<NetworkConnection>;
+  Secret: ResolverTypeWrapper<Secret>;
+  SecretConnection: ResolverTypeWrapper<SecretConnection>;
+  Config: ResolverTypeWrapper<Config>;
+  ConfigConnection: ResolverTypeWrapper<ConfigConnection>;
+  ValueEncoding: ValueEncoding;
+  SubnetInput: SubnetInput;
+  CreateNetworkInput: CreateNetworkInput;
+  RemoveNetworkInput: RemoveNetworkInput;
+  CreateSecretInput: CreateSecretInput;
+  RemoveSecretInput: RemoveSecretInput;
+  RotateSecretInput: RotateSecretInput;
+  CreateConfigInput: CreateConfigInput;
+  RemoveConfigInput: RemoveConfigInput;
   RotateJoinTokenInput: RotateJoinTokenInput;
   RotateJoinTokenPayload: ResolverTypeWrapper<
     Omit<RotateJoinTokenPayload, 'job'> & { job: ResolversTypes['Job'] }
@@ -1304,6 +2263,8 @@ export type ResolversTypes = {
   JoinNodeInput: JoinNodeInput;
   LeaveSwarmInput: LeaveSwarmInput;
   InitSwarmInput: InitSwarmInput;
+  SwarmPolicy: ResolverTypeWrapper<SwarmPolicy>;
+  SetSwarmPolicyInput: SetSwarmPolicyInput;
   Swarm: ResolverTypeWrapper<SwarmRecord>;
   SwarmState: SwarmState;
   SwarmStatus: ResolverTypeWrapper<SwarmStatus>;
@@ -1367,6 +2328,7 @@ export type ResolversParentTypes = {
   DemoteNodeInput: DemoteNodeInput;
   UpdateNodeLabelsInput: UpdateNodeLabelsInput;
   RemoveNodeInput: RemoveNodeInput;
+  ServiceLogLine: ServiceLogLine;
   ServiceFilter: ServiceFilter;
   Service: ServiceView;
   UpdateStatus: UpdateStatus;
@@ -1379,12 +2341,70 @@ export type ResolversParentTypes = {
   UpdateServiceInput: UpdateServiceInput;
   RollbackServiceInput: RollbackServiceInput;
   RemoveServiceInput: RemoveServiceInput;
+  ServiceNetworkAttachmentInput: ServiceNetworkAttachmentInput;
+  ServiceVolumeDriverInput: ServiceVolumeDriverInput;
+  ServiceVolumeOptionsInput: ServiceVolumeOptionsInput;
+  ServiceTmpfsOptionsInput: ServiceTmpfsOptionsInput;
+  ServiceMountInput: ServiceMountInput;
+  ServiceSecretReferenceInput: ServiceSecretReferenceInput;
+  ServiceConfigReferenceInput: ServiceConfigReferenceInput;
+  ServiceResourceLimitsInput: ServiceResourceLimitsInput;
+  ServiceResourceReservationsInput: ServiceResourceReservationsInput;
+  ServiceResourcesInput: ServiceResourcesInput;
+  ServiceRestartPolicyInput: ServiceRestartPolicyInput;
+  ServiceHealthcheckInput: ServiceHealthcheckInput;
+  ServicePlacementPreferenceInput: ServicePlacementPreferenceInput;
+  ServiceCredentialSpecInput: ServiceCredentialSpecInput;
+  ServiceSELinuxContextInput: ServiceSeLinuxContextInput;
+  ServicePrivilegesInput: ServicePrivilegesInput;
+  ServiceSpec: ServiceSpec;
+  ServiceUpdateConfig: ServiceUpdateConfig;
+  ServicePort: ServicePort;
+  ServiceNetworkAttachment: ServiceNetworkAttachment;
+  ServiceVolumeDriver: ServiceVolumeDriver;
+  ServiceVolumeOptions: ServiceVolumeOptions;
+  ServiceTmpfsOptions: ServiceTmpfsOptions;
+  ServiceMount: ServiceMount;
+  ServiceSecretReference: ServiceSecretReference;
+  ServiceConfigReference: ServiceConfigReference;
+  ServiceResourceLimits: ServiceResourceLimits;
+  ServiceResourceReservations: ServiceResourceReservations;
+  ServiceResources: ServiceResources;
+  ServiceRestartPolicy: ServiceRestartPolicy;
+  ServiceHealthcheck: ServiceHealthcheck;
+  ServicePlacementPreference: ServicePlacementPreference;
+  ServiceCredentialSpec: ServiceCredentialSpec;
+  ServiceSELinuxContext: ServiceSeLinuxContext;
+  ServicePrivileges: ServicePrivileges;
+  DeployStackInput: DeployStackInput;
+  Stack: Omit<Stack, 'services'> & { services: Array<ResolversParentTypes['Service']> };
+  StackObject: StackObject;
+  RemoveStackInput: RemoveStackInput;
   SwarmEvent: SwarmEvent;
+  SwarmObjectFilter: SwarmObjectFilter;
+  ServiceRef: ServiceRef;
+  Subnet: Subnet;
+  Network: Network;
+  NetworkConnection: NetworkConnection;
+  Secret: Secret;
+  SecretConnection: SecretConnection;
+  Config: Config;
+  ConfigConnection: ConfigConnection;
+  SubnetInput: SubnetInput;
+  CreateNetworkInput: CreateNetworkInput;
+  RemoveNetworkInput: RemoveNetworkInput;
+  CreateSecretInput: CreateSecretInput;
+  RemoveSecretInput: RemoveSecretInput;
+  RotateSecretInput: RotateSecretInput;
+  CreateConfigInput: CreateConfigInput;
+  RemoveConfigInput: RemoveConfigInput;
   RotateJoinTokenInput: RotateJoinTokenInput;
   RotateJoinTokenPayload: Omit<RotateJoinTokenPayload, 'job'> & { job: ResolversParentTypes['Job'] };
   JoinNodeInput: JoinNodeInput;
   LeaveSwarmInput: LeaveSwarmInput;
   InitSwarmInput: InitSwarmInput;
+  SwarmPolicy: SwarmPolicy;
+  SetSwarmPolicyInput: SetSwarmPolicyInput;
   Swarm: SwarmRecord;
   SwarmStatus: SwarmStatus;
   EndpointStatus: EndpointStatus;
@@ -1595,6 +2615,60 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationRemoveServiceArgs, 'input'>
   >;
+  deployStack?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationDeployStackArgs, 'input'>
+  >;
+  removeStack?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRemoveStackArgs, 'input'>
+  >;
+  createNetwork?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCreateNetworkArgs, 'input'>
+  >;
+  removeNetwork?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRemoveNetworkArgs, 'input'>
+  >;
+  createSecret?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCreateSecretArgs, 'input'>
+  >;
+  removeSecret?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRemoveSecretArgs, 'input'>
+  >;
+  rotateSecret?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRotateSecretArgs, 'input'>
+  >;
+  createConfig?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCreateConfigArgs, 'input'>
+  >;
+  removeConfig?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRemoveConfigArgs, 'input'>
+  >;
   rotateJoinToken?: Resolver<
     ResolversTypes['RotateJoinTokenPayload'],
     ParentType,
@@ -1618,6 +2692,12 @@ export type MutationResolvers<
     ParentType,
     ContextType,
     RequireFields<MutationInitSwarmArgs, 'input'>
+  >;
+  setSwarmPolicy?: Resolver<
+    ResolversTypes['SwarmPolicy'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationSetSwarmPolicyArgs, 'input'>
   >;
   registerSwarm?: Resolver<
     ResolversTypes['SwarmPayload'],
@@ -1655,6 +2735,13 @@ export type SubscriptionResolvers<
     ParentType,
     ContextType,
     RequireFields<SubscriptionJobUpdatedArgs, 'id'>
+  >;
+  serviceLogs?: SubscriptionResolver<
+    ResolversTypes['ServiceLogLine'],
+    'serviceLogs',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionServiceLogsArgs, 'swarm' | 'service'>
   >;
   swarmEvents?: SubscriptionResolver<
     ResolversTypes['SwarmEvent'],
@@ -1721,6 +2808,7 @@ export type JobResolvers<
   forced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   requestedBy?: Resolver<ResolversTypes['JobRequester'], ParentType, ContextType>;
   result?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  plan?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1808,6 +2896,21 @@ export type NodeConnectionResolvers<
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
 };
 
+export type ServiceLogLineResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceLogLine'] = ResolversParentTypes['ServiceLogLine'],
+> = {
+  time?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  stream?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  line?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  taskId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  taskSlot?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  nodeId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  nodeHostname?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  serviceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  bound?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type ServiceResolvers<
   ContextType = GraphqlContext,
   ParentType extends ResolversParentTypes['Service'] = ResolversParentTypes['Service'],
@@ -1823,6 +2926,7 @@ export type ServiceResolvers<
   ports?: Resolver<Array<ResolversTypes['Port']>, ParentType, ContextType>;
   labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
   constraints?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  spec?: Resolver<ResolversTypes['ServiceSpec'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1858,6 +2962,253 @@ export type ServiceConnectionResolvers<
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
 };
 
+export type ServiceSpecResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceSpec'] = ResolversParentTypes['ServiceSpec'],
+> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  image?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  mode?: Resolver<ResolversTypes['ServiceMode'], ParentType, ContextType>;
+  replicas?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  env?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
+  constraints?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  updateConfig?: Resolver<ResolversTypes['ServiceUpdateConfig'], ParentType, ContextType>;
+  rollbackConfig?: Resolver<ResolversTypes['ServiceUpdateConfig'], ParentType, ContextType>;
+  ports?: Resolver<Maybe<Array<ResolversTypes['ServicePort']>>, ParentType, ContextType>;
+  command?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  args?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  networks?: Resolver<Maybe<Array<ResolversTypes['ServiceNetworkAttachment']>>, ParentType, ContextType>;
+  mounts?: Resolver<Maybe<Array<ResolversTypes['ServiceMount']>>, ParentType, ContextType>;
+  secrets?: Resolver<Maybe<Array<ResolversTypes['ServiceSecretReference']>>, ParentType, ContextType>;
+  configs?: Resolver<Maybe<Array<ResolversTypes['ServiceConfigReference']>>, ParentType, ContextType>;
+  resources?: Resolver<Maybe<ResolversTypes['ServiceResources']>, ParentType, ContextType>;
+  restartPolicy?: Resolver<Maybe<ResolversTypes['ServiceRestartPolicy']>, ParentType, ContextType>;
+  healthcheck?: Resolver<Maybe<ResolversTypes['ServiceHealthcheck']>, ParentType, ContextType>;
+  placementPreferences?: Resolver<
+    Maybe<Array<ResolversTypes['ServicePlacementPreference']>>,
+    ParentType,
+    ContextType
+  >;
+  maxReplicasPerNode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  endpointMode?: Resolver<Maybe<ResolversTypes['EndpointMode']>, ParentType, ContextType>;
+  hostname?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  workingDir?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  stopSignal?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  stopGracePeriodSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  readOnly?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  containerLabels?: Resolver<Maybe<Array<ResolversTypes['Label']>>, ParentType, ContextType>;
+  capabilityAdd?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  capabilityDrop?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  privileges?: Resolver<Maybe<ResolversTypes['ServicePrivileges']>, ParentType, ContextType>;
+};
+
+export type ServiceUpdateConfigResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceUpdateConfig'] =
+    ResolversParentTypes['ServiceUpdateConfig'],
+> = {
+  parallelism?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  delaySeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  failureAction?: Resolver<Maybe<ResolversTypes['UpdateFailureAction']>, ParentType, ContextType>;
+  order?: Resolver<Maybe<ResolversTypes['UpdateOrder']>, ParentType, ContextType>;
+  monitorSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  maxFailureRatio?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type ServicePortResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServicePort'] = ResolversParentTypes['ServicePort'],
+> = {
+  targetPort?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  publishedPort?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  protocol?: Resolver<Maybe<ResolversTypes['PortProtocol']>, ParentType, ContextType>;
+  publishMode?: Resolver<Maybe<ResolversTypes['PortPublishMode']>, ParentType, ContextType>;
+};
+
+export type ServiceNetworkAttachmentResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceNetworkAttachment'] =
+    ResolversParentTypes['ServiceNetworkAttachment'],
+> = {
+  target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  aliases?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+};
+
+export type ServiceVolumeDriverResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceVolumeDriver'] =
+    ResolversParentTypes['ServiceVolumeDriver'],
+> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  options?: Resolver<Maybe<Array<ResolversTypes['Label']>>, ParentType, ContextType>;
+};
+
+export type ServiceVolumeOptionsResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceVolumeOptions'] =
+    ResolversParentTypes['ServiceVolumeOptions'],
+> = {
+  noCopy?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  labels?: Resolver<Maybe<Array<ResolversTypes['Label']>>, ParentType, ContextType>;
+  driver?: Resolver<Maybe<ResolversTypes['ServiceVolumeDriver']>, ParentType, ContextType>;
+};
+
+export type ServiceTmpfsOptionsResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceTmpfsOptions'] =
+    ResolversParentTypes['ServiceTmpfsOptions'],
+> = {
+  sizeBytes?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  mode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type ServiceMountResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceMount'] = ResolversParentTypes['ServiceMount'],
+> = {
+  type?: Resolver<ResolversTypes['MountType'], ParentType, ContextType>;
+  source?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  readOnly?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  volumeOptions?: Resolver<Maybe<ResolversTypes['ServiceVolumeOptions']>, ParentType, ContextType>;
+  tmpfsOptions?: Resolver<Maybe<ResolversTypes['ServiceTmpfsOptions']>, ParentType, ContextType>;
+};
+
+export type ServiceSecretReferenceResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceSecretReference'] =
+    ResolversParentTypes['ServiceSecretReference'],
+> = {
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  target?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  uid?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  gid?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  mode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type ServiceConfigReferenceResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceConfigReference'] =
+    ResolversParentTypes['ServiceConfigReference'],
+> = {
+  config?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  target?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  uid?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  gid?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  mode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type ServiceResourceLimitsResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceResourceLimits'] =
+    ResolversParentTypes['ServiceResourceLimits'],
+> = {
+  cpus?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  memoryBytes?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  pids?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type ServiceResourceReservationsResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceResourceReservations'] =
+    ResolversParentTypes['ServiceResourceReservations'],
+> = {
+  cpus?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  memoryBytes?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type ServiceResourcesResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceResources'] = ResolversParentTypes['ServiceResources'],
+> = {
+  limits?: Resolver<Maybe<ResolversTypes['ServiceResourceLimits']>, ParentType, ContextType>;
+  reservations?: Resolver<Maybe<ResolversTypes['ServiceResourceReservations']>, ParentType, ContextType>;
+};
+
+export type ServiceRestartPolicyResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceRestartPolicy'] =
+    ResolversParentTypes['ServiceRestartPolicy'],
+> = {
+  condition?: Resolver<Maybe<ResolversTypes['RestartCondition']>, ParentType, ContextType>;
+  delaySeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  maxAttempts?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  windowSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type ServiceHealthcheckResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceHealthcheck'] = ResolversParentTypes['ServiceHealthcheck'],
+> = {
+  test?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  intervalSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  timeoutSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  retries?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  startPeriodSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type ServicePlacementPreferenceResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServicePlacementPreference'] =
+    ResolversParentTypes['ServicePlacementPreference'],
+> = {
+  spread?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ServiceCredentialSpecResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceCredentialSpec'] =
+    ResolversParentTypes['ServiceCredentialSpec'],
+> = {
+  config?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  file?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  registry?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ServiceSeLinuxContextResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceSELinuxContext'] =
+    ResolversParentTypes['ServiceSELinuxContext'],
+> = {
+  disable?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  role?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  type?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  level?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ServicePrivilegesResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServicePrivileges'] = ResolversParentTypes['ServicePrivileges'],
+> = {
+  credentialSpec?: Resolver<Maybe<ResolversTypes['ServiceCredentialSpec']>, ParentType, ContextType>;
+  seLinuxContext?: Resolver<Maybe<ResolversTypes['ServiceSELinuxContext']>, ParentType, ContextType>;
+};
+
+export type StackResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Stack'] = ResolversParentTypes['Stack'],
+> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  services?: Resolver<Array<ResolversTypes['Service']>, ParentType, ContextType>;
+  servicesCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  runningTasks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  desiredTasks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  networks?: Resolver<Array<ResolversTypes['StackObject']>, ParentType, ContextType>;
+  secrets?: Resolver<Array<ResolversTypes['StackObject']>, ParentType, ContextType>;
+  configs?: Resolver<Array<ResolversTypes['StackObject']>, ParentType, ContextType>;
+};
+
+export type StackObjectResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['StackObject'] = ResolversParentTypes['StackObject'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type SwarmEventResolvers<
   ContextType = GraphqlContext,
   ParentType extends ResolversParentTypes['SwarmEvent'] = ResolversParentTypes['SwarmEvent'],
@@ -1871,6 +3222,94 @@ export type SwarmEventResolvers<
   time?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
+export type ServiceRefResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ServiceRef'] = ResolversParentTypes['ServiceRef'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SubnetResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Subnet'] = ResolversParentTypes['Subnet'],
+> = {
+  subnet?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  gateway?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  ipRange?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type NetworkResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Network'] = ResolversParentTypes['Network'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  driver?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scope?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  attachable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  internal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  ingress?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  encrypted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
+  subnets?: Resolver<Array<ResolversTypes['Subnet']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  services?: Resolver<Array<ResolversTypes['ServiceRef']>, ParentType, ContextType>;
+};
+
+export type NetworkConnectionResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['NetworkConnection'] = ResolversParentTypes['NetworkConnection'],
+> = {
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['Network']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type SecretResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Secret'] = ResolversParentTypes['Secret'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  services?: Resolver<Array<ResolversTypes['ServiceRef']>, ParentType, ContextType>;
+};
+
+export type SecretConnectionResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['SecretConnection'] = ResolversParentTypes['SecretConnection'],
+> = {
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['Secret']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type ConfigResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['Config'] = ResolversParentTypes['Config'],
+> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  services?: Resolver<Array<ResolversTypes['ServiceRef']>, ParentType, ContextType>;
+};
+
+export type ConfigConnectionResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ConfigConnection'] = ResolversParentTypes['ConfigConnection'],
+> = {
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['Config']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
 export type RotateJoinTokenPayloadResolvers<
   ContextType = GraphqlContext,
   ParentType extends ResolversParentTypes['RotateJoinTokenPayload'] =
@@ -1878,6 +3317,15 @@ export type RotateJoinTokenPayloadResolvers<
 > = {
   job?: Resolver<ResolversTypes['Job'], ParentType, ContextType>;
   token?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type SwarmPolicyResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['SwarmPolicy'] = ResolversParentTypes['SwarmPolicy'],
+> = {
+  bindMountPaths?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  capabilities?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  allowPrivileges?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type SwarmResolvers<
@@ -1926,7 +3374,56 @@ export type SwarmResolvers<
     RequireFields<SwarmTasksArgs, 'first' | 'fresh'>
   >;
   joinTokens?: Resolver<Maybe<ResolversTypes['JoinTokens']>, ParentType, ContextType>;
+  stacks?: Resolver<
+    Maybe<Array<ResolversTypes['Stack']>>,
+    ParentType,
+    ContextType,
+    RequireFields<SwarmStacksArgs, 'fresh'>
+  >;
+  stack?: Resolver<
+    Maybe<ResolversTypes['Stack']>,
+    ParentType,
+    ContextType,
+    RequireFields<SwarmStackArgs, 'name' | 'fresh'>
+  >;
   observedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  networks?: Resolver<
+    Maybe<ResolversTypes['NetworkConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<SwarmNetworksArgs, 'first'>
+  >;
+  network?: Resolver<
+    Maybe<ResolversTypes['Network']>,
+    ParentType,
+    ContextType,
+    RequireFields<SwarmNetworkArgs, 'ref'>
+  >;
+  secrets?: Resolver<
+    Maybe<ResolversTypes['SecretConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<SwarmSecretsArgs, 'first'>
+  >;
+  secret?: Resolver<
+    Maybe<ResolversTypes['Secret']>,
+    ParentType,
+    ContextType,
+    RequireFields<SwarmSecretArgs, 'ref'>
+  >;
+  configs?: Resolver<
+    Maybe<ResolversTypes['ConfigConnection']>,
+    ParentType,
+    ContextType,
+    RequireFields<SwarmConfigsArgs, 'first'>
+  >;
+  config?: Resolver<
+    Maybe<ResolversTypes['Config']>,
+    ParentType,
+    ContextType,
+    RequireFields<SwarmConfigArgs, 'ref'>
+  >;
+  policy?: Resolver<Maybe<ResolversTypes['SwarmPolicy']>, ParentType, ContextType>;
 };
 
 export type SwarmStatusResolvers<
@@ -2067,12 +3564,43 @@ export type Resolvers<ContextType = GraphqlContext> = {
   Platform?: PlatformResolvers<ContextType>;
   Resources?: ResourcesResolvers<ContextType>;
   NodeConnection?: NodeConnectionResolvers<ContextType>;
+  ServiceLogLine?: ServiceLogLineResolvers<ContextType>;
   Service?: ServiceResolvers<ContextType>;
   UpdateStatus?: UpdateStatusResolvers<ContextType>;
   Port?: PortResolvers<ContextType>;
   ServiceConnection?: ServiceConnectionResolvers<ContextType>;
+  ServiceSpec?: ServiceSpecResolvers<ContextType>;
+  ServiceUpdateConfig?: ServiceUpdateConfigResolvers<ContextType>;
+  ServicePort?: ServicePortResolvers<ContextType>;
+  ServiceNetworkAttachment?: ServiceNetworkAttachmentResolvers<ContextType>;
+  ServiceVolumeDriver?: ServiceVolumeDriverResolvers<ContextType>;
+  ServiceVolumeOptions?: ServiceVolumeOptionsResolvers<ContextType>;
+  ServiceTmpfsOptions?: ServiceTmpfsOptionsResolvers<ContextType>;
+  ServiceMount?: ServiceMountResolvers<ContextType>;
+  ServiceSecretReference?: ServiceSecretReferenceResolvers<ContextType>;
+  ServiceConfigReference?: ServiceConfigReferenceResolvers<ContextType>;
+  ServiceResourceLimits?: ServiceResourceLimitsResolvers<ContextType>;
+  ServiceResourceReservations?: ServiceResourceReservationsResolvers<ContextType>;
+  ServiceResources?: ServiceResourcesResolvers<ContextType>;
+  ServiceRestartPolicy?: ServiceRestartPolicyResolvers<ContextType>;
+  ServiceHealthcheck?: ServiceHealthcheckResolvers<ContextType>;
+  ServicePlacementPreference?: ServicePlacementPreferenceResolvers<ContextType>;
+  ServiceCredentialSpec?: ServiceCredentialSpecResolvers<ContextType>;
+  ServiceSELinuxContext?: ServiceSeLinuxContextResolvers<ContextType>;
+  ServicePrivileges?: ServicePrivilegesResolvers<ContextType>;
+  Stack?: StackResolvers<ContextType>;
+  StackObject?: StackObjectResolvers<ContextType>;
   SwarmEvent?: SwarmEventResolvers<ContextType>;
+  ServiceRef?: ServiceRefResolvers<ContextType>;
+  Subnet?: SubnetResolvers<ContextType>;
+  Network?: NetworkResolvers<ContextType>;
+  NetworkConnection?: NetworkConnectionResolvers<ContextType>;
+  Secret?: SecretResolvers<ContextType>;
+  SecretConnection?: SecretConnectionResolvers<ContextType>;
+  Config?: ConfigResolvers<ContextType>;
+  ConfigConnection?: ConfigConnectionResolvers<ContextType>;
   RotateJoinTokenPayload?: RotateJoinTokenPayloadResolvers<ContextType>;
+  SwarmPolicy?: SwarmPolicyResolvers<ContextType>;
   Swarm?: SwarmResolvers<ContextType>;
   SwarmStatus?: SwarmStatusResolvers<ContextType>;
   EndpointStatus?: EndpointStatusResolvers<ContextType>;

@@ -7,14 +7,30 @@ import { nodeMutations } from './node-ops.ts';
 import { Node, Service, Task } from './objects.ts';
 import { Query } from './query.ts';
 import { serviceMutations } from './service-ops.ts';
+import { serviceLogSubscriptions } from './service-logs.ts';
+import { stackDeployMutations } from './stack-deploy.ts';
+import { stackMutations } from './stack-ops.ts';
+import { stackFields } from './stacks.ts';
+import { swarmObjectFields, swarmObjectMutations } from './swarm-objects.ts';
 import { swarmMutations } from './swarm-ops.ts';
+import { swarmPolicyFields, swarmPolicyMutations } from './swarm-policy.ts';
 import { stateSubscriptions, swarmStateFields } from './state.ts';
 import { Swarm } from './swarm.ts';
 
 export const resolvers: Resolvers = {
   Query: { ...Query, ...auditQueries, ...jobQueries },
-  Mutation: { ...Mutation, ...jobMutations, ...swarmMutations, ...nodeMutations, ...serviceMutations },
-  Swarm: { ...Swarm, ...swarmStateFields },
+  Mutation: {
+    ...Mutation,
+    ...jobMutations,
+    ...swarmMutations,
+    ...nodeMutations,
+    ...serviceMutations,
+    ...stackMutations,
+    ...stackDeployMutations,
+    ...swarmObjectMutations,
+    ...swarmPolicyMutations,
+  },
+  Swarm: { ...Swarm, ...swarmStateFields, ...stackFields, ...swarmObjectFields, ...swarmPolicyFields },
   Node,
   Service,
   Task,
@@ -24,5 +40,5 @@ export const resolvers: Resolvers = {
 
 /** Subscriptions run with mercurius's subscription context, not the per-request one. */
 export const subscriptionResolvers = {
-  Subscription: { ...Subscription, ...jobSubscriptions, ...stateSubscriptions },
+  Subscription: { ...Subscription, ...jobSubscriptions, ...stateSubscriptions, ...serviceLogSubscriptions },
 };

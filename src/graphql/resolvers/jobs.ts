@@ -24,7 +24,10 @@ export const jobMutations: Pick<MutationResolvers, 'cancelJob'> = {
 };
 
 /** The view's fields as they are, but its JSON values as text. */
-export const Job: JobResolvers = { ...jsonFields };
+export const Job: JobResolvers = {
+  ...jsonFields,
+  plan: (view) => (view.plan === null ? null : JSON.stringify(view.plan)),
+};
 
 export const jobSubscriptions: Pick<SubscriptionResolvers<SubscriptionContext>, 'jobUpdated'> = {
   jobUpdated: {

@@ -6,6 +6,8 @@ import type { DockerService } from '../../docker/types.ts';
 import { createService } from '../../docker/writes.ts';
 import { isGatewayError } from '../../errors.ts';
 import { nameTakenConflict, sameServiceSpec, serviceDefinitionOf } from '../../domain/service-spec.ts';
+import { admitServiceSpec, specLookupsOf } from '../../domain/service-admission.ts';
+import { currentPolicy } from './service-policy.ts';
 import { requireClient, type JobContext, type JobOutcomeOf } from '../processor.ts';
 import { followService, taskSummary } from './service-progress.ts';
 
@@ -23,7 +25,9 @@ export async function serviceCreateProcessor(
   ctx: JobContext<'service.create'>,
 ): Promise<JobOutcomeOf<'service.create'>> {
   const client = requireClient(ctx);
-  const { spec, timeoutMs } = serviceDefinitionOf(ctx.input);
+  const { spec: built, timeoutMs } = serviceDefinitionOf(ctx.input);
+  // Again now: the policy, the networks, secrets and configs may have changed since the request.
+  const spec = await admitServiceSpec(built, await currentPolicy(ctx), specLookupsOf(client));
 
   let created = false;
   let existing = await findByName(client, spec.Name);

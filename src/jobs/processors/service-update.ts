@@ -4,6 +4,11 @@ import { updateServiceSpec } from '../../docker/writes.ts';
 import type { DockerService } from '../../docker/types.ts';
 import { GatewayError } from '../../errors.ts';
 import { applyServiceChange, serviceChangeOf, specsEqual } from '../../domain/service-spec.ts';
+import { specLookupsOf } from '../../domain/service-admission.ts';
+import { resolveServiceRefs, specObjectsFor } from '../../domain/service-spec-fields.ts';
+import { checkServiceAgainstPolicy } from '../../domain/swarm-policy.ts';
+import { inspectService } from '../../docker/reads.ts';
+import { currentPolicy } from './service-policy.ts';
 import { requireClient, type JobContext, type JobOutcomeOf } from '../processor.ts';
 import { followService, namedTaskError, taskSummary, type Verdict } from './service-progress.ts';
 import type { ServiceObservation, TaskCounts } from './service-progress.ts';
@@ -88,9 +93,16 @@ export async function serviceUpdateProcessor(
   const serviceId = serviceIdOf(ctx);
   const change = serviceChangeOf(ctx.input);
   const requested = requestedVersionOf(ctx);
+  // Checked again now (the policy, networks, secrets and configs may have changed since the request); what the
+  // references may name is listed before the versioned update, whose change must be synchronous.
+  const policy = await currentPolicy(ctx);
+  const current = await inspectService(client, serviceId);
+  const objects = await specObjectsFor(applyServiceChange(current.Spec, change), specLookupsOf(client));
 
   const { changed, object } = await updateServiceSpec(client, serviceId, (service) => {
-    const wanted = applyServiceChange(service.Spec, change);
+    const applied = applyServiceChange(service.Spec, change);
+    checkServiceAgainstPolicy(applied, policy);
+    const wanted = resolveServiceRefs(applied, objects);
     if (specsEqual(wanted, service.Spec)) return null;
     if (rolledBackAlready(service, wanted, requested)) return null;
     return wanted;

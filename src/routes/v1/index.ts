@@ -16,10 +16,20 @@ import listJobs from './jobs/list.ts';
 import me from './me.ts';
 import listNodes from './nodes/list.ts';
 import getNode from './nodes/get.ts';
+import listNetworks from './networks/list.ts';
+import getNetwork from './networks/get.ts';
+import listSecrets from './secrets/list.ts';
+import getSecret from './secrets/get.ts';
+import listConfigs from './configs/list.ts';
+import getConfig from './configs/get.ts';
 import listServices from './services/list.ts';
 import getService from './services/get.ts';
+import serviceLogsRoute from './services/logs.ts';
+import listStacks from './stacks/list.ts';
+import getStack from './stacks/get.ts';
 import getSwarm from './swarms/get.ts';
 import swarmInfo from './swarms/info.ts';
+import swarmPolicyRoutes from './swarms/policy.ts';
 import joinTokens from './swarms/join-tokens.ts';
 import listSwarms from './swarms/list.ts';
 import swarmQuorum from './swarms/quorum.ts';
@@ -29,6 +39,8 @@ import unregisterSwarm from './swarms/unregister.ts';
 import updateSwarm from './swarms/update.ts';
 import nodeOperations from './operations/nodes.ts';
 import serviceOperations from './operations/services.ts';
+import stackOperations from './operations/stacks.ts';
+import swarmObjectOperations from './operations/swarm-objects.ts';
 import swarmOperations from './operations/swarms.ts';
 import listTasks from './tasks/list.ts';
 
@@ -44,13 +56,23 @@ const ENDPOINTS = [
   unregisterSwarm,
   swarmStatus,
   swarmInfo,
+  swarmPolicyRoutes,
   swarmQuorum,
   joinTokens,
   listNodes,
   getNode,
   listServices,
   getService,
+  serviceLogsRoute,
+  listStacks,
+  getStack,
   listTasks,
+  listNetworks,
+  getNetwork,
+  listSecrets,
+  getSecret,
+  listConfigs,
+  getConfig,
   listAudit,
   auditIntegrity,
   listJobs,
@@ -59,6 +81,8 @@ const ENDPOINTS = [
   swarmOperations,
   nodeOperations,
   serviceOperations,
+  swarmObjectOperations,
+  stackOperations,
 ];
 
 /** Registered with the prefix '/v1'; encapsulated, so its hooks and handlers stay inside the subtree. */

@@ -1,6 +1,7 @@
 // JSON Schemas shared by the /v1 routes: the problem document, the views (GraphQL's field names), pages and inputs.
 import { ERROR_CATALOGUE, JOB_ERROR_CODES, REQUEST_ERROR_CODES, type ErrorCode } from '../../errors.ts';
 import { MAX_PAGE_SIZE } from '../../queries/pagination.ts';
+import { serviceSpecSchema } from './service-spec-schemas.ts';
 
 /*
  * Response schemas are also fast-json-stringify's serialisers: a property a view has but a schema lacks is
@@ -20,7 +21,7 @@ const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as co
 const strings = { type: 'array', items: string } as const;
 
 /** An object whose every property is required: views always carry every field, null when unknown. */
-function view(description: string, properties: Record<string, unknown>) {
+export function view(description: string, properties: Record<string, unknown>) {
   return { type: 'object', description, required: Object.keys(properties), properties };
 }
 
@@ -239,6 +240,7 @@ export const serviceSchema = view('A service, as `docker service ls` and `docker
   },
   labels,
   constraints: strings,
+  spec: serviceSpecSchema,
   version: integer,
   createdAt: dateTime,
   updatedAt: dateTime,
@@ -304,6 +306,11 @@ export const jobSchema = view('A job: one operation on a swarm, its state and pr
   forced: boolean,
   requestedBy: view('Who asked', { sub: string, actors: strings, source: string }),
   result: { description: 'What the job produced (any JSON), or null' },
+  plan: {
+    description:
+      'What a planning job (deployStack) found it will do: create, update (with the spec diff), remove, ' +
+      'unchanged, ignored; null for other jobs',
+  },
   errorCode: nullableString,
   errorMessage: nullableString,
   attempts: integer,

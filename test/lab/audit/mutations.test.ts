@@ -254,6 +254,19 @@ const CASES: Record<string, { action: string; run: () => Promise<void> }> = {
       assert.equal(dataOf(answer).removeService.state, 'SUCCEEDED');
     },
   },
+  // A dry run: a job that plans and ends without a Docker write.
+  deployStack: {
+    action: 'stack.deploy',
+    run: async () => {
+      const answer = await gql<{ deployStack: { state: string } }>(
+        lab.app,
+        bot(),
+        'mutation ($compose: String!) { deployStack(input: { swarm: "alpha", name: "sgC-audit", compose: $compose, dryRun: true, reason: "audit test" }) { state } }',
+        { compose: 'services:\n  web:\n    image: swarmgate/probe:1\n' },
+      );
+      assert.equal(dataOf(answer).deployStack.state, 'SUCCEEDED');
+    },
+  },
   // The swarm operations' cases are refusals decided before any engine is asked: no swarm changes.
   rotateJoinToken: {
     action: 'swarm.joinToken.rotate',

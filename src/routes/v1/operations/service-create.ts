@@ -21,7 +21,9 @@ export default function serviceCreateRoute(app: FastifyInstance, { deps, operati
           'Answers 202 with the job, which ends when the desired tasks run (progress per running task), fails ' +
           'with IMAGE_MISSING naming the nodes that reject the tasks with "No such image", or after ' +
           'timeoutSeconds. The same name with the same spec again succeeds with the existing service; another ' +
-          'spec under that name is 409 CONFLICT.',
+          'spec under that name is 409 CONFLICT. A bind mount, an added capability or privileges that the ' +
+          'swarm’s policy does not allow are 403 FORBIDDEN (GET/PUT /v1/swarms/:swarm/policy); a network, ' +
+          'secret or config the swarm lacks is 400 naming the field.',
         params: swarmParams,
         body: createServiceBody,
         response: { ...jobAcceptedResponses, ...problemResponses(400, 403, 404, 409, 413, 415, 503) },

@@ -227,7 +227,13 @@ describe('every /v1 route', () => {
         assert.ok(statuses.includes('400'), `${where} takes input but lacks 400`);
       }
       for (const [status, answer] of Object.entries(operation.responses)) {
-        const media = status.startsWith('2') ? 'application/json' : 'application/problem+json';
+        // A success is JSON, except a stream's (service logs: text/plain or application/x-ndjson), which names its
+        // media types; an error is always a problem document.
+        const media = status.startsWith('2')
+          ? (Object.keys(answer.content ?? {}).find(
+              (type) => type !== 'application/json' && where.endsWith('/logs'),
+            ) ?? 'application/json')
+          : 'application/problem+json';
         const schema = answer.content?.[media]?.schema;
         assert.ok(schema && Object.keys(schema).length > 0, `${where} ${status} has no ${media} schema`);
         assert.ok(answer.description, `${where} ${status} has no description`);
