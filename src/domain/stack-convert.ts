@@ -3,7 +3,6 @@
 // Pure: the request converts to refuse bad input at once, the job converts again to plan and apply.
 // What Swarm cannot do is listed in `ignored`, never silently dropped; what the gateway cannot do (read the caller's
 // files, build images) is BAD_INPUT saying what to use instead.
-import { createHash } from 'node:crypto';
 import type {
   DockerConfigSpec,
   DockerHealthcheck,
@@ -18,6 +17,7 @@ import type {
   DockerUpdateConfig,
 } from '../docker/types.ts';
 import { badInput } from '../errors.ts';
+import type { ContentDigest } from '../util/seal.ts';
 import type { ComposeFile } from './stack-compose.ts';
 import { STACK_NAMESPACE_LABEL } from './stack-namespace.ts';
 
@@ -322,10 +322,6 @@ function octalMode(value: unknown, field: string): number | undefined {
   throw badInput(`${field} must be a file mode such as 0440`, { field });
 }
 
-function sha256(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 function checkDockerName(name: string, field: string): void {
   if (name.length > DOCKER_NAME_LIMIT) {
     throw badInput(`${field}: the name ${name} is longer than Docker's ${DOCKER_NAME_LIMIT} characters`, {
@@ -449,6 +445,7 @@ function fileObjects(
   kind: 'secret' | 'config',
   declared: unknown,
   env: ReadonlyMap<string, string>,
+  digestOf: ContentDigest,
 ): StackFileObject[] {
   if (!isDict(declared)) return [];
   const plural = `${kind}s`;
@@ -488,8 +485,9 @@ function fileObjects(
     if (data.length === 0 || data.length > 500 * 1024) {
       throw badInput(`${field}: the value must be 1 byte to 500 KiB (Docker's limit)`, { field });
     }
-    // Salted with the name: equal values of two objects do not show as equal digests.
-    const digest = sha256(Buffer.concat([Buffer.from(`${name}\n`), data]));
+    // Keyed (a label anyone on the swarm reads must not let them test guesses of a secret) and salted with the
+    // name: equal values of two objects do not show as equal digests.
+    const digest = digestOf(data, `stack ${kind} ${name}`);
     const labels = { ...withStackLabel(stack, labelsOf(config.labels)), [DIGEST_LABEL]: digest };
     const templating =
       typeof config.template_driver === 'string' ? { Templating: { Name: config.template_driver } } : {};
@@ -1062,9 +1060,10 @@ export function convertStack(
   stack: string,
   compose: ComposeFile,
   env: ReadonlyMap<string, string>,
+  digestOf: ContentDigest,
 ): StackDefinition {
-  const secrets = fileObjects(stack, 'secret', compose.secrets, env);
-  const configs = fileObjects(stack, 'config', compose.configs, env);
+  const secrets = fileObjects(stack, 'secret', compose.secrets, env, digestOf);
+  const configs = fileObjects(stack, 'config', compose.configs, env, digestOf);
   const usedNetworks = new Set<string>();
   const services = Object.entries(compose.services).map(([key, service]) => {
     const spec = serviceSpec(stack, key, isDict(service) ? service : {}, {

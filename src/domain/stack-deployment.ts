@@ -1,6 +1,7 @@
 // A deployStack input, checked whole: the stack's name, the env, the compose file (parsed, interpolated, validated,
 // converted) and each service against the swarm's policy. The request runs it to refuse at once; the job runs it
 // again when it starts (the policy may have changed since).
+import type { ContentDigest } from '../util/seal.ts';
 import { GatewayError, badInput } from '../errors.ts';
 import { loadCompose, envMapOf } from './stack-compose.ts';
 import { convertStack, type StackDefinition } from './stack-convert.ts';
@@ -49,13 +50,17 @@ function timeoutMsOf(value: unknown): number {
  * The deployment the input asks for; BAD_INPUT naming the field or the compose path, FORBIDDEN naming the service
  * and what the swarm's policy does not allow (a bind mount of a host path, an added capability...).
  */
-export function stackDeploymentOf(input: StackDeployFields, policy: SwarmPolicy): StackDeployment {
+export function stackDeploymentOf(
+  input: StackDeployFields,
+  policy: SwarmPolicy,
+  digestOf: ContentDigest,
+): StackDeployment {
   const stack = stackNameOf(input.name);
   const env = envMapOf(input.env);
   const prune = flag(input.prune, 'prune');
   const dryRun = flag(input.dryRun, 'dryRun');
   const timeoutMs = timeoutMsOf(input.timeoutSeconds);
-  const definition = convertStack(stack, loadCompose(input.compose, env), env);
+  const definition = convertStack(stack, loadCompose(input.compose, env), env, digestOf);
   for (const service of definition.services) {
     try {
       checkServiceAgainstPolicy(service.spec, policy);

@@ -87,14 +87,14 @@ export type NetworkCreateJobInput = {
 
 /**
  * A secret's value as the job keeps it: `secretData` (base64) is a field src/audit/redact.ts removes from
- * `parameters` and the audit; size and sha256 say which value it was without showing it.
+ * `parameters` and the audit; its size is all they keep of it (a hash of a short secret would let whoever reads the
+ * audit test guesses offline).
  */
 export type SecretCreateJobInput = {
   name: string;
   labels: Record<string, string>;
   secretData: string;
   size: number;
-  sha256: string;
 };
 
 /** A config's data likewise (not secret, but never shown: `configData` is redacted too). */
@@ -114,7 +114,6 @@ export type SecretRotateJobInput = {
   newName: string | null;
   secretData: string;
   size: number;
-  sha256: string;
 };
 
 // ---------------------------------------------------------------- field checks
@@ -159,7 +158,7 @@ function valueBytes(value: unknown, encoding: Maybe<ValueEncoding>, field: strin
   return Buffer.from(value, 'utf8');
 }
 
-/** A value's bytes within `max`, as base64 with its size and SHA-256 (which the job's parameters keep). */
+/** A value's bytes within `max`, as base64 with its size and SHA-256 (a config's parameters keep both; a secret's only the size). */
 export function sealedValue(
   value: unknown,
   encoding: Maybe<ValueEncoding>,
@@ -302,8 +301,8 @@ export function networkCreateJobInput(input: CreateNetworkInput): NetworkCreateJ
 export function secretCreateJobInput(input: CreateSecretInput): SecretCreateJobInput {
   const name = objectName(input.name);
   const labels = objectLabels(input.labels);
-  const { data, size, sha256 } = sealedValue(input.value, input.encoding, MAX_SECRET_BYTES);
-  return { name, labels, secretData: data, size, sha256 };
+  const { data, size } = sealedValue(input.value, input.encoding, MAX_SECRET_BYTES);
+  return { name, labels, secretData: data, size };
 }
 
 export function configCreateJobInput(input: CreateConfigInput): ConfigCreateJobInput {
@@ -316,8 +315,8 @@ export function configCreateJobInput(input: CreateConfigInput): ConfigCreateJobI
 export function secretRotateJobInput(input: RotateSecretInput): SecretRotateJobInput {
   const ref = refOf(input.secret, 'secret');
   const newName = input.newName == null ? null : objectName(input.newName, 'newName');
-  const { data, size, sha256 } = sealedValue(input.value, input.encoding, MAX_SECRET_BYTES);
-  return { ref, newName, secretData: data, size, sha256 };
+  const { data, size } = sealedValue(input.value, input.encoding, MAX_SECRET_BYTES);
+  return { ref, newName, secretData: data, size };
 }
 
 export function refOf(value: unknown, field: string): string {

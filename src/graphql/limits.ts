@@ -50,9 +50,10 @@ const UNPAGED_LISTS: Record<string, number> = {
   'Node.tasks': UNPAGED_LIST_SIZE,
   'Service.tasks': UNPAGED_LIST_SIZE,
   'Query.swarms': 20,
-  // A swarm's stacks and a stack's services (tens on most swarms).
-  'Swarm.stacks': UNPAGED_LIST_SIZE,
-  'Stack.services': UNPAGED_LIST_SIZE,
+  // A swarm's stacks and a stack's services (a few to tens on most swarms). At 10 each, every stack's services
+  // with their tasks and every field selected stays under the default cost limit.
+  'Swarm.stacks': 10,
+  'Stack.services': 10,
 };
 
 const CODE = 'QUERY_TOO_COMPLEX';

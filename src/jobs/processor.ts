@@ -1,5 +1,6 @@
 // What a job processor is given and returns. Processors are plain async functions, one file per operation, and
 // must be idempotent: after a crash the same job runs again from the swarm's observed state.
+import type { ContentDigest } from '../util/seal.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AuditTarget } from '../audit/types.ts';
 import type { SwarmClient } from '../docker/swarm-client.ts';
@@ -14,6 +15,8 @@ export interface ProcessorDeps {
   jobs: JobRepository;
   dockerTimeoutMs: number;
   log: FastifyBaseLogger;
+  /** A keyed digest under the gateway's secret key (labels that must tell a changed secret value). */
+  digest: ContentDigest;
 }
 
 export interface JobContext<T extends JobType = JobType> {

@@ -45,7 +45,7 @@ export function stackDeploy(
     // Checked after `requested`, so that a refused deploy is audited with the stack it named.
     precheck: (swarm, _reads, learn) => {
       learn({ stackName: input.name });
-      stackDeploymentOf(jobInput, policyOf(swarm));
+      stackDeploymentOf(jobInput, policyOf(swarm), deps.jobs.digest);
       return Promise.resolve({ stackName: input.name });
     },
   });

@@ -1,5 +1,5 @@
 // Seals engine credentials at rest with AES-256-GCM under SWARMGATE_SECRET_KEY, and opens them again.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
  * Layout of a sealed value: [version 1 byte][IV 12 bytes][GCM tag 16 bytes][ciphertext].
@@ -20,7 +20,17 @@ export interface Sealer {
   seal(plain: string, context?: string): Buffer;
   /** Decrypts a value from `seal`; throws SealError (never holding plaintext) on a wrong key, context or any change. */
   open(sealed: Buffer, context?: string): string;
+  /**
+   * A keyed digest (HMAC-SHA256, hex) of `data` under a key derived from the secret key, for labels that must tell a
+   * changed secret value from the same one without letting whoever reads them test guesses offline (a plain hash
+   * of a short secret is as good as the secret). `context` separates uses (and salts: the same value under two names
+   * digests differently).
+   */
+  digest: (data: Buffer | string, context: string) => string;
 }
+
+/** What computes a keyed digest: Sealer['digest'], or a test's own. */
+export type ContentDigest = Sealer['digest'];
 
 export class SealError extends Error {
   constructor(message: string) {
@@ -32,7 +42,12 @@ export class SealError extends Error {
 /** `key`: 32 bytes, as a Buffer or as SWARMGATE_SECRET_KEY spells it (64 hex characters or base64). */
 export function createSealer(key: string | Buffer): Sealer {
   const secret = parseSecretKey(key);
+  const digestKey = Buffer.from(
+    hkdfSync('sha256', secret, Buffer.alloc(0), 'swarmgate content digest v1', KEY_BYTES),
+  );
   return {
+    digest: (data, context) =>
+      createHmac('sha256', digestKey).update(context).update('\0').update(data).digest('hex'),
     seal(plain, context = '') {
       const iv = randomBytes(IV_BYTES);
       const header = Buffer.from([VERSION]);

@@ -117,6 +117,7 @@ export async function resumedContext<T extends JobType = JobType>(
       swarmClients: app.swarmClients,
       jobs: app.jobs.repository,
       dockerTimeoutMs: app.config.dockerTimeoutMs,
+      digest: app.jobs.digest,
       log: app.log,
     },
     log: app.log,

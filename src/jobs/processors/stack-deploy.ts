@@ -197,7 +197,7 @@ export async function stackDeployProcessor(
   ctx: JobContext<'stack.deploy'>,
 ): Promise<JobOutcomeOf<'stack.deploy'>> {
   const client = requireClient(ctx);
-  const deployment = stackDeploymentOf(ctx.input, policyOf(ctx.swarm));
+  const deployment = stackDeploymentOf(ctx.input, policyOf(ctx.swarm), ctx.deps.digest);
   const { definition, secretValues } = deployment;
   const stack = definition.stack;
   const deadline = Date.now() + deployment.timeoutMs;

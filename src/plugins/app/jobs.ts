@@ -5,7 +5,7 @@ import { createJobQueue, checkEvictionPolicy, type JobQueue } from '../../jobs/q
 import { createJobRepository, type JobRepository } from '../../jobs/repository.ts';
 import type { JobRecord } from '../../jobs/types.ts';
 import { startJobWorker, type JobWorker } from '../../jobs/worker.ts';
-import { createSealer } from '../../util/seal.ts';
+import { createSealer, type ContentDigest } from '../../util/seal.ts';
 import { jobTopic } from './events.ts';
 
 declare module 'fastify' {
@@ -14,6 +14,8 @@ declare module 'fastify' {
       repository: JobRepository;
       queue: JobQueue;
       publish(job: JobRecord): void;
+      /** A keyed digest under SWARMGATE_SECRET_KEY (util/seal.ts). */
+      digest: ContentDigest;
     };
   }
 }
@@ -34,7 +36,9 @@ export default fp<JobsPluginOptions>(
       const problem = await checkEvictionPolicy(app.redis);
       if (problem) throw new Error(problem);
     }
-    const repository = createJobRepository(app.pg, createSealer(options.secretKey));
+    const sealer = createSealer(options.secretKey);
+    const repository = createJobRepository(app.pg, sealer);
+    const digest: ContentDigest = (data, context) => sealer.digest(data, context);
     const queue = createJobQueue(options.redisUrl, options.jobs.queuePrefix);
     const publish = (job: JobRecord) => {
       app.events.publish(jobTopic(job.id), { jobUpdated: job });
@@ -42,7 +46,7 @@ export default fp<JobsPluginOptions>(
         app.metrics.jobEnded(job.type, job.state, Date.parse(job.finishedAt) - Date.parse(job.createdAt));
     };
     app.metrics.onScrape(async () => app.metrics.queueDepth(await queue.counts()));
-    app.decorate('jobs', { repository, queue, publish });
+    app.decorate('jobs', { repository, queue, publish, digest });
 
     let worker: JobWorker | undefined;
     if (options.runWorker ?? options.jobs.worker === 'inline') {
@@ -54,6 +58,7 @@ export default fp<JobsPluginOptions>(
           swarmClients: app.swarmClients,
           jobs: repository,
           dockerTimeoutMs: options.dockerTimeoutMs,
+          digest,
           log: app.log,
           publishJob: publish,
         },

@@ -56,6 +56,15 @@ async function lastOperation(action: string): Promise<{ requested: Event; outcom
   return { requested, outcome };
 }
 
+/** A test secret value (the final secret scan flags it wherever it shows up). */
+const AUDIT_SECRET = 'sg-test-secret-audit-case';
+
+/** Sends `mutation` as the bot and expects it refused with `code`. */
+async function refused(mutation: string, code: string): Promise<void> {
+  const answer = await gql(lab.app, bot(), mutation);
+  assert.equal(answer.errors?.[0]?.extensions.code, code, JSON.stringify(answer.errors));
+}
+
 /** One case per Mutation field: do it as the bot for alice, with a reason, and name the audited action. */
 const CASES: Record<string, { action: string; run: () => Promise<void> }> = {
   registerSwarm: {
@@ -266,6 +275,90 @@ const CASES: Record<string, { action: string; run: () => Promise<void> }> = {
       );
       assert.equal(dataOf(answer).deployStack.state, 'SUCCEEDED');
     },
+  },
+  removeStack: {
+    action: 'stack.remove',
+    run: async () => {
+      // No object carries the name: the job succeeds with nothing removed.
+      const answer = await gql<{ removeStack: { state: string } }>(
+        lab.app,
+        bot(),
+        'mutation { removeStack(input: { swarm: "alpha", name: "no-such-stack", reason: "audit test" }) { state } }',
+      );
+      assert.equal(dataOf(answer).removeStack.state, 'SUCCEEDED');
+    },
+  },
+  // The network, secret and config cases are refusals before any job: nothing changes on alpha.
+  createNetwork: {
+    action: 'network.create',
+    run: () =>
+      refused(
+        'mutation { createNetwork(input: { swarm: "alpha", name: "bad name!", reason: "audit test" }) { id } }',
+        'BAD_INPUT',
+      ),
+  },
+  removeNetwork: {
+    action: 'network.remove',
+    run: () =>
+      refused(
+        'mutation { removeNetwork(input: { swarm: "beta", network: "anything", reason: "audit test" }) { id } }',
+        'NOT_FOUND',
+      ),
+  },
+  createSecret: {
+    action: 'secret.create',
+    run: async () => {
+      await refused(
+        `mutation { createSecret(input: { swarm: "alpha", name: "bad name!", value: "${AUDIT_SECRET}", reason: "audit test" }) { id } }`,
+        'BAD_INPUT',
+      );
+      const { requested } = await lastOperation('secret.create');
+      assert.ok(!requested.parameters.includes(AUDIT_SECRET), 'the secret value is not audited');
+    },
+  },
+  removeSecret: {
+    action: 'secret.remove',
+    run: () =>
+      refused(
+        'mutation { removeSecret(input: { swarm: "beta", secret: "anything", reason: "audit test" }) { id } }',
+        'NOT_FOUND',
+      ),
+  },
+  rotateSecret: {
+    action: 'secret.rotate',
+    run: async () => {
+      await refused(
+        `mutation { rotateSecret(input: { swarm: "alpha", secret: "no-such-secret", value: "${AUDIT_SECRET}", reason: "audit test" }) { id } }`,
+        'NOT_FOUND',
+      );
+      const { requested, outcome } = await lastOperation('secret.rotate');
+      for (const event of [requested, outcome]) assert.ok(!event.parameters.includes(AUDIT_SECRET));
+    },
+  },
+  createConfig: {
+    action: 'config.create',
+    run: () =>
+      refused(
+        'mutation { createConfig(input: { swarm: "alpha", name: "bad name!", value: "x", reason: "audit test" }) { id } }',
+        'BAD_INPUT',
+      ),
+  },
+  removeConfig: {
+    action: 'config.remove',
+    run: () =>
+      refused(
+        'mutation { removeConfig(input: { swarm: "beta", config: "anything", reason: "audit test" }) { id } }',
+        'NOT_FOUND',
+      ),
+  },
+  setSwarmPolicy: {
+    action: 'swarm.policy.set',
+    run: () =>
+      // beta is blue's: red's bot gets NOT_FOUND, audited in red.
+      refused(
+        'mutation { setSwarmPolicy(input: { swarm: "beta", bindMountPaths: ["/"], capabilities: [], allowPrivileges: true, reason: "audit test" }) { bindMountPaths } }',
+        'NOT_FOUND',
+      ),
   },
   // The swarm operations' cases are refusals decided before any engine is asked: no swarm changes.
   rotateJoinToken: {

@@ -3,13 +3,16 @@
 // binds, undefined references, bad values) and what is listed as ignored.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createHash, randomBytes } from 'node:crypto';
 import { GatewayError } from '../../../src/errors.ts';
+import { createSealer } from '../../../src/util/seal.ts';
 import { envMapOf, loadCompose } from '../../../src/domain/stack-compose.ts';
 import { convertStack, DIGEST_LABEL, shellWords } from '../../../src/domain/stack-convert.ts';
 
 const SECRET = 'sg-test-secret-convert';
 const env = envMapOf([`TOKEN=${SECRET}`]);
-const convert = (text: string, stack = 'shop') => convertStack(stack, loadCompose(text, env), env);
+const digest = createSealer(randomBytes(32)).digest;
+const convert = (text: string, stack = 'shop') => convertStack(stack, loadCompose(text, env), env, digest);
 
 function refused(run: () => unknown, code: string, message: RegExp): void {
   assert.throws(run, (error: unknown) => {
@@ -140,6 +143,18 @@ test('secrets and configs: named <stack>_<key>, labelled with the stack and a di
   // The same value under another name has another digest (the name salts it).
   const other = convert(REPRESENTATIVE, 'shop2').secrets[0];
   assert.notEqual(other?.digest, secret?.digest);
+  // Keyed: no plain hash of the value (with or without the name) matches the label, so whoever reads labels cannot
+  // test guesses of the secret; another gateway key gives another digest, the same key the same one.
+  const label = secret?.spec?.Labels?.[DIGEST_LABEL];
+  for (const guess of [SECRET, `shop_token\n${SECRET}`]) {
+    assert.notEqual(label, createHash('sha256').update(guess).digest('hex'));
+  }
+  const otherKey = createSealer(randomBytes(32)).digest;
+  assert.notEqual(
+    convertStack('shop', loadCompose(REPRESENTATIVE, env), env, otherKey).secrets[0]?.digest,
+    label,
+  );
+  assert.equal(convert(REPRESENTATIVE).secrets[0]?.digest, label);
   // External objects are referenced by their name and never created.
   const external = convert(
     'services:\n  a:\n    image: x\n    secrets: [s]\nsecrets:\n  s: { external: true, name: shared-s }\n',
@@ -239,6 +254,7 @@ test('values interpolated as strings are read as the numbers and flags they are'
       env2,
     ),
     env2,
+    digest,
   );
   const spec = stack.services[0]!.spec;
   assert.deepEqual(spec.Mode, { Replicated: { Replicas: 3 } });

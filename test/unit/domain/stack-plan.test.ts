@@ -2,6 +2,8 @@
 // engine, Docker's defaults filled in) compare equal to the same file converted here, so a redeploy touches nothing;
 // one changed image is one update with its diff; Env changes name variables, never values; changed secret or config
 // content is refused; prune lists what the file no longer has.
+import { randomBytes } from 'node:crypto';
+import { createSealer } from '../../../src/util/seal.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type {
@@ -65,7 +67,8 @@ secrets:
 }
 
 const env = envMapOf([`TOKEN=${SECRET}`]);
-const definition = (text = compose()) => convertStack('sgC-cli', loadCompose(text, env), env);
+const digest = createSealer(randomBytes(32)).digest;
+const definition = (text = compose()) => convertStack('sgC-cli', loadCompose(text, env), env, digest);
 
 /**
  * The services' specs as `docker service inspect` read them after the CLI's deploy (with the nulls Docker sends,
@@ -427,7 +430,7 @@ test('an external object that does not exist is BAD_INPUT', () => {
   const text =
     'services:\n  a:\n    image: x\n    networks: [shared]\nnetworks:\n  shared: { external: true }\n';
   assert.throws(
-    () => checkApplicable(convertStack('s', loadCompose(text, env), env), swarm()),
+    () => checkApplicable(convertStack('s', loadCompose(text, env), env, digest), swarm()),
     (error: unknown) =>
       error instanceof GatewayError &&
       error.code === 'BAD_INPUT' &&
