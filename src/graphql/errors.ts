@@ -54,12 +54,34 @@ export function formatGraphqlError(error: GraphQLError, log: FastifyBaseLogger):
       return [graphqlError(tokensMessage(), 'QUERY_TOO_COMPLEX', undefined, position)];
     const code = error.extensions.code;
     const ruleCode = typeof code === 'string' && RULE_CODES.has(code) ? code : 'BAD_INPUT';
-    return [graphqlError(error.message, ruleCode, undefined, position)];
+    return [graphqlError(withoutVariableValue(error.message), ruleCode, undefined, position)];
   }
   const client = toClientError(original);
   if (client.statusCode >= 500 && client.code === 'INTERNAL')
     log.error({ err: original }, 'GraphQL resolver failed');
   return [graphqlError(client.message, client.code, client.details, position)];
+}
+
+/**
+ * graphql-js's refusal of a variable quotes the value it got (`Variable "$input" got invalid value {...} at
+ * "input.value"; String cannot represent a non string value: {...}`). The value may be a secret (createSecret's
+ * value sent with a wrong type), and errors reach logs: the message keeps the variable, the path and the reason,
+ * never the value.
+ */
+export function withoutVariableValue(message: string): string {
+  const start = /^Variable "\$([A-Za-z_][A-Za-z0-9_]*)" got invalid value /.exec(message);
+  if (!start) return message;
+  const name = start[1] ?? '';
+  const paths = [
+    ...message.matchAll(new RegExp(` at "(${name}(?:\\.[A-Za-z_][A-Za-z0-9_]*|\\[\\d+\\])*)"; `, 'g')),
+  ];
+  const at = paths[paths.length - 1];
+  const reason = at
+    ? message.slice((at.index ?? 0) + at[0].length)
+    : message.slice(message.lastIndexOf('; ') + 2);
+  // "String cannot represent a non string value: <value>", "Int cannot represent non-integer value: <value>"...
+  const withoutValue = reason.replace(/^(\w+ cannot represent [^:]*):[\s\S]*$/, '$1.');
+  return `Variable "$${name}" got an invalid value${at ? ` at "${at[1]}"` : ''}; ${withoutValue}`;
 }
 
 export function formatExecution(
