@@ -16,6 +16,7 @@ import authPlugin from './plugins/app/auth.ts';
 import auditPlugin from './plugins/app/audit.ts';
 import eventsPlugin from './plugins/app/events.ts';
 import jobsPlugin from './plugins/app/jobs.ts';
+import joinTokenSchedulePlugin from './plugins/app/join-token-schedule.ts';
 import metricsPlugin from './plugins/app/metrics.ts';
 import rateLimitPlugin from './plugins/app/rate-limit.ts';
 import registryPlugin from './plugins/app/registry.ts';
@@ -141,6 +142,12 @@ async function registerParts(app: FastifyInstance, config: Config, options: Buil
     dockerTimeoutMs: config.dockerTimeoutMs,
     jobs: config.jobs,
     runWorker: options.runWorker,
+  });
+  await app.register(joinTokenSchedulePlugin, {
+    redisUrl: config.redisUrl,
+    queuePrefix: config.jobs.queuePrefix,
+    dayMs: config.jobs.joinTokenDayMs,
+    runWorker: options.runWorker ?? config.jobs.worker === 'inline',
   });
   app.register(healthRoutes);
   if (options.http === false) return;

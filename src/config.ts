@@ -62,6 +62,8 @@ const EnvSchema = z.object({
   SWARMGATE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   SWARMGATE_JOB_LOCK_MS: z.coerce.number().int().min(2000).max(600_000).default(10_000),
   SWARMGATE_QUICK_JOB_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(15_000),
+  // Test-only: the length of a "day" of scheduled join-token rotation (everyDays), so a test need not wait a day.
+  SWARMGATE_JOIN_TOKEN_DAY_MS: z.coerce.number().int().min(1000).max(86_400_000).default(86_400_000),
   SWARMGATE_CACHE: z.enum(['on', 'off']).default('on'),
   SWARMGATE_CACHE_TASKS_MS: z.coerce.number().int().min(500).max(60_000).default(3000),
   SWARMGATE_CACHE_CHECK_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
@@ -137,6 +139,8 @@ export interface Config {
     lockMs: number;
     /** How long a quick operation's request waits for its job to finish before answering with it queued. */
     quickWaitMs: number;
+    /** A day of scheduled join-token rotation in milliseconds: 86 400 000 except in tests. */
+    joinTokenDayMs: number;
   };
   /** The event-fed state of watched swarms (src/state/). */
   cache: {
@@ -244,6 +248,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       queuePrefix: env.SWARMGATE_QUEUE_PREFIX,
       lockMs: env.SWARMGATE_JOB_LOCK_MS,
       quickWaitMs: env.SWARMGATE_QUICK_JOB_WAIT_MS,
+      joinTokenDayMs: env.SWARMGATE_JOIN_TOKEN_DAY_MS,
     },
     cache: {
       enabled: env.SWARMGATE_CACHE === 'on',

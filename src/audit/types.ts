@@ -2,7 +2,8 @@
 import type { Principal } from '../auth/principal.ts';
 
 export type AuditPhase = 'requested' | 'succeeded' | 'failed' | 'refused';
-export type AuditSource = 'graphql' | 'rest' | 'worker' | 'cli';
+/** `schedule`: a change the gateway's own schedule made (scheduled join-token rotation). */
+export type AuditSource = 'graphql' | 'rest' | 'worker' | 'cli' | 'schedule';
 
 export interface AuditTarget {
   swarmId?: string | null;

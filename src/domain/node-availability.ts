@@ -16,3 +16,14 @@ export function runningTasks(tasks: readonly DockerTask[], node: DockerNode): Do
     (task) => task.DesiredState === 'running' || (!down && task.Status.State === 'running'),
   );
 }
+
+/**
+ * The spec with this availability, or null when the node already has it (so nothing is sent: idempotent). Drain
+ * and maintenance both set availability through it.
+ */
+export function withAvailability(
+  node: DockerNode,
+  availability: DockerNode['Spec']['Availability'],
+): DockerNode['Spec'] | null {
+  return node.Spec.Availability === availability ? null : { ...node.Spec, Availability: availability };
+}

@@ -40,6 +40,8 @@ export interface ServiceMutationMeta {
   swarm: string;
   reason?: Maybe<string>;
   idempotencyKey?: Maybe<string>;
+  /** Answer the plan only, change nothing (src/operations/plan-job.ts); not part of the job's input. */
+  dryRun?: Maybe<boolean>;
 }
 
 export interface CreateServiceInput extends ServiceMutationMeta, ServiceSpecFieldsInput {
@@ -104,7 +106,7 @@ const MAX_TIMEOUT_SECONDS = 3600;
 export type ServiceJobInput<T extends ServiceMutationMeta> = Omit<T, keyof ServiceMutationMeta>;
 
 export function jobInputOf<T extends ServiceMutationMeta>(input: T): ServiceJobInput<T> {
-  const { swarm: _swarm, reason: _reason, idempotencyKey: _key, ...rest } = input;
+  const { swarm: _swarm, reason: _reason, idempotencyKey: _key, dryRun: _dryRun, ...rest } = input;
   return compact(rest) as ServiceJobInput<T>;
 }
 

@@ -1,6 +1,6 @@
 // Ending a job: its final state and its one audit outcome event commit together; an ended job is left alone.
 import type { AuditStore } from '../audit/store.ts';
-import type { AuditEvent } from '../audit/types.ts';
+import type { AuditEvent, AuditSource } from '../audit/types.ts';
 import { phaseOfErrorCode, type ErrorCode } from '../errors.ts';
 import type { JobRepository } from './repository.ts';
 import type { JobRecord, JobState } from './types.ts';
@@ -19,13 +19,13 @@ export interface EndJobDeps {
 export async function endJob(
   deps: EndJobDeps,
   job: JobRecord,
-  state: Exclude<JobState, 'queued' | 'running'>,
+  state: Exclude<JobState, 'awaiting_approval' | 'queued' | 'running'>,
   end: {
     result?: unknown;
     target?: JobRecord['target'] | undefined;
     errorCode?: ErrorCode;
     errorMessage?: string;
-    from?: ('queued' | 'running')[];
+    from?: ('awaiting_approval' | 'queued' | 'running')[];
   },
 ): Promise<void> {
   const phase =
@@ -40,7 +40,7 @@ export async function endJob(
         sub: ended.requestedBy.sub,
         actors: ended.requestedBy.actors,
         roles: ended.requestedBy.roles,
-        source: ended.requestedBy.source as 'graphql' | 'rest' | 'worker' | 'cli',
+        source: ended.requestedBy.source as AuditSource,
         clientAddress: ended.clientAddress,
         userAgent: ended.userAgent,
         requestId: ended.requestId,

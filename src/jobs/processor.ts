@@ -2,12 +2,14 @@
 // must be idempotent: after a crash the same job runs again from the swarm's observed state.
 import type { ContentDigest } from '../util/seal.ts';
 import type { FastifyBaseLogger } from 'fastify';
+import type pg from 'pg';
+import type { AuditStore } from '../audit/store.ts';
 import type { AuditTarget } from '../audit/types.ts';
 import type { SwarmClient } from '../docker/swarm-client.ts';
 import type { SwarmClients } from '../plugins/app/swarm-clients.ts';
 import type { RegistryRepository, SwarmRecord } from '../registry/repository.ts';
 import type { JobRepository } from './repository.ts';
-import type { JobInput, JobRecord, JobResult, JobType } from './types.ts';
+import type { JobInput, JobRecord, JobResult, JobType, JoinRole } from './types.ts';
 
 export interface ProcessorDeps {
   registry: RegistryRepository;
@@ -17,6 +19,15 @@ export interface ProcessorDeps {
   log: FastifyBaseLogger;
   /** A keyed digest under the gateway's secret key (labels that must tell a changed secret value). */
   digest: ContentDigest;
+  /** The gateway's database, for jobs that keep their own durable record (swarm.maintenance's per-node steps). */
+  pool: pg.Pool;
+  /** The audit log, for jobs that audit their own steps (swarm.maintenance: each node's drain and activation). */
+  audit: AuditStore;
+  /**
+   * Told when a join succeeded (scheduled join-token rotation's afterJoin, src/plugins/app/join-token-schedule.ts).
+   * Never throws: what it starts must not fail the join.
+   */
+  onJoined?: (job: JobRecord, role: JoinRole) => Promise<void>;
 }
 
 export interface JobContext<T extends JobType = JobType> {

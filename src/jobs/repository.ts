@@ -8,9 +8,10 @@ import { knownFields, type OperationContext } from '../audit/types.ts';
 import { badInput, conflict, isErrorCode, type ErrorCode } from '../errors.ts';
 import { cleanJson, cleanText } from '../util/control-characters.ts';
 import type { Sealer } from '../util/seal.ts';
+import type { JobApproval } from '../domain/approval-policy.ts';
 import type { JobProgress, JobRecord, JobState, JobType } from './types.ts';
 
-interface JobRow {
+export interface JobRow {
   id: string;
   tenant: string;
   type: string;
@@ -40,6 +41,7 @@ interface JobRow {
   error_message: string | null;
   attempts: number;
   cancel_requested: boolean;
+  approval: JobApproval | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
@@ -48,7 +50,7 @@ interface JobRow {
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-function toJob(row: JobRow): JobRecord {
+export function toJob(row: JobRow): JobRecord {
   return {
     id: row.id,
     tenant: row.tenant,
@@ -73,6 +75,7 @@ function toJob(row: JobRow): JobRecord {
     errorMessage: row.error_message,
     attempts: row.attempts,
     cancelRequested: row.cancel_requested,
+    approval: row.approval ?? null,
     createdAt: row.created_at.toISOString(),
     startedAt: iso(row.started_at),
     finishedAt: iso(row.finished_at),
@@ -93,6 +96,8 @@ export interface NewJob {
   operationId: string;
   ctx: OperationContext;
   idempotencyKey: string | null;
+  /** The approval the job must wait for (a rule of the tenant's policy matched): it is created awaiting_approval. */
+  approval?: JobApproval | null;
 }
 
 export interface JobFilter {
@@ -143,8 +148,8 @@ export function createJobRepository(pool: pg.Pool, sealer: Sealer) {
       const inserted = await pool.query<JobRow>(
         `INSERT INTO jobs (id, tenant, type, state, swarm_id, swarm_name, target, parameters, input, reason, forced,
                            operation_id, principal_sub, actors, roles, source, client_address, user_agent, request_id,
-                           idempotency_key, input_hash)
-         VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+                           idempotency_key, input_hash, approval, approval_expires_at)
+         VALUES ($1, $2, $3, $21, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $22, $23)
          ON CONFLICT (tenant, principal_sub, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING *`,
         [
@@ -168,6 +173,9 @@ export function createJobRepository(pool: pg.Pool, sealer: Sealer) {
           text(actor.requestId),
           text(job.idempotencyKey),
           inputHash,
+          job.approval ? 'awaiting_approval' : 'queued',
+          job.approval ? JSON.stringify(job.approval) : null,
+          job.approval?.expiresAt ?? null,
         ],
       );
       if (inserted.rows[0]) return { job: toJob(inserted.rows[0]), created: true };
@@ -287,9 +295,9 @@ export function createJobRepository(pool: pg.Pool, sealer: Sealer) {
     async finish<T>(
       id: string,
       end: {
-        state: Exclude<JobState, 'queued' | 'running'>;
+        state: Exclude<JobState, 'awaiting_approval' | 'queued' | 'running'>;
         /** Only from these states (default queued or running). */
-        from?: ('queued' | 'running')[];
+        from?: ('awaiting_approval' | 'queued' | 'running')[];
         result?: unknown;
         /** What the job learned about its target, merged into the stored one (the most complete wins). */
         target?: AuditTarget | undefined;

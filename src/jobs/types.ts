@@ -5,6 +5,8 @@ import type { EngineEndpoint } from '../docker/endpoint.ts';
 import type { CreateServiceInput, ServiceJobInput, UpdateServiceInput } from '../domain/service-spec.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { StackPlan } from '../domain/stack-plan.ts';
+import type { MaintenanceJobInput } from '../domain/maintenance.ts';
+import type { JobApproval } from '../domain/approval-policy.ts';
 import type {
   ConfigCreateJobInput,
   NetworkCreateJobInput,
@@ -106,6 +108,18 @@ export type SecretRotateResult = {
   oldRemoved: boolean;
 };
 
+/** swarm.maintenance: every node of the plan as the job left it (the per-node record, jobs/maintenance-store.ts). */
+export type MaintenanceResult = {
+  nodes: {
+    node: string;
+    hostname: string;
+    role: 'worker' | 'manager';
+    state: string;
+    startedAt: string | null;
+    endedAt: string | null;
+  }[];
+};
+
 type AvailabilityResult = { availability: string; changed: boolean; previous: string; tasksMoved?: number };
 type ServiceRolloutResult = { serviceId: string; [more: string]: unknown };
 
@@ -160,6 +174,7 @@ export interface JobTypes {
   'secret.rotate': { input: SecretRotateJobInput; result: SecretRotateResult };
   'config.create': { input: ConfigCreateJobInput; result: ObjectCreateResult };
   'config.remove': { input: ObjectRefJobInput; result: ObjectRemoveResult };
+  'swarm.maintenance': { input: MaintenanceJobInput; result: MaintenanceResult };
 }
 
 export type JobType = keyof JobTypes;
@@ -192,6 +207,7 @@ const JOB_TYPES: ReadonlySet<string> = new Set<JobType>([
   'secret.rotate',
   'config.create',
   'config.remove',
+  'swarm.maintenance',
 ]);
 
 /** A job type this gateway knows (a row written by another version may name one it does not). */
@@ -199,7 +215,8 @@ export function isJobType(type: string): type is JobType {
   return JOB_TYPES.has(type);
 }
 
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** `awaiting_approval`: a rule of the tenant's approval policy matched; queued once approved (src/jobs/approvals.ts). */
+export type JobState = 'awaiting_approval' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -234,8 +251,14 @@ export interface JobRecord {
   errorMessage: string | null;
   attempts: number;
   cancelRequested: boolean;
+  /** What the job waits for, or waited for, when a rule of the approval policy matched it; else null. */
+  approval?: JobApproval | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
   updatedAt: string;
+  /** A dry run's answer (src/operations/plan-job.ts): never stored nor queued; its id is `plan:<uuid>`. */
+  dryRun?: boolean;
+  /** A dry run's plan (src/operations/plans.ts); a planning job's is in its result. */
+  plan?: unknown;
 }

@@ -36,6 +36,7 @@ export function jobCancel(
         requireRole(ctx.principal, 'operator', 'cancel a job');
       }
       if (TERMINAL_STATES.has(job.state)) return job;
+      if (job.state === 'awaiting_approval') return cancelAwaiting(deps, ctx, job);
       await deps.jobs.repository.requestCancel(job.id);
       // Not started yet: out of the queue, and the worker that would pick it up ends it as cancelled anyway.
       await deps.jobs.queue.removeWaiting(job.id).catch(() => false);
@@ -62,4 +63,27 @@ export function jobCancel(
     },
     summarize: (ended) => ({ result: { state: ended.state } }),
   });
+}
+
+/** A job awaiting approval is in no queue: it ends here, unless an approval queued it meanwhile (then as above). */
+async function cancelAwaiting(
+  deps: OperationDeps,
+  ctx: OperationContext,
+  job: JobRecord,
+): Promise<JobRecord> {
+  await endJob(
+    { jobs: deps.jobs.repository, audit: deps.audit, publishJob: (ended) => deps.jobs.publish(ended) },
+    job,
+    'cancelled',
+    {
+      errorCode: 'CANCELLED',
+      errorMessage: `cancelled by ${ctx.principal.sub} while awaiting approval`,
+      from: ['awaiting_approval'],
+    },
+  );
+  const current = (await deps.jobs.repository.get(job.id)) ?? job;
+  if (current.state !== 'queued' && current.state !== 'running') return current;
+  await deps.jobs.repository.requestCancel(job.id);
+  await deps.jobs.queue.removeWaiting(job.id).catch(() => false);
+  return (await deps.jobs.repository.get(job.id)) ?? current;
 }

@@ -19,6 +19,8 @@ export interface NodeSetAvailabilityInput {
   timeoutSeconds?: number | null;
   reason?: string | null;
   idempotencyKey?: string | null;
+  /** Answer the plan only, change nothing (src/operations/plan-job.ts). */
+  dryRun?: boolean | null;
 }
 
 /** The audit's action, which is also the job type that picks the processor. */

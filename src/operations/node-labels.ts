@@ -15,6 +15,8 @@ export interface NodeLabelsUpdateInput {
   remove?: string[] | null;
   reason?: string | null;
   idempotencyKey?: string | null;
+  /** Answer the plan only, change nothing (src/operations/plan-job.ts). */
+  dryRun?: boolean | null;
 }
 
 const MAX_LABELS = 100;

@@ -42,6 +42,8 @@ export function stackDeploy(
     role: 'operator',
     // A dry run changes nothing and ends in a moment: its answer is the ended job, with the plan.
     quick: jobInput.dryRun,
+    // deployStack plans in its own (quick) job, which parses and compares the compose file: not startJob's dry run.
+    dryRun: false,
     // Checked after `requested`, so that a refused deploy is audited with the stack it named.
     precheck: (swarm, _reads, learn) => {
       learn({ stackName: input.name });

@@ -12,6 +12,8 @@ import { nodeTargetOf } from './live-node.ts';
 import { knownFields, type OperationContext } from '../audit/types.ts';
 import { runOperation } from './pipeline.ts';
 import { findSwarmFor } from '../domain/swarm-registration.ts';
+import { approvalRequired } from './approval-required.ts';
+import { planAuditResult, planJob } from './plan-job.ts';
 
 export interface JobSpec<T extends JobType> {
   /** The operation as the audit names it; also the job's type, which picks its processor. */
@@ -50,6 +52,11 @@ export interface JobSpec<T extends JobType> {
   ) => Promise<AuditTarget | void>;
   /** Wait for the job to end (up to the configured quick wait) before answering. */
   quick?: boolean;
+  /**
+   * Answer what the job would do (a plan, src/operations/plan-job.ts) instead of creating it: the same checks and
+   * refusals, audited as a read, nothing stored nor queued.
+   */
+  dryRun?: boolean | null | undefined;
 }
 
 const POLL_MS = 50;
@@ -60,6 +67,8 @@ export interface JobRequest {
   swarm: string;
   reason?: string | null | undefined;
   idempotencyKey?: string | null | undefined;
+  /** Answer the plan only, change nothing (JobSpec.dryRun). */
+  dryRun?: boolean | null | undefined;
 }
 
 /** The service jobs: their operations take the swarm, reason and idempotency key beside the job's own input. */
@@ -101,13 +110,14 @@ export function requestJob<T extends JobType>(
   deps: OperationDeps,
   ctx: OperationContext,
   request: JobRequest,
-  spec: Omit<JobSpec<T>, keyof JobRequest>,
+  spec: Omit<JobSpec<T>, Exclude<keyof JobRequest, 'dryRun'>>,
 ): Promise<JobRecord> {
   return startJob(deps, ctx, {
     ...spec,
     swarm: request.swarm,
     reason: request.reason,
     idempotencyKey: request.idempotencyKey,
+    dryRun: spec.dryRun ?? request.dryRun,
   });
 }
 
@@ -119,12 +129,15 @@ export function startJob<T extends JobType>(
   let swarm: SwarmRecord;
   let located: AuditTarget = {};
   let replay = false;
+  let planned = false;
+  const dryRun = spec.dryRun === true;
   // One set of reads for the request: the node resolved for the audit is the one the checks read (memoised, the fresh
   // reads too).
   const reads = createSwarmReads(deps, ctx.principal);
   return runOperation(deps, ctx, {
     action: spec.action,
-    parameters: spec.input,
+    // A dry run's events say so (the plan is audited as a read).
+    parameters: dryRun ? { ...spec.input, dryRun: true } : spec.input,
     reason: spec.reason,
     reasonRequired: spec.reasonRequired,
     forced: spec.forced,
@@ -143,6 +156,12 @@ export function startJob<T extends JobType>(
       requireRole(ctx.principal, spec.role, spec.action);
       const target = knownFields((await spec.precheck?.(swarm, reads, addTarget)) ?? {});
       addTarget(target);
+      // A dry run stops here: past the checks and refusals of the real request, before anything is stored (and
+      // before any approval: a plan changes nothing, so it needs none).
+      if (dryRun) {
+        planned = true;
+        return planJob(deps, ctx, spec, { swarm, reads, target: { ...located, ...target }, operationId });
+      }
       const { job, created } = await createAndQueue(deps, {
         tenant: swarm.tenant,
         type: spec.action,
@@ -155,13 +174,21 @@ export function startJob<T extends JobType>(
         operationId,
         ctx,
         idempotencyKey: spec.idempotencyKey ?? null,
+        // A rule of the tenant's approval policy matched: the job waits, not queued (src/operations/job-approve.ts).
+        approval: await approvalRequired(deps, swarm, spec.action),
       });
       replay = !created;
-      return spec.quick ? waitForEnd(deps, job) : job;
+      // A job awaiting approval will not end within a quick wait.
+      return spec.quick && job.state !== 'awaiting_approval' ? waitForEnd(deps, job) : job;
     },
     // A replayed idempotency key gets its own outcome (the job it names); a new job's outcome comes from its worker.
+    // A plan's outcome is written now, with a summary of it (no job: nothing was stored).
     summarize: (job) =>
-      replay ? { jobId: job.id, result: { idempotentReplayOf: job.id } } : { jobId: job.id, deferred: true },
+      planned
+        ? { result: planAuditResult(job) }
+        : replay
+          ? { jobId: job.id, result: { idempotentReplayOf: job.id } }
+          : { jobId: job.id, deferred: true },
   });
 }
 
@@ -175,6 +202,11 @@ export async function createAndQueue(
 ): Promise<{ job: JobRecord; created: boolean }> {
   const { job, created } = await deps.jobs.repository.create(newJob);
   if (!created) return { job, created };
+  // Queued by its last approval (jobs/approvals.ts), not now.
+  if (job.state === 'awaiting_approval') {
+    deps.jobs.publish(job);
+    return { job, created };
+  }
   try {
     await deps.jobs.queue.enqueue(job.id, job.type);
   } catch (error) {

@@ -16,6 +16,8 @@ export interface SwarmRotateJoinTokenInput {
   reveal?: boolean | null | undefined;
   reason?: string | null | undefined;
   idempotencyKey?: string | null | undefined;
+  /** Answer the plan only, change nothing (src/operations/plan-job.ts). */
+  dryRun?: boolean | null | undefined;
 }
 
 export interface SwarmRotateJoinTokenResult {
@@ -38,10 +40,12 @@ export async function swarmRotateJoinToken(
     reason: input.reason,
     reasonRequired: true,
     idempotencyKey: input.idempotencyKey,
+    dryRun: input.dryRun,
     role: 'admin',
     quick: true,
   });
-  if (!input.reveal || job.state !== 'succeeded' || !job.swarmId) return { job, token: null };
+  // A plan rotated nothing: there is no new token to reveal.
+  if (job.dryRun || !input.reveal || job.state !== 'succeeded' || !job.swarmId) return { job, token: null };
   // Read live rather than carried over from the job, so no row ever holds it; startJob has checked admin already,
   // and swarmJoinTokens audits the read (who saw a token, when) like every other token read.
   const swarm = await findSwarmFor(deps, ctx.principal, job.swarmId);

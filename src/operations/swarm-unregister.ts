@@ -22,6 +22,11 @@ export function swarmUnregister(
       requireRole(ctx.principal, 'admin', 'unregister a swarm');
       if (!(await deps.registry.deleteSwarm(swarm.id))) throw notFound('swarm', input.swarm);
       deps.swarmClients.forget(swarm.id);
+      // Its join-token rotation row went with it (ON DELETE CASCADE); its scheduler goes too. A Redis that refuses now
+      // leaves one that removes itself at its next wake-up (it finds no swarm).
+      await deps.joinTokenSchedule?.scheduler.unschedule(swarm.id).catch((error: unknown) => {
+        deps.log.warn({ err: error, swarmId: swarm.id }, 'join-token rotation scheduler not removed');
+      });
       return swarm;
     },
   });

@@ -8,7 +8,14 @@ import type { Page } from './pagination.ts';
 import { tenantScope } from './swarm-reads.ts';
 import { toJobView, type JobView } from './views.ts';
 
-const STATES = new Set<JobState>(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+const STATES = new Set<JobState>([
+  'awaiting_approval',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+]);
 
 /**
  * A job of the caller's tenant (another tenant's is NOT_FOUND, as one that does not exist). `action` is what a
@@ -38,7 +45,7 @@ export async function listJobs(
   const scope = tenantScope(principal);
   const state = filter?.state?.toLowerCase();
   if (state !== undefined && !STATES.has(state as JobState)) {
-    throw badInput('state must be one of QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED');
+    throw badInput('state must be one of AWAITING_APPROVAL, QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED');
   }
   const page = await jobs.list(
     scope === null ? null : [scope],

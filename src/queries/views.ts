@@ -3,6 +3,7 @@
 // are, GraphQL as JSON text (src/graphql/resolvers/json-fields.ts).
 import type { AuditEvent, AuditPhase } from '../audit/types.ts';
 import type { JobRecord, JobState } from '../jobs/types.ts';
+import type { JobApproval } from '../domain/approval-policy.ts';
 import type { SwarmRecord } from '../registry/repository.ts';
 import type { DockerInfoSwarm, DockerNode, DockerPort, DockerService, DockerTask } from '../docker/types.ts';
 import { serviceSpecView, type ServiceSpecView } from '../domain/service-spec.ts';
@@ -325,8 +326,12 @@ export type JobView = Pick<
   requestedBy: Pick<JobRecord['requestedBy'], 'sub' | 'actors' | 'source'>;
   /** What the job produced (any JSON), or null. */
   result: unknown;
-  /** What a planning job (stack.deploy) found it will do: its result's `plan`, or null. */
+  /** What a planning job (stack.deploy) found it will do: its result's `plan`, or a dry run's plan, or null. */
   plan: unknown;
+  /** True for a dry run's answer: a plan, neither stored nor queued (`job(id)` does not find it). */
+  dryRun: boolean;
+  /** What the job waits for, or waited for, when the tenant's approval policy matched it; else null. */
+  approvals: JobApproval | null;
 };
 
 /** The plan a job's result carries (stack.deploy: `{ plan, applied }`), or null. */
@@ -349,7 +354,9 @@ export function toJobView(job: JobRecord): JobView {
     forced: job.forced,
     requestedBy: { sub: job.requestedBy.sub, actors: job.requestedBy.actors, source: job.requestedBy.source },
     result: job.result ?? null,
-    plan: planOf(job.result),
+    plan: job.plan !== undefined ? job.plan : planOf(job.result),
+    dryRun: job.dryRun === true,
+    approvals: job.approval ?? null,
     errorCode: job.errorCode,
     errorMessage: job.errorMessage,
     attempts: job.attempts,

@@ -118,6 +118,8 @@ export async function resumedContext<T extends JobType = JobType>(
       jobs: app.jobs.repository,
       dockerTimeoutMs: app.config.dockerTimeoutMs,
       digest: app.jobs.digest,
+      pool: app.pg,
+      audit: app.audit,
       log: app.log,
     },
     log: app.log,

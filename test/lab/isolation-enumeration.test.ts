@@ -196,6 +196,8 @@ function refKind(name: string, parent: string): keyof VictimRefs | null {
   if (name === 'node') return 'node';
   if (name === 'service') return 'service';
   if (name === 'id' && /job/i.test(parent)) return 'job';
+  // continueMaintenance, resumeMaintenance: the maintenance job.
+  if (name === 'job') return 'job';
   if (name === 'id' && /swarm/i.test(parent)) return 'swarm';
   if (name === 'operationId') return 'operationId';
   if (name === 'tenant') return 'tenant';

@@ -18,6 +18,70 @@ export type Scalars = {
   DateTime: { input: string; output: string };
 };
 
+/**
+ * One rule: jobs of `action` on the swarms `swarmLabel` selects wait for `approvals` distinct principals of the tenant
+ * holding `role`, for `expiresInMinutes`. When several rules match a job the strictest wins.
+ */
+export type ApprovalRule = {
+  __typename?: 'ApprovalRule';
+  /** The operation as the audit names it (a job type): node.demote, node.remove, swarm.leave, stack.remove... */
+  action: Scalars['String']['output'];
+  /** key=value on the swarm's labels; null: every swarm of the tenant. */
+  swarmLabel?: Maybe<Scalars['String']['output']>;
+  approvals: Scalars['Int']['output'];
+  role: Scalars['String']['output'];
+  expiresInMinutes: Scalars['Float']['output'];
+};
+
+export type ApprovalPolicy = {
+  __typename?: 'ApprovalPolicy';
+  rules: Array<ApprovalRule>;
+  updatedBy?: Maybe<Scalars['String']['output']>;
+  updatedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type ApprovalRuleInput = {
+  /** A job type: node.demote, node.remove, swarm.leave, swarm.joinToken.rotate, stack.remove, node.labels.update... */
+  action: Scalars['String']['input'];
+  /** key=value on the swarm's labels (e.g. env=prod); omitted: every swarm of the tenant. */
+  swarmLabel?: InputMaybe<Scalars['String']['input']>;
+  /** Distinct approvers needed, 1 to 5. */
+  approvals: Scalars['Int']['input'];
+  /** The least role of an approver: viewer, operator or admin (default admin). */
+  role?: InputMaybe<Scalars['String']['input']>;
+  /** How long the job waits before it ends CANCELLED (default 60; 0.05 to 43200, fractions allowed). */
+  expiresInMinutes?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type SetApprovalPolicyInput = {
+  /** Replaces every rule; [] turns approvals off. */
+  rules: Array<ApprovalRuleInput>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type JobDecisionInput = {
+  id: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type JobApprovalGiven = {
+  __typename?: 'JobApprovalGiven';
+  sub: Scalars['String']['output'];
+  /** The actor chain of the approving token, nearest first. */
+  actors: Array<Scalars['String']['output']>;
+  at: Scalars['DateTime']['output'];
+};
+
+export type JobApprovals = {
+  __typename?: 'JobApprovals';
+  required: Scalars['Int']['output'];
+  /** The least role of an approver. */
+  role: Scalars['String']['output'];
+  given: Array<JobApprovalGiven>;
+  /** When the job ends CANCELLED (approval expired) if not approved by then. */
+  expiresAt: Scalars['DateTime']['output'];
+};
+
 export type AuditOutcome = 'REQUESTED' | 'SUCCEEDED' | 'FAILED' | 'REFUSED';
 
 export type AuditFilter = {
@@ -134,6 +198,8 @@ export type Query = {
   version: Scalars['String']['output'];
   /** Who the token says the caller is. */
   me: Me;
+  /** The caller's tenant's approval policy (viewer). */
+  approvalPolicy: ApprovalPolicy;
   /**
    * Audit events, newest first: the caller's tenant (platform-admin: every tenant, or `filter.tenant`).
    * Needs the viewer role.
@@ -226,11 +292,32 @@ export type QuerySwarmArgs = {
 /** Every mutation is declared in the schema file of its domain (extend type Mutation). */
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Replaces the caller's tenant's approval rules (admin); audited as approval.policy.set. */
+  setApprovalPolicy: ApprovalPolicy;
+  /**
+   * Approves a job AWAITING_APPROVAL; the last approval needed queues it. Another principal of the job's tenant with
+   * the rule's role: never the requester, nor a token acting for or through the requester, nor someone who approved
+   * already (FORBIDDEN). A job not awaiting approval is CONFLICT. Audited as job.approve.
+   */
+  approveJob: Job;
+  /**
+   * Rejects a job AWAITING_APPROVAL: it ends CANCELLED (errorCode FORBIDDEN) naming who rejected and why. Same
+   * principals as approveJob. Audited as job.reject.
+   */
+  rejectJob: Job;
   /**
    * Cancels a job: a queued job never starts; a running one stops at its next step (a drain stops waiting,
    * a rolling update stops following; Docker's own update is not reverted). Operator or the job's owner.
    */
   cancelJob: Job;
+  /** Sets the swarm's scheduled join-token rotation (admin); audited as swarm.joinToken.schedule. */
+  setJoinTokenRotation: JoinTokenRotation;
+  /** Starts a rolling maintenance (operator); audited as swarm.maintenance. */
+  startMaintenance: Job;
+  /** Tells a maintenance that a node's patch is done (operator); audited as swarm.maintenance.continue. */
+  continueMaintenance: Job;
+  /** Resumes a maintenance paused on a failed step (operator); audited as swarm.maintenance.resume. */
+  resumeMaintenance: Job;
   /**
    * `docker node update --availability` (operator). ACTIVE and PAUSE answer once done; DRAIN is a job that ends when
    * no task runs on the node any more (progress: tasks left), or fails after `timeoutSeconds`.
@@ -357,8 +444,43 @@ export type Mutation = {
 };
 
 /** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationSetApprovalPolicyArgs = {
+  input: SetApprovalPolicyInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationApproveJobArgs = {
+  input: JobDecisionInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationRejectJobArgs = {
+  input: JobDecisionInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
 export type MutationCancelJobArgs = {
   input: CancelJobInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationSetJoinTokenRotationArgs = {
+  input: SetJoinTokenRotationInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationStartMaintenanceArgs = {
+  input: StartMaintenanceInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationContinueMaintenanceArgs = {
+  input: ContinueMaintenanceInput;
+};
+
+/** Every mutation is declared in the schema file of its domain (extend type Mutation). */
+export type MutationResumeMaintenanceArgs = {
+  input: ResumeMaintenanceInput;
 };
 
 /** Every mutation is declared in the schema file of its domain (extend type Mutation). */
@@ -584,7 +706,14 @@ export type Tenant = {
   createdAt: Scalars['DateTime']['output'];
 };
 
-export type JobState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+export type JobState =
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED'
+  | 'FAILED'
+  | 'CANCELLED'
+  /** A rule of the tenant's approval policy matched: the job waits for approveJob (then QUEUED), rejectJob or expiry. */
+  | 'AWAITING_APPROVAL';
 
 export type JobFilter = {
   state?: InputMaybe<JobState>;
@@ -639,6 +768,18 @@ export type Job = {
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
   updatedAt: Scalars['DateTime']['output'];
+  /** What the job waits for, or waited for, when the tenant's approval policy matched it; else null. */
+  approvals?: Maybe<JobApprovals>;
+  /** A maintenance job's nodes in maintenance order, each with its state; empty for other jobs and until it ran. */
+  maintenanceNodes: Array<MaintenanceNode>;
+  /**
+   * True for a dry run's answer: a plan (see `plan`), nothing changed, not stored (`job(id)` does not find it: its id is
+   * `plan:<uuid>`); false for every job. Every mutation that starts a job takes `dryRun` (deployStack its own); those
+   * that answer no job have none: initSwarm, registerSwarm, updateSwarm, unregisterSwarm, setSwarmPolicy (changes of
+   * the gateway's records or the swarm's policy, quick and audited), cancelJob, and the approvals' and maintenance's
+   * steps.
+   */
+  dryRun: Scalars['Boolean']['output'];
 };
 
 export type JobProgress = {
@@ -659,6 +800,102 @@ export type JobConnection = {
   __typename?: 'JobConnection';
   items: Array<Job>;
   pageInfo: PageInfo;
+};
+
+/**
+ * A swarm's scheduled join-token rotation: every N days (both tokens, worker then manager) and/or after every join
+ * through swarmgate (the token of the role that joined). Each rotation is an ordinary swarm.joinToken.rotate job
+ * audited as done by the schedule (principal "schedule", source "schedule"). A rotation missed while no gateway ran
+ * runs once at start.
+ */
+export type JoinTokenRotation = {
+  __typename?: 'JoinTokenRotation';
+  /** Days between periodic rotations; null when there is none. */
+  everyDays?: Maybe<Scalars['Int']['output']>;
+  /** Whether the joining role's token is rotated after every join through swarmgate. */
+  afterJoin: Scalars['Boolean']['output'];
+  /** When the schedule last started a rotation (rotations asked for by a person are not counted). */
+  lastRotatedAt?: Maybe<Scalars['String']['output']>;
+  /** When the next periodic rotation is due; null without one. */
+  nextAt?: Maybe<Scalars['String']['output']>;
+};
+
+export type SetJoinTokenRotationInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** Days between periodic rotations, 1 to 365; null or 0 turns it off. */
+  everyDays?: InputMaybe<Scalars['Int']['input']>;
+  /** Rotate the joining role's token after every join through swarmgate (default false). */
+  afterJoin?: InputMaybe<Scalars['Boolean']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  /** Accepted for symmetry: setting a schedule is idempotent by itself. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type MaintenanceRole = 'WORKER' | 'MANAGER';
+
+export type MaintenanceNodeState =
+  'PENDING' | 'DRAINING' | 'DRAINED' | 'WAITING_SIGNAL' | 'ACTIVATING' | 'DONE' | 'FAILED';
+
+export type MinAvailableInput = {
+  /** Service name or ID. */
+  service: Scalars['String']['input'];
+  /** Running tasks the service keeps while nodes are out (default desired − 1, never below 0). */
+  replicas: Scalars['Int']['input'];
+};
+
+export type StartMaintenanceInput = {
+  /** Id or name. */
+  swarm: Scalars['String']['input'];
+  /** Nodes by ID, unique ID prefix or hostname, in this order (workers still go first). Or role, or label. */
+  nodes?: InputMaybe<Array<Scalars['String']['input']>>;
+  role?: InputMaybe<MaintenanceRole>;
+  /** A node label, "key=value" or "key" (any value). */
+  label?: InputMaybe<Scalars['String']['input']>;
+  /** Workers drained together (1 to 100, default 1); managers always one at a time. */
+  batchSize?: InputMaybe<Scalars['Int']['input']>;
+  /** Seconds each batch stays out (0 to 86400, default 0); or waitForSignal. */
+  pauseSeconds?: InputMaybe<Scalars['Int']['input']>;
+  /** Hold each drained node until continueMaintenance names it. */
+  waitForSignal?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Floors per service; others keep desired − 1. */
+  minAvailable?: InputMaybe<Array<MinAvailableInput>>;
+  /** Services force-updated (docker service update --force) after each batch is back. */
+  rebalance?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Bound of each wait (floors, tasks moved, node Ready, rebalance), 1 to 86400 s, default 600. */
+  timeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (batches, tasks moving, scale-ups for the floors, quorum) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type ContinueMaintenanceInput = {
+  /** The maintenance job. */
+  job: Scalars['ID']['input'];
+  /** The node whose patch is done: ID, unique ID prefix or hostname, among the job's nodes. */
+  node: Scalars['String']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ResumeMaintenanceInput = {
+  job: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** One node of a maintenance, as the job recorded it. */
+export type MaintenanceNode = {
+  __typename?: 'MaintenanceNode';
+  nodeId: Scalars['ID']['output'];
+  hostname: Scalars['String']['output'];
+  role: MaintenanceRole;
+  state: MaintenanceNodeState;
+  /** Why the node is where it is (the reason of a pause, what it waits for). */
+  message?: Maybe<Scalars['String']['output']>;
+  /** When continueMaintenance was sent for it. */
+  continuedAt?: Maybe<Scalars['DateTime']['output']>;
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  endedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
 export type NodeRole = 'MANAGER' | 'WORKER';
@@ -737,6 +974,8 @@ export type SetNodeAvailabilityInput = {
   timeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (tasks that would move, whether they fit elsewhere) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type PromoteNodeInput = {
@@ -746,6 +985,8 @@ export type PromoteNodeInput = {
   force?: InputMaybe<Scalars['Boolean']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (quorum before and after) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type DemoteNodeInput = {
@@ -756,6 +997,8 @@ export type DemoteNodeInput = {
   /** Required: why the manager is demoted. */
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (quorum before and after) and change nothing; a refused demote is still refused. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type UpdateNodeLabelsInput = {
@@ -767,6 +1010,8 @@ export type UpdateNodeLabelsInput = {
   remove?: InputMaybe<Array<Scalars['String']['input']>>;
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (labels added, changed, removed, by key) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type RemoveNodeInput = {
@@ -777,6 +1022,8 @@ export type RemoveNodeInput = {
   /** Required: why the node is removed. */
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (quorum before and after) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /** One line of a service task's log; or, when `bound` is set, the last item of a stream a bound ended. */
@@ -958,6 +1205,8 @@ export type CreateServiceInput = {
   timeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (the spec that would be created, replicas) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type ScaleServiceInput = {
@@ -970,6 +1219,8 @@ export type ScaleServiceInput = {
   timeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (replicas before and after) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type UpdateServiceInput = {
@@ -1030,6 +1281,8 @@ export type UpdateServiceInput = {
   timeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (the spec diff, replicas before and after) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type RollbackServiceInput = {
@@ -1041,6 +1294,8 @@ export type RollbackServiceInput = {
   timeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (the diff back to the previous spec) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type RemoveServiceInput = {
@@ -1050,6 +1305,8 @@ export type RemoveServiceInput = {
   service: Scalars['String']['input'];
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (the service and its tasks that would stop) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type MountType =
@@ -1425,6 +1682,8 @@ export type RemoveStackInput = {
   timeoutSeconds?: InputMaybe<Scalars['Int']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (the stack's objects that would be removed) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /** One change of a swarm's object, as Docker reports it (`docker events --filter scope=swarm`). */
@@ -1578,6 +1837,8 @@ export type CreateNetworkInput = {
   subnets?: InputMaybe<Array<SubnetInput>>;
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (the network that would be created) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type RemoveNetworkInput = {
@@ -1587,6 +1848,8 @@ export type RemoveNetworkInput = {
   network: Scalars['String']['input'];
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (the network, and CONFLICT if a service uses it) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type CreateSecretInput = {
@@ -1600,6 +1863,8 @@ export type CreateSecretInput = {
   labels?: InputMaybe<Array<LabelInput>>;
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (the secret's name, never its value) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type RemoveSecretInput = {
@@ -1609,6 +1874,8 @@ export type RemoveSecretInput = {
   secret: Scalars['String']['input'];
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (the secret, and CONFLICT if a service uses it) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type RotateSecretInput = {
@@ -1623,6 +1890,8 @@ export type RotateSecretInput = {
   newName?: InputMaybe<Scalars['String']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (the new secret's name, the services that would move to it) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type CreateConfigInput = {
@@ -1636,6 +1905,8 @@ export type CreateConfigInput = {
   labels?: InputMaybe<Array<LabelInput>>;
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (the config's name, never its data) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type RemoveConfigInput = {
@@ -1645,6 +1916,8 @@ export type RemoveConfigInput = {
   config: Scalars['String']['input'];
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (the config, and CONFLICT if a service uses it) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type RotateJoinTokenInput = {
@@ -1656,6 +1929,8 @@ export type RotateJoinTokenInput = {
   reveal?: InputMaybe<Scalars['Boolean']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (which token would be replaced; never a token) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type RotateJoinTokenPayload = {
@@ -1680,6 +1955,8 @@ export type JoinNodeInput = {
   listenAddress?: InputMaybe<Scalars['String']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (the role, and the quorum effect of a manager join) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type LeaveSwarmInput = {
@@ -1693,6 +1970,8 @@ export type LeaveSwarmInput = {
   force?: InputMaybe<Scalars['Boolean']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Answer the plan (the node that would leave, the quorum effect) and change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type InitSwarmInput = {
@@ -1774,6 +2053,8 @@ export type Swarm = {
   tasks?: Maybe<TaskConnection>;
   /** The join commands' tokens (admin only; each read is audited). */
   joinTokens?: Maybe<JoinTokens>;
+  /** The swarm's scheduled join-token rotation (viewer). */
+  joinTokenRotation: JoinTokenRotation;
   /**
    * The swarm's stacks by name (`docker stack ls`), with a stack left with only networks, secrets or configs (a
    * removal that timed out). `fresh: true` reads the services from a manager rather than the gateway's swarm state.
@@ -2126,12 +2407,20 @@ export type DirectiveResolverFn<
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  ApprovalRule: ResolverTypeWrapper<ApprovalRule>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  ApprovalPolicy: ResolverTypeWrapper<ApprovalPolicy>;
+  ApprovalRuleInput: ApprovalRuleInput;
+  SetApprovalPolicyInput: SetApprovalPolicyInput;
+  JobDecisionInput: JobDecisionInput;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  JobApprovalGiven: ResolverTypeWrapper<JobApprovalGiven>;
+  JobApprovals: ResolverTypeWrapper<JobApprovals>;
   AuditOutcome: AuditOutcome;
   AuditFilter: AuditFilter;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AuditEvent: ResolverTypeWrapper<AuditEventView>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   AuditActor: ResolverTypeWrapper<AuditActor>;
   AuditTarget: ResolverTypeWrapper<AuditTarget>;
@@ -2158,6 +2447,15 @@ export type ResolversTypes = {
   JobProgress: ResolverTypeWrapper<JobProgress>;
   JobRequester: ResolverTypeWrapper<JobRequester>;
   JobConnection: ResolverTypeWrapper<Omit<JobConnection, 'items'> & { items: Array<ResolversTypes['Job']> }>;
+  JoinTokenRotation: ResolverTypeWrapper<JoinTokenRotation>;
+  SetJoinTokenRotationInput: SetJoinTokenRotationInput;
+  MaintenanceRole: MaintenanceRole;
+  MaintenanceNodeState: MaintenanceNodeState;
+  MinAvailableInput: MinAvailableInput;
+  StartMaintenanceInput: StartMaintenanceInput;
+  ContinueMaintenanceInput: ContinueMaintenanceInput;
+  ResumeMaintenanceInput: ResumeMaintenanceInput;
+  MaintenanceNode: ResolverTypeWrapper<MaintenanceNode>;
   NodeRole: NodeRole;
   NodeAvailability: NodeAvailability;
   NodeState: NodeState;
@@ -2166,7 +2464,6 @@ export type ResolversTypes = {
   Node: ResolverTypeWrapper<NodeView>;
   Platform: ResolverTypeWrapper<Platform>;
   Resources: ResolverTypeWrapper<Resources>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   NodeConnection: ResolverTypeWrapper<
     Omit<NodeConnection, 'items'> & { items: Array<ResolversTypes['Node']> }
   >;
@@ -2288,11 +2585,19 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  AuditFilter: AuditFilter;
+  ApprovalRule: ApprovalRule;
   String: Scalars['String']['output'];
-  ID: Scalars['ID']['output'];
-  AuditEvent: AuditEventView;
   Int: Scalars['Int']['output'];
+  Float: Scalars['Float']['output'];
+  ApprovalPolicy: ApprovalPolicy;
+  ApprovalRuleInput: ApprovalRuleInput;
+  SetApprovalPolicyInput: SetApprovalPolicyInput;
+  JobDecisionInput: JobDecisionInput;
+  ID: Scalars['ID']['output'];
+  JobApprovalGiven: JobApprovalGiven;
+  JobApprovals: JobApprovals;
+  AuditFilter: AuditFilter;
+  AuditEvent: AuditEventView;
   Boolean: Scalars['Boolean']['output'];
   AuditActor: AuditActor;
   AuditTarget: AuditTarget;
@@ -2317,11 +2622,17 @@ export type ResolversParentTypes = {
   JobProgress: JobProgress;
   JobRequester: JobRequester;
   JobConnection: Omit<JobConnection, 'items'> & { items: Array<ResolversParentTypes['Job']> };
+  JoinTokenRotation: JoinTokenRotation;
+  SetJoinTokenRotationInput: SetJoinTokenRotationInput;
+  MinAvailableInput: MinAvailableInput;
+  StartMaintenanceInput: StartMaintenanceInput;
+  ContinueMaintenanceInput: ContinueMaintenanceInput;
+  ResumeMaintenanceInput: ResumeMaintenanceInput;
+  MaintenanceNode: MaintenanceNode;
   NodeFilter: NodeFilter;
   Node: NodeView;
   Platform: Platform;
   Resources: Resources;
-  Float: Scalars['Float']['output'];
   NodeConnection: Omit<NodeConnection, 'items'> & { items: Array<ResolversParentTypes['Node']> };
   SetNodeAvailabilityInput: SetNodeAvailabilityInput;
   PromoteNodeInput: PromoteNodeInput;
@@ -2423,6 +2734,45 @@ export type ResolversParentTypes = {
   TaskConnection: Omit<TaskConnection, 'items'> & { items: Array<ResolversParentTypes['Task']> };
 };
 
+export type ApprovalRuleResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ApprovalRule'] = ResolversParentTypes['ApprovalRule'],
+> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  swarmLabel?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  approvals?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresInMinutes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type ApprovalPolicyResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['ApprovalPolicy'] = ResolversParentTypes['ApprovalPolicy'],
+> = {
+  rules?: Resolver<Array<ResolversTypes['ApprovalRule']>, ParentType, ContextType>;
+  updatedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type JobApprovalGivenResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['JobApprovalGiven'] = ResolversParentTypes['JobApprovalGiven'],
+> = {
+  sub?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actors?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type JobApprovalsResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['JobApprovals'] = ResolversParentTypes['JobApprovals'],
+> = {
+  required?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  given?: Resolver<Array<ResolversTypes['JobApprovalGiven']>, ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type AuditEventResolvers<
   ContextType = GraphqlContext,
   ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent'],
@@ -2516,6 +2866,7 @@ export type QueryResolvers<
 > = {
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   me?: Resolver<ResolversTypes['Me'], ParentType, ContextType>;
+  approvalPolicy?: Resolver<ResolversTypes['ApprovalPolicy'], ParentType, ContextType>;
   auditEvents?: Resolver<
     ResolversTypes['AuditEventConnection'],
     ParentType,
@@ -2549,11 +2900,53 @@ export type MutationResolvers<
   ContextType = GraphqlContext,
   ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
 > = {
+  setApprovalPolicy?: Resolver<
+    ResolversTypes['ApprovalPolicy'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationSetApprovalPolicyArgs, 'input'>
+  >;
+  approveJob?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationApproveJobArgs, 'input'>
+  >;
+  rejectJob?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRejectJobArgs, 'input'>
+  >;
   cancelJob?: Resolver<
     ResolversTypes['Job'],
     ParentType,
     ContextType,
     RequireFields<MutationCancelJobArgs, 'input'>
+  >;
+  setJoinTokenRotation?: Resolver<
+    ResolversTypes['JoinTokenRotation'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationSetJoinTokenRotationArgs, 'input'>
+  >;
+  startMaintenance?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationStartMaintenanceArgs, 'input'>
+  >;
+  continueMaintenance?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationContinueMaintenanceArgs, 'input'>
+  >;
+  resumeMaintenance?: Resolver<
+    ResolversTypes['Job'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationResumeMaintenanceArgs, 'input'>
   >;
   setNodeAvailability?: Resolver<
     ResolversTypes['Job'],
@@ -2817,6 +3210,9 @@ export type JobResolvers<
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  approvals?: Resolver<Maybe<ResolversTypes['JobApprovals']>, ParentType, ContextType>;
+  maintenanceNodes?: Resolver<Array<ResolversTypes['MaintenanceNode']>, ParentType, ContextType>;
+  dryRun?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type JobProgressResolvers<
@@ -2843,6 +3239,30 @@ export type JobConnectionResolvers<
 > = {
   items?: Resolver<Array<ResolversTypes['Job']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type JoinTokenRotationResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['JoinTokenRotation'] = ResolversParentTypes['JoinTokenRotation'],
+> = {
+  everyDays?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  afterJoin?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  lastRotatedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  nextAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type MaintenanceNodeResolvers<
+  ContextType = GraphqlContext,
+  ParentType extends ResolversParentTypes['MaintenanceNode'] = ResolversParentTypes['MaintenanceNode'],
+> = {
+  nodeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  hostname?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['MaintenanceRole'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['MaintenanceNodeState'], ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  continuedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  endedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
 export type NodeResolvers<
@@ -3374,6 +3794,7 @@ export type SwarmResolvers<
     RequireFields<SwarmTasksArgs, 'first' | 'fresh'>
   >;
   joinTokens?: Resolver<Maybe<ResolversTypes['JoinTokens']>, ParentType, ContextType>;
+  joinTokenRotation?: Resolver<ResolversTypes['JoinTokenRotation'], ParentType, ContextType>;
   stacks?: Resolver<
     Maybe<Array<ResolversTypes['Stack']>>,
     ParentType,
@@ -3541,6 +3962,10 @@ export type TaskConnectionResolvers<
 };
 
 export type Resolvers<ContextType = GraphqlContext> = {
+  ApprovalRule?: ApprovalRuleResolvers<ContextType>;
+  ApprovalPolicy?: ApprovalPolicyResolvers<ContextType>;
+  JobApprovalGiven?: JobApprovalGivenResolvers<ContextType>;
+  JobApprovals?: JobApprovalsResolvers<ContextType>;
   AuditEvent?: AuditEventResolvers<ContextType>;
   AuditActor?: AuditActorResolvers<ContextType>;
   AuditTarget?: AuditTargetResolvers<ContextType>;
@@ -3560,6 +3985,8 @@ export type Resolvers<ContextType = GraphqlContext> = {
   JobProgress?: JobProgressResolvers<ContextType>;
   JobRequester?: JobRequesterResolvers<ContextType>;
   JobConnection?: JobConnectionResolvers<ContextType>;
+  JoinTokenRotation?: JoinTokenRotationResolvers<ContextType>;
+  MaintenanceNode?: MaintenanceNodeResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   Platform?: PlatformResolvers<ContextType>;
   Resources?: ResourcesResolvers<ContextType>;

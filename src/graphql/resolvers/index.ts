@@ -1,7 +1,10 @@
 // All resolvers, keyed by GraphQL type.
 import type { Resolvers } from '../generated/types.ts';
+import { approvalMutations, approvalQueries } from './approvals.ts';
 import { AuditEvent, auditQueries, Subscription } from './audit.ts';
+import { joinTokenRotationFields, joinTokenRotationMutations } from './join-token-rotation.ts';
 import { Job, jobMutations, jobQueries, jobSubscriptions } from './jobs.ts';
+import { maintenanceJobFields, maintenanceMutations } from './maintenance.ts';
 import { Mutation } from './mutation.ts';
 import { nodeMutations } from './node-ops.ts';
 import { Node, Service, Task } from './objects.ts';
@@ -18,7 +21,7 @@ import { stateSubscriptions, swarmStateFields } from './state.ts';
 import { Swarm } from './swarm.ts';
 
 export const resolvers: Resolvers = {
-  Query: { ...Query, ...auditQueries, ...jobQueries },
+  Query: { ...Query, ...auditQueries, ...jobQueries, ...approvalQueries },
   Mutation: {
     ...Mutation,
     ...jobMutations,
@@ -29,13 +32,23 @@ export const resolvers: Resolvers = {
     ...stackDeployMutations,
     ...swarmObjectMutations,
     ...swarmPolicyMutations,
+    ...approvalMutations,
+    ...joinTokenRotationMutations,
+    ...maintenanceMutations,
   },
-  Swarm: { ...Swarm, ...swarmStateFields, ...stackFields, ...swarmObjectFields, ...swarmPolicyFields },
+  Swarm: {
+    ...Swarm,
+    ...swarmStateFields,
+    ...stackFields,
+    ...swarmObjectFields,
+    ...swarmPolicyFields,
+    ...joinTokenRotationFields,
+  },
   Node,
   Service,
   Task,
   AuditEvent,
-  Job,
+  Job: { ...Job, ...maintenanceJobFields },
 };
 
 /** Subscriptions run with mercurius's subscription context, not the per-request one. */

@@ -24,6 +24,7 @@ import { swarmInitProcessor } from './swarm-init.ts';
 import { swarmJoinNodeProcessor } from './swarm-join-node.ts';
 import { swarmLeaveProcessor } from './swarm-leave.ts';
 import { swarmRotateJoinTokenProcessor } from './swarm-rotate-join-token.ts';
+import { swarmMaintenanceProcessor } from './swarm-maintenance.ts';
 
 export type Processors = { readonly [T in JobType]: Processor<T> };
 
@@ -53,4 +54,5 @@ export const PROCESSORS: Processors = {
   'secret.rotate': secretRotateProcessor,
   'config.create': configCreateProcessor,
   'config.remove': configRemoveProcessor,
+  'swarm.maintenance': swarmMaintenanceProcessor,
 };

@@ -4,17 +4,16 @@
 import { hostnameOf, listNodeTasks } from '../../docker/reads.ts';
 import { updateNodeSpec } from '../../docker/writes.ts';
 import type { DockerNode } from '../../docker/types.ts';
-import { DEFAULT_DRAIN_TIMEOUT_SECONDS, runningTasks } from '../../domain/node-availability.ts';
+import {
+  DEFAULT_DRAIN_TIMEOUT_SECONDS,
+  runningTasks,
+  withAvailability,
+} from '../../domain/node-availability.ts';
 import { jobTimeout } from '../../errors.ts';
 import { requireClient, type Processor } from '../processor.ts';
 import { requireNode, targetNodeId } from './node-target.ts';
 
 type Availability = DockerNode['Spec']['Availability'];
-
-/** The spec with this availability, or null when the node already has it (so nothing is sent: idempotent). */
-export function withAvailability(node: DockerNode, availability: Availability): DockerNode['Spec'] | null {
-  return node.Spec.Availability === availability ? null : { ...node.Spec, Availability: availability };
-}
 
 function availabilityProcessor<T extends 'node.activate' | 'node.pause'>(
   availability: Availability,

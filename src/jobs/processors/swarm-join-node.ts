@@ -79,6 +79,9 @@ export const swarmJoinNodeProcessor: Processor<'swarm.join'> = async (context) =
       ),
   });
   const nodeName = hostnameOf(node, nodeId);
+  // afterJoin: the token that let this node in is rotated by the schedule, as its own job (idempotent by this job's id,
+  // so a run of this job again after a crash starts no second one); it never fails the join.
+  await context.deps.onJoined?.(context.job, input.role);
   return { result: { nodeId, nodeName, role: input.role }, target: { nodeId, nodeName } };
 };
 

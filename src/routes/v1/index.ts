@@ -10,7 +10,9 @@ import { createSwarmReads, type SwarmReads } from '../../queries/swarm-reads.ts'
 import auditIntegrity from './audit/integrity.ts';
 import listAudit from './audit/list.ts';
 import type { V1Context } from './context.ts';
+import approvalPolicyRoutes from './approvals/policy.ts';
 import cancelJob from './jobs/cancel.ts';
+import jobDecisionRoutes from './jobs/decide.ts';
 import getJob from './jobs/get.ts';
 import listJobs from './jobs/list.ts';
 import me from './me.ts';
@@ -31,6 +33,7 @@ import getSwarm from './swarms/get.ts';
 import swarmInfo from './swarms/info.ts';
 import swarmPolicyRoutes from './swarms/policy.ts';
 import joinTokens from './swarms/join-tokens.ts';
+import joinTokenRotationRoutes from './swarms/join-token-rotation.ts';
 import listSwarms from './swarms/list.ts';
 import swarmQuorum from './swarms/quorum.ts';
 import registerSwarm from './swarms/register.ts';
@@ -59,6 +62,7 @@ const ENDPOINTS = [
   swarmPolicyRoutes,
   swarmQuorum,
   joinTokens,
+  joinTokenRotationRoutes,
   listNodes,
   getNode,
   listServices,
@@ -78,6 +82,8 @@ const ENDPOINTS = [
   listJobs,
   getJob,
   cancelJob,
+  jobDecisionRoutes,
+  approvalPolicyRoutes,
   swarmOperations,
   nodeOperations,
   serviceOperations,

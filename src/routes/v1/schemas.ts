@@ -25,6 +25,14 @@ export function view(description: string, properties: Record<string, unknown>) {
   return { type: 'object', description, required: Object.keys(properties), properties };
 }
 
+/** `dryRun` of every planned mutation (src/operations/plan-job.ts): the plan only, nothing changes. */
+export const dryRunProperty = {
+  type: 'boolean',
+  default: false,
+  description:
+    'Answer the plan only (200, a job with dryRun: true and its plan, not stored); nothing changes',
+} as const;
+
 /** An input object that refuses properties it does not list (see the note at the top). */
 export function closedObject(properties: Record<string, unknown>, required: string[] = []) {
   return {
@@ -279,10 +287,17 @@ export const unregisteredSwarmSchema = view('The swarm that was forgotten', { id
 
 // ---------------------------------------------------------------- jobs (GraphQL's Job, JSON as objects)
 
-export const JOB_STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export const JOB_STATES = [
+  'AWAITING_APPROVAL',
+  'QUEUED',
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+] as const;
 
 export const jobSchema = view('A job: one operation on a swarm, its state and progress', {
-  id: { type: 'string', format: 'uuid' },
+  id: { type: 'string', description: "A uuid; a dry run's answer (not a job one can look up): plan:<uuid>" },
   type: {
     type: 'string',
     description: 'The operation: node.drain, service.update, swarm.joinToken.rotate...',
@@ -309,7 +324,24 @@ export const jobSchema = view('A job: one operation on a swarm, its state and pr
   plan: {
     description:
       'What a planning job (deployStack) found it will do: create, update (with the spec diff), remove, ' +
-      'unchanged, ignored; null for other jobs',
+      'unchanged, ignored; a dry run (`dryRun: true`) its plan; null for other jobs',
+  },
+  dryRun: {
+    ...boolean,
+    description:
+      'A dry run: the plan only, nothing changed, no job stored (its id is plan:<uuid>, not found later)',
+  },
+  approvals: {
+    type: ['object', 'null'],
+    description:
+      "What the job waits for, or waited for, when the tenant's approval policy matched it; else null",
+    required: ['required', 'role', 'given', 'expiresAt'],
+    properties: {
+      required: { ...integer, description: 'How many distinct approvers' },
+      role: { ...string, description: 'The least role of an approver' },
+      given: { type: 'array', items: view('An approval', { sub: string, actors: strings, at: dateTime }) },
+      expiresAt: { ...dateTime, description: 'When the job ends cancelled if not approved by then' },
+    },
   },
   errorCode: nullableString,
   errorMessage: nullableString,

@@ -1,7 +1,7 @@
 // JSON Schemas of the swarm's networks, secrets and configs (GraphQL's Network, Secret and Config, field for field),
 // their path parameters and the bodies of their operations; shared by routes/v1/{networks,secrets,configs}/ and
 // the operation routes.
-import { closedObject, labelSchema, pageOf, pathParams, view } from './schemas.ts';
+import { closedObject, dryRunProperty, labelSchema, pageOf, pathParams, view } from './schemas.ts';
 
 const string = { type: 'string' } as const;
 const nullableString = { type: ['string', 'null'] } as const;
@@ -72,6 +72,7 @@ export const configParams = pathParams({ swarm: swarmRef, config: 'Config ID, un
 export const objectMutationMeta = {
   reason: { type: 'string', description: 'Why, for the audit log' },
   idempotencyKey: { type: 'string', description: 'The same key and input again answers with the same job' },
+  dryRun: dryRunProperty,
 } as const;
 
 const objectName = {

@@ -125,6 +125,31 @@ const CASES: Record<string, { action: string; run: () => Promise<void> }> = {
     },
   },
   // The node operations' cases are refusals decided before any job is queued, so they leave alpha as it is.
+  // The maintenance cases are refusals too: no job runs, alpha's nodes are not touched.
+  startMaintenance: {
+    action: 'swarm.maintenance',
+    run: () =>
+      refused(
+        'mutation { startMaintenance(input: { swarm: "alpha", nodes: ["sgR-no-such-node"], pauseSeconds: 1, reason: "audit test" }) { id } }',
+        'NOT_FOUND',
+      ),
+  },
+  continueMaintenance: {
+    action: 'swarm.maintenance.continue',
+    run: () =>
+      refused(
+        'mutation { continueMaintenance(input: { job: "00000000-0000-4000-8000-000000000000", node: "alpha-w1", reason: "audit test" }) { id } }',
+        'NOT_FOUND',
+      ),
+  },
+  resumeMaintenance: {
+    action: 'swarm.maintenance.resume',
+    run: () =>
+      refused(
+        'mutation { resumeMaintenance(input: { job: "00000000-0000-4000-8000-000000000000", reason: "audit test" }) { id } }',
+        'NOT_FOUND',
+      ),
+  },
   cancelJob: {
     action: 'job.cancel',
     run: async () => {
@@ -357,6 +382,43 @@ const CASES: Record<string, { action: string; run: () => Promise<void> }> = {
       // beta is blue's: red's bot gets NOT_FOUND, audited in red.
       refused(
         'mutation { setSwarmPolicy(input: { swarm: "beta", bindMountPaths: ["/"], capabilities: [], allowPrivileges: true, reason: "audit test" }) { bindMountPaths } }',
+        'NOT_FOUND',
+      ),
+  },
+  setJoinTokenRotation: {
+    action: 'swarm.joinToken.schedule',
+    run: () =>
+      // beta is blue's: red's bot gets NOT_FOUND, audited in red.
+      refused(
+        'mutation { setJoinTokenRotation(input: { swarm: "beta", everyDays: 7, reason: "audit test" }) { everyDays } }',
+        'NOT_FOUND',
+      ),
+  },
+  setApprovalPolicy: {
+    action: 'approval.policy.set',
+    run: async () => {
+      // red's own policy, set to no rules: nothing waits for approval in the other cases.
+      const answer = await gql(
+        lab.app,
+        bot(),
+        'mutation { setApprovalPolicy(input: { rules: [], reason: "audit test" }) { rules { action } } }',
+      );
+      assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+    },
+  },
+  approveJob: {
+    action: 'job.approve',
+    run: () =>
+      refused(
+        'mutation { approveJob(input: { id: "00000000-0000-4000-8000-000000000000", reason: "audit test" }) { id } }',
+        'NOT_FOUND',
+      ),
+  },
+  rejectJob: {
+    action: 'job.reject',
+    run: () =>
+      refused(
+        'mutation { rejectJob(input: { id: "00000000-0000-4000-8000-000000000000", reason: "audit test" }) { id } }',
         'NOT_FOUND',
       ),
   },

@@ -6,7 +6,7 @@ import { isJobType } from '../../../src/jobs/types.ts';
 
 test('every job type has a processor, and every processor a job type', () => {
   const types = Object.keys(PROCESSORS);
-  assert.equal(types.length, 25);
+  assert.equal(types.length, 26);
   for (const type of types) {
     assert.ok(isJobType(type), type);
     assert.equal(typeof PROCESSORS[type], 'function', type);

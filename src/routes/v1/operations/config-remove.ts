@@ -9,6 +9,7 @@ import { configParams, removeObjectQuery } from '../swarm-object-schemas.ts';
 interface Query {
   reason?: string;
   idempotencyKey?: string;
+  dryRun?: boolean;
 }
 
 export default function configRemoveRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {

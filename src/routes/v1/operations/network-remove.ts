@@ -9,6 +9,7 @@ import { networkParams, removeObjectQuery } from '../swarm-object-schemas.ts';
 interface Query {
   reason?: string;
   idempotencyKey?: string;
+  dryRun?: boolean;
 }
 
 export default function networkRemoveRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { nodeSetAvailability, type NodeSetAvailabilityInput } from '../../../operations/node-availability.ts';
 import { replyWithJob } from '../job-reply.ts';
 import type { V1Context } from '../context.ts';
-import { closedObject, nodeJobResponses, nodeParams } from '../schemas.ts';
+import { closedObject, dryRunProperty, nodeJobResponses, nodeParams } from '../schemas.ts';
 
 type Body = Omit<NodeSetAvailabilityInput, 'swarm' | 'node'>;
 
@@ -33,6 +33,7 @@ export default function nodeAvailabilityRoute(app: FastifyInstance, { deps, oper
               type: 'string',
               description: 'The same key and input again answers with the same job',
             },
+            dryRun: dryRunProperty,
           },
           ['availability'],
         ),

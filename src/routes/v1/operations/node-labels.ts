@@ -3,7 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import { nodeLabelsUpdate, type NodeLabelsUpdateInput } from '../../../operations/node-labels.ts';
 import { replyWithJob } from '../job-reply.ts';
 import type { V1Context } from '../context.ts';
-import { closedObject, jobAcceptedResponses, nodeParams, problemResponses } from '../schemas.ts';
+import {
+  closedObject,
+  dryRunProperty,
+  jobAcceptedResponses,
+  nodeParams,
+  problemResponses,
+} from '../schemas.ts';
 
 type Body = Omit<NodeLabelsUpdateInput, 'swarm' | 'node'>;
 
@@ -34,6 +40,7 @@ export default function nodeLabelsRoute(app: FastifyInstance, { deps, operationO
             type: 'string',
             description: 'The same key and input again answers with the same job',
           },
+          dryRun: dryRunProperty,
         }),
         response: { ...jobAcceptedResponses, ...problemResponses(400, 403, 404, 503) },
       },

@@ -3,12 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import { nodeRemove } from '../../../operations/node-remove.ts';
 import { replyWithJob } from '../job-reply.ts';
 import type { V1Context } from '../context.ts';
-import { closedObject, nodeJobResponses, nodeParams } from '../schemas.ts';
+import { closedObject, dryRunProperty, nodeJobResponses, nodeParams } from '../schemas.ts';
 
 interface Query {
   force?: boolean;
   reason?: string;
   idempotencyKey?: string;
+  dryRun?: boolean;
 }
 
 export default function nodeRemoveRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {
@@ -35,6 +36,7 @@ export default function nodeRemoveRoute(app: FastifyInstance, { deps, operationO
             type: 'string',
             description: 'The same key and input again answers with the same job',
           },
+          dryRun: dryRunProperty,
         }),
         response: nodeJobResponses(),
       },

@@ -7,12 +7,13 @@ import type { NodeForceInput } from '../../../operations/node-guarded.ts';
 import type { OperationDeps } from '../../../operations/deps.ts';
 import type { V1Context } from '../context.ts';
 import { replyWithJob } from '../job-reply.ts';
-import { closedObject, nodeJobResponses, nodeParams } from '../schemas.ts';
+import { closedObject, dryRunProperty, nodeJobResponses, nodeParams } from '../schemas.ts';
 
 export interface NodeRoleBody {
   force?: boolean;
   reason?: string;
   idempotencyKey?: string;
+  dryRun?: boolean;
 }
 
 export const nodeRoleBody = closedObject({
@@ -23,6 +24,7 @@ export const nodeRoleBody = closedObject({
   },
   reason: { type: 'string', description: 'Why, for the audit log' },
   idempotencyKey: { type: 'string', description: 'The same key and input again answers with the same job' },
+  dryRun: dryRunProperty,
 });
 
 /** preValidation: a request without a body (`curl -X POST .../promote`) is taken as `{}`, the defaults. */

@@ -9,6 +9,7 @@ import { secretParams, removeObjectQuery } from '../swarm-object-schemas.ts';
 interface Query {
   reason?: string;
   idempotencyKey?: string;
+  dryRun?: boolean;
 }
 
 export default function secretRemoveRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {

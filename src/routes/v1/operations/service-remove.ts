@@ -9,6 +9,7 @@ import { serviceMutationMeta } from './service-schemas.ts';
 interface Query {
   reason?: string;
   idempotencyKey?: string;
+  dryRun?: boolean;
 }
 
 export default function serviceRemoveRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {

@@ -1,5 +1,5 @@
 // JSON Schemas of the service operations' bodies (GraphQL's inputs, the same names and enums).
-import { closedObject } from '../schemas.ts';
+import { closedObject, dryRunProperty } from '../schemas.ts';
 import type { FastifyInstance } from 'fastify';
 import type { OperationContext } from '../../../audit/types.ts';
 import type { JobRecord } from '../../../jobs/types.ts';
@@ -15,6 +15,7 @@ const strings = { type: 'array', items: { type: 'string' } } as const;
 export const serviceMutationMeta = {
   reason: { type: 'string', description: 'Why, for the audit log' },
   idempotencyKey: { type: 'string', description: 'The same key and input again answers with the same job' },
+  dryRun: dryRunProperty,
 } as const;
 
 export const timeoutSecondsProperty = (defaultSeconds: number) =>

@@ -43,9 +43,10 @@ const body = closedObject(
       default: false,
       description: 'Remove the stack’s objects that the file no longer has',
     },
-    dryRun: { type: 'boolean', default: false, description: 'Answer the plan only: nothing changes' },
     timeoutSeconds: timeoutSecondsProperty(180),
     ...serviceMutationMeta,
+    // Its own words (after the shared dryRun): a stack's dry run is a quick job that plans.
+    dryRun: { type: 'boolean', default: false, description: 'Answer the plan only: nothing changes' },
   },
   ['name', 'compose'],
 );

@@ -10,6 +10,7 @@ interface Query {
   reason?: string;
   idempotencyKey?: string;
   timeoutSeconds?: number;
+  dryRun?: boolean;
 }
 
 export default function stackRemoveRoute(app: FastifyInstance, { deps, operationOf }: V1Context): void {

@@ -7,7 +7,7 @@ import {
 import { TERMINAL_STATES } from '../../../jobs/types.ts';
 import type { V1Context } from '../context.ts';
 import { toJobView } from '../../../queries/views.ts';
-import { closedObject, jobSchema, problemResponses, swarmParams } from '../schemas.ts';
+import { closedObject, dryRunProperty, jobSchema, problemResponses, swarmParams } from '../schemas.ts';
 import { nodeRoleInput, operationMeta, refuseInvalidBody } from './swarm-schemas.ts';
 
 type Body = Omit<SwarmRotateJoinTokenInput, 'swarm'>;
@@ -46,6 +46,7 @@ export default function swarmRotateJoinTokenRoute(
             role: { ...nodeRoleInput, description: 'Which token to rotate' },
             reveal: { type: 'boolean', default: false, description: 'Answer with the new token' },
             ...operationMeta,
+            dryRun: dryRunProperty,
           },
           ['role'],
         ),

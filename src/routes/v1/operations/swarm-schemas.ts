@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { OperationDeps } from '../../../operations/deps.ts';
 import { findSwarmFor } from '../../../domain/swarm-registration.ts';
 import { principalOf } from '../../../plugins/app/auth.ts';
-import { closedObject } from '../schemas.ts';
+import { closedObject, dryRunProperty } from '../schemas.ts';
 
 const string = { type: 'string' } as const;
 
@@ -59,5 +59,8 @@ export async function refuseInvalidBody(
 
 /** The body of an operation on an engine given by its endpoint (join, leave): endpoint required, reason, key. */
 export function endpointBody(fields: Record<string, object>) {
-  return closedObject({ endpoint: engineEndpointInput, ...fields, ...operationMeta }, ['endpoint']);
+  return closedObject(
+    { endpoint: engineEndpointInput, ...fields, ...operationMeta, dryRun: dryRunProperty },
+    ['endpoint'],
+  );
 }

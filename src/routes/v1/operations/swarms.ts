@@ -6,8 +6,10 @@ import initSwarm from './swarm-init.ts';
 import joinNode from './swarm-join-node.ts';
 import leaveSwarm from './swarm-leave.ts';
 import rotateJoinToken from './swarm-rotate-join-token.ts';
+import maintenance from './swarm-maintenance.ts';
+import maintenanceSignals from './swarm-maintenance-signals.ts';
 
 export default async function swarmOperationRoutes(app: FastifyInstance, context: V1Context): Promise<void> {
-  for (const endpoint of [rotateJoinToken, joinNode, leaveSwarm, initSwarm])
+  for (const endpoint of [rotateJoinToken, joinNode, leaveSwarm, initSwarm, maintenance, maintenanceSignals])
     await app.register(endpoint, context);
 }
