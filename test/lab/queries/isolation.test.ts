@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { buildSchema } from 'graphql';
 import { loadSchemaSource } from '../../../src/graphql/schema.ts';
-import { gql, tokenFor } from '../../helpers/graphql.ts';
+import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
 import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
 
 let lab: RedBlue;
@@ -73,6 +73,32 @@ const CHECKS: Record<string, (lab: RedBlue) => Promise<void>> = {
     );
     const asked = await gql(app, tokens.redAdmin, '{ auditIntegrity(tenant: "blue") { ok } }');
     assert.equal(asked.errors?.[0]?.extensions.code, 'FORBIDDEN');
+  },
+  approvalPolicy: async ({ app, tokens }) => {
+    // Blue's policy (a rule no other check here meets) is blue's alone: red reads its own, which has none of it.
+    const set = await gql(
+      app,
+      tokens.blueAdmin,
+      'mutation { setApprovalPolicy(input: { rules: [{ action: "stack.remove", approvals: 2 }], reason: "isolation" }) { rules { action } } }',
+    );
+    assert.equal(set.errors, undefined, JSON.stringify(set.errors));
+    try {
+      const red = await gql<{ approvalPolicy: { rules: { action: string }[]; updatedBy: string | null } }>(
+        app,
+        tokens.redViewer,
+        '{ approvalPolicy { rules { action } updatedBy } }',
+      );
+      const policy = dataOf(red).approvalPolicy;
+      assert.ok(!policy.rules.some((rule) => rule.action === 'stack.remove'), JSON.stringify(policy));
+      assert.notEqual(policy.updatedBy, 'blue-admin');
+      assert.ok(!JSON.stringify(red).includes('blue'), JSON.stringify(red));
+    } finally {
+      await gql(
+        app,
+        tokens.blueAdmin,
+        'mutation { setApprovalPolicy(input: { rules: [], reason: "isolation" }) { rules { action } } }',
+      );
+    }
   },
   jobs: async ({ app, tokens }) => {
     // A job of blue's: labels on beta's worker, added and removed again.
