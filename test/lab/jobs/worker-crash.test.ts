@@ -2,14 +2,10 @@
 // SUCCEEDED after two attempts, with one outcome event, and the node's availability was changed exactly once.
 // The gateway here only enqueues (SWARMGATE_WORKER=off); the workers are `src/worker.ts` child processes.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { DockerNode, DockerTask } from '../../../src/docker/types.ts';
-import { TEST_JWT_SECRET, TEST_LOG_DIR } from '../../helper.ts';
 import { isolatedRedisUrl, type JobProgress, type NodeJob } from '../../helpers/jobs.ts';
 import {
   createSlowService as createSlowServiceOn,
@@ -23,8 +19,8 @@ import {
 } from '../../helpers/lab.ts';
 import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
 import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
+import { workerProcesses, type WorkerProcesses } from '../../helpers/worker-process.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
 const NODE = 'alpha-w1';
 const RUN = randomUUID().slice(0, 6);
 const JOB = `id type state progress { percent step message } attempts errorCode errorMessage result operationId
@@ -36,9 +32,9 @@ interface Job extends Omit<NodeJob, 'forced'> {
 }
 
 let lab: RedBlue;
+let workers: WorkerProcesses;
 let operator: string;
 const services: string[] = [];
-const workers = new Set<ChildProcess>();
 
 const manager = (): Docker => dockerFor(labEngine(lab.inventory, 'alpha-m1'));
 
@@ -54,65 +50,6 @@ const createSlowService = (name: string, graceSeconds: number): Promise<string> 
     { name, test: 'nodes-crash', graceSeconds, replicas: 2, constraints: ['node.role==worker'] },
     services,
   );
-
-/**
- * Starts `node --import tsx src/worker.ts` on the test's database and queue, with the gateway's secret key (the
- * job's sealed input must open) and a 4 s job lock, so a killed worker's job is resumed soon. Resolves when ready.
- */
-async function startWorker(label: string): Promise<ChildProcess> {
-  mkdirSync(TEST_LOG_DIR, { recursive: true });
-  const log = createWriteStream(path.join(TEST_LOG_DIR, `worker-${process.pid}-${label}.log`));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'debug',
-      DATABASE_URL: lab.subject.db.url,
-      REDIS_URL: isolatedRedisUrl(),
-      SWARMGATE_JWT_SECRET: TEST_JWT_SECRET,
-      SWARMGATE_SECRET_KEY: '00'.repeat(32),
-      SWARMGATE_JOB_LOCK_MS: '4000',
-      // The test app's queue (test/helper.ts gives each test database a queue of its own).
-      SWARMGATE_QUEUE_PREFIX: lab.subject.db.name,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  workers.add(child);
-  child.once('exit', () => workers.delete(child));
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  await new Promise<void>((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`worker ${label} not ready in 60 s: ${seen}`)), 60_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      seen = (seen + chunk.toString()).slice(-4000);
-      if (seen.includes('worker ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`worker ${label} exited (${code ?? signal}) before it was ready: ${seen}`));
-    });
-  });
-  return child;
-}
-
-async function stopWorkers(): Promise<void> {
-  await Promise.all(
-    [...workers].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
-        }),
-    ),
-  );
-}
 
 async function getJob(id: string): Promise<Job> {
   return dataOf(
@@ -136,12 +73,13 @@ async function nodeEvents(since: number, until: number) {
 
 before(async () => {
   lab = await setupRedBlue({ REDIS_URL: isolatedRedisUrl(), SWARMGATE_WORKER: 'off' });
+  workers = workerProcesses(lab.subject.db, 'worker');
   operator = tokenFor('red', ['operator'], { sub: 'olivia' });
 });
 
 after(async () => {
   try {
-    await stopWorkers();
+    await workers.stopAll();
     await removeServices(manager(), services);
   } finally {
     try {
@@ -167,7 +105,7 @@ test('a drain whose worker is killed -9 mid-way is resumed by another worker: dr
     },
     60_000,
   );
-  const first = await startWorker('first');
+  const first = await workers.start('first');
   const since = Math.floor(Date.now() / 1000) - 1;
 
   const started = Date.now();
@@ -204,7 +142,7 @@ test('a drain whose worker is killed -9 mid-way is resumed by another worker: dr
   const beforeRestart = await getJob(job.id);
   assert.equal(beforeRestart.state, 'RUNNING', 'nobody ends the job while no worker runs');
 
-  await startWorker('second');
+  await workers.start('second');
   const restartedAt = Date.now();
   let ended: Job | undefined;
   await waitUntil(

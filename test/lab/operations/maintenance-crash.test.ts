@@ -4,13 +4,9 @@
 // node drained exactly once and none is left drained. The gateway here only enqueues (SWARMGATE_WORKER=off); the
 // workers are `src/worker.ts` child processes, as in test/lab/jobs/worker-crash.test.ts.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { DockerNode } from '../../../src/docker/types.ts';
-import { TEST_JWT_SECRET, TEST_LOG_DIR } from '../../helper.ts';
 import { isolatedRedisUrl, untilJobEnds } from '../../helpers/jobs.ts';
 import { createSlowService, removeServices, waitUntil } from '../../helpers/lab.ts';
 import { dataOf, gql, tokenFor } from '../../helpers/graphql.ts';
@@ -27,71 +23,16 @@ import {
   type MaintenanceJob,
 } from '../../helpers/maintenance.ts';
 import { setupRedBlue, type RedBlue } from '../../helpers/red-blue.ts';
+import { workerProcesses, type WorkerProcesses } from '../../helpers/worker-process.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
 const RUN = randomUUID().slice(0, 6);
 const START = `mutation ($input: StartMaintenanceInput!) { startMaintenance(input: $input) { ${MAINTENANCE_JOB} } }`;
 const CONTINUE = `mutation ($input: ContinueMaintenanceInput!) { continueMaintenance(input: $input) { id } }`;
 
 let lab: RedBlue;
+let workers: WorkerProcesses;
 let operator: string;
 const services: string[] = [];
-const workers = new Set<ChildProcess>();
-
-/** `node --import tsx src/worker.ts` on the test's database and queue, with a 4 s job lock; resolves when ready. */
-async function startWorker(label: string): Promise<ChildProcess> {
-  mkdirSync(TEST_LOG_DIR, { recursive: true });
-  const log = createWriteStream(path.join(TEST_LOG_DIR, `maintenance-worker-${process.pid}-${label}.log`));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'debug',
-      DATABASE_URL: lab.subject.db.url,
-      REDIS_URL: isolatedRedisUrl(),
-      SWARMGATE_JWT_SECRET: TEST_JWT_SECRET,
-      SWARMGATE_SECRET_KEY: '00'.repeat(32),
-      SWARMGATE_JOB_LOCK_MS: '4000',
-      SWARMGATE_QUEUE_PREFIX: lab.subject.db.name,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  workers.add(child);
-  child.once('exit', () => workers.delete(child));
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  await new Promise<void>((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`worker ${label} not ready in 60 s: ${seen}`)), 60_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      seen = (seen + chunk.toString()).slice(-4000);
-      if (seen.includes('worker ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`worker ${label} exited (${code ?? signal}) before it was ready: ${seen}`));
-    });
-  });
-  return child;
-}
-
-async function stopWorkers(): Promise<void> {
-  await Promise.all(
-    [...workers].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
-        }),
-    ),
-  );
-}
 
 async function getJob(id: string): Promise<MaintenanceJob> {
   return dataOf(
@@ -125,13 +66,14 @@ const availabilityOf = async (hostname: string) =>
 
 before(async () => {
   lab = await setupRedBlue({ REDIS_URL: isolatedRedisUrl(), SWARMGATE_WORKER: 'off' });
+  workers = workerProcesses(lab.subject.db, 'maintenance-worker');
   operator = tokenFor('red', ['operator'], { sub: 'rita' });
   await activateAlpha(lab.inventory);
 });
 
 after(async () => {
   try {
-    await stopWorkers();
+    await workers.stopAll();
     await removeServices(alphaManager(lab.inventory), services);
   } finally {
     try {
@@ -150,7 +92,7 @@ test('a maintenance whose worker is killed -9 while a node is held drained resum
     services,
   );
   await waitForRunning(docker, serviceId, 2);
-  const first = await startWorker('first');
+  const first = await workers.start('first');
   const since = Math.floor(Date.now() / 1000) - 1;
   const job = dataOf(
     await gql<{ startMaintenance: MaintenanceJob }>(lab.app, operator, START, {
@@ -172,7 +114,7 @@ test('a maintenance whose worker is killed -9 while a node is held drained resum
   await new Promise((resolve) => first.once('exit', resolve));
   assert.equal((await getJob(job.id)).state, 'RUNNING', 'nobody ends the job while no worker runs');
 
-  await startWorker('second');
+  await workers.start('second');
   // The second worker takes the job over (BullMQ's stalled-job recovery) and goes on waiting for the signal.
   await untilJob(job.id, 'the job resumed by the second worker', (current) => current.attempts >= 2);
   const resumed = await getJob(job.id);
@@ -236,8 +178,8 @@ test('killed -9 while a node drains (its tasks still stopping): the next worker 
     services,
   );
   await waitForRunning(docker, slowId, 2);
-  await stopWorkers();
-  const first = await startWorker('third');
+  await workers.stopAll();
+  const first = await workers.start('third');
   const since = Math.floor(Date.now() / 1000) - 1;
   const job = dataOf(
     await gql<{ startMaintenance: MaintenanceJob }>(lab.app, operator, START, {
@@ -256,7 +198,7 @@ test('killed -9 while a node drains (its tasks still stopping): the next worker 
   assert.equal(await availabilityOf('alpha-w1'), 'drain');
   first.kill('SIGKILL');
   await new Promise((resolve) => first.once('exit', resolve));
-  await startWorker('fourth');
+  await workers.start('fourth');
   const ended = await untilJobEnds<MaintenanceJob>(lab.app, operator, MAINTENANCE_JOB, job.id, {
     timeoutMs: 240_000,
     intervalMs: 300,
